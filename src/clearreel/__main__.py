@@ -1,0 +1,3 @@
+from clearreel.cli import main
+
+main()

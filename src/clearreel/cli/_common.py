@@ -1,0 +1,104 @@
+"""Shared CLI plumbing: global options, JSON output, errors, progress bars."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sys
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import typer
+from rich.console import Console
+
+from clearreel.config import Settings
+from clearreel.errors import CatalogError, ClearreelError, UsageError
+
+T = TypeVar("T")
+
+# Human output goes to stderr when --json is set, so stdout holds one JSON document only.
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+_state: dict[str, Any] = {}
+
+
+def app_callback(
+    home: Path | None = typer.Option(None, "--home", envvar="CLEARREEL_HOME",
+                                     help="Workspace directory (default ./clearreel-home)."),
+    org: str | None = typer.Option(None, "--org", envvar="CLEARREEL_ORG",
+                                   help="Organization (tenant) to act for; default: the only one."),
+    database_url: str | None = typer.Option(None, "--database-url", envvar="CLEARREEL_DATABASE_URL",
+                                            help="SQLAlchemy URL (default: SQLite in the workspace)."),
+) -> None:
+    """clearreel: rights registry, curation, training, guarded generation, provenance, royalties."""
+    _state["settings"] = Settings(
+        home=home or Path(os.environ.get("CLEARREEL_HOME", "clearreel-home")),
+        database_url=database_url,
+        org=org,
+    )
+
+
+def settings() -> Settings:
+    s = _state.get("settings")
+    return s if isinstance(s, Settings) else Settings()
+
+
+def _default(o: Any) -> Any:
+    if isinstance(o, dt.date | dt.datetime):
+        return o.isoformat()
+    if isinstance(o, Path):
+        return str(o)
+    return str(o)
+
+
+def emit_json(data: Any) -> None:
+    """Print exactly one JSON document on stdout."""
+    sys.stdout.write(json.dumps(data, default=_default, indent=2, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+
+
+def parse_date(value: str | None, option: str = "--on") -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"{option} {value!r} is not a date: use ISO 8601, e.g. 2026-03-31") from None
+
+
+def report_error(e: ClearreelError) -> None:
+    if isinstance(e, CatalogError):
+        for p in e.problems:
+            err.print(p, markup=False)
+        err.print(f"[red]refused:[/red] {len(e.problems)} problem(s); nothing was written.")
+        return
+    err.print(f"[red]error:[/red] {e}" if e.exit_code == 2 else f"[red]failed:[/red] {e}",
+              markup=True, highlight=False)
+
+
+def progress(items: Iterable[T], description: str, total: int | None = None,
+             enabled: bool = True) -> Iterator[T]:
+    """A rich progress bar on stderr (hidden when not a terminal or when disabled)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    if not enabled or not err.is_terminal:
+        yield from items
+        return
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeRemainingColumn(), console=err, transient=False) as bar:
+        task = bar.add_task(description, total=total)
+        for item in items:
+            yield item
+            bar.advance(task)
+
+
+def fail(message: str) -> None:
+    """Exit 1 with a message: a denial or a failed verification."""
+    err.print(f"[red]failed:[/red] {message}")
+    raise typer.Exit(1)
+
+
+__all__ = ["ClearreelError", "emit_json", "err", "fail", "out", "parse_date", "progress", "settings"]

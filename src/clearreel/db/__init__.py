@@ -1,0 +1,26 @@
+"""Database: engine, tenant-scoped sessions, migrations.
+
+Every ORM model that belongs to a studio inherits `TenantMixin`; a `Session` opened with
+`session(settings, org=...)` sees only that organization's rows (an ORM loader criterion
+is added to every SELECT) and refuses to flush a row of another organization.
+"""
+
+from clearreel.db._base import Base, TenantMixin, utcnow
+from clearreel.db._session import (
+    connect,
+    current_org,
+    init_db,
+    open_session,
+    resolve_org,
+)
+
+__all__ = [
+    "Base",
+    "TenantMixin",
+    "connect",
+    "current_org",
+    "init_db",
+    "open_session",
+    "resolve_org",
+    "utcnow",
+]

@@ -1,0 +1,148 @@
+from __future__ import annotations
+
+import contextlib
+import functools
+from collections.abc import Iterator
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event, inspect, select
+from sqlalchemy.orm import Session, sessionmaker, with_loader_criteria
+
+from clearreel.config import Settings
+from clearreel.db._base import Base, TenantMixin
+from clearreel.errors import UsageError
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+@functools.cache
+def _engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def connect(settings: Settings) -> Engine:
+    if settings.database_url is None and not settings.home.exists():
+        raise UsageError(
+            f"no clearreel workspace at {settings.home}: run `clearreel init` "
+            "(or set CLEARREEL_HOME to an existing workspace)"
+        )
+    return _engine(settings.url)
+
+
+def _alembic_config(url: str):  # type: ignore[no-untyped-def]
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+def init_db(settings: Settings) -> None:
+    """Create or upgrade the schema to the newest migration (idempotent)."""
+    from alembic import command
+
+    settings.home.mkdir(parents=True, exist_ok=True)
+    engine = _engine(settings.url)
+    cfg = _alembic_config(settings.url)
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "heads")
+
+
+def _check_schema(engine: Engine) -> None:
+    if "organizations" not in inspect(engine).get_table_names():
+        raise UsageError("the database has no clearreel schema: run `clearreel init`")
+
+
+def resolve_org(settings: Settings, engine: Engine | None = None) -> str:
+    """The organization to act for: settings.org, or the only one in the registry."""
+    from clearreel.rights.models import Organization
+
+    if settings.org:
+        return settings.org
+    engine = engine or connect(settings)
+    _check_schema(engine)
+    with Session(engine) as s:
+        ids = list(s.scalars(select(Organization.id).limit(2)))
+    if len(ids) == 1:
+        return ids[0]
+    if not ids:
+        raise UsageError("the registry has no organization yet: import a catalog first "
+                         "(`clearreel catalog import FILE`)")
+    raise UsageError("several organizations in this registry: choose one with --org or CLEARREEL_ORG")
+
+
+class TenantSession(Session):
+    """A session bound to one organization (`info['org']`)."""
+
+
+@event.listens_for(TenantSession, "do_orm_execute")
+def _scope_to_org(state) -> None:  # type: ignore[no-untyped-def]
+    org = state.session.info.get("org")
+    if org is None or not state.is_select:
+        return
+    state.statement = state.statement.options(
+        with_loader_criteria(TenantMixin, lambda cls: cls.org_id == org, include_aliases=True)
+    )
+
+
+@event.listens_for(TenantSession, "before_flush")
+def _stamp_org(session, _ctx, _instances) -> None:  # type: ignore[no-untyped-def]
+    org = session.info.get("org")
+    for obj in list(session.new) + list(session.dirty):
+        if not isinstance(obj, TenantMixin):
+            continue
+        if obj.org_id is None:
+            obj.org_id = org
+        elif org is not None and obj.org_id != org:
+            raise UsageError(f"refusing to write a row of organization {obj.org_id!r} "
+                             f"from a session of {org!r}")
+
+
+_factories: dict[int, sessionmaker[TenantSession]] = {}
+
+
+@contextlib.contextmanager
+def open_session(settings: Settings, org: str | None = None, *, any_org: bool = False) -> Iterator[TenantSession]:
+    """A transaction scoped to one organization: committed on success, rolled back on error.
+
+    `any_org=True` is for the few admin paths (import of a new organization) that must
+    see the organizations table before an org is chosen.
+    """
+    engine = connect(settings)
+    _check_schema(engine)
+    factory = _factories.setdefault(id(engine), sessionmaker(engine, class_=TenantSession, expire_on_commit=False))
+    if org is None and not any_org:
+        org = resolve_org(settings, engine)
+    s = factory()
+    s.info["org"] = org
+    try:
+        yield s
+        s.commit()
+    except BaseException:
+        s.rollback()
+        raise
+    finally:
+        s.close()
+
+
+def current_org(session: Session) -> str:
+    org = session.info.get("org")
+    if org is None:
+        raise UsageError("no organization selected")
+    return str(org)
+
+
+__all__ = ["Base", "connect", "current_org", "init_db", "open_session", "resolve_org"]

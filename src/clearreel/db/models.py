@@ -1,0 +1,15 @@
+"""Imports every package's ORM models so that Alembic sees the whole schema."""
+
+from __future__ import annotations
+
+import importlib
+
+# Each stage that stores records registers its models module here.
+MODEL_MODULES = [
+    "clearreel.rights.models",
+]
+
+
+def load_all() -> None:
+    for name in MODEL_MODULES:
+        importlib.import_module(name)

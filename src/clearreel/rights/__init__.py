@@ -1,0 +1,1 @@
+"""The rights registry: ORM models, catalog import/export, clearance engine, audit log."""

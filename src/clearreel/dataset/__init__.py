@@ -1,1 +1,30 @@
-"""dataset"""
+"""Datasets: WebDataset shards + Parquet index, the signed bill of materials, exports, verify.
+
+Public API:
+
+- `load(settings, name) -> LoadedDataset` (clips as `ClipItem`s with absolute mp4 paths);
+- `verify(settings, name, on=None) -> dict` (hashes, signature, Merkle root, clearance today);
+- `export(settings, name, fmt, out)` for `finetrainers`, `diffusion-pipe`, `jsonl`;
+- `show(settings, name)`, `list_datasets(settings)`;
+- `merkle_root`, `inclusion_proof`, `verify_inclusion` (see `merkle`).
+"""
+
+from clearreel.dataset._load import ClipItem, LoadedDataset, load
+from clearreel.dataset.export import FORMATS, export
+from clearreel.dataset.info import list_datasets, show
+from clearreel.dataset.merkle import inclusion_proof, merkle_root, verify_inclusion
+from clearreel.dataset.verify import verify
+
+__all__ = [
+    "FORMATS",
+    "ClipItem",
+    "LoadedDataset",
+    "export",
+    "inclusion_proof",
+    "list_datasets",
+    "load",
+    "merkle_root",
+    "show",
+    "verify",
+    "verify_inclusion",
+]

@@ -7,6 +7,8 @@ import importlib
 # Each stage that stores records registers its models module here.
 MODEL_MODULES = [
     "clearreel.rights.models",
+    "clearreel.curate.models",
+    "clearreel.ledger.models",
 ]
 
 

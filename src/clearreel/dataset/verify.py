@@ -1,0 +1,304 @@
+"""`clearreel dataset verify`: is this dataset still what was signed, and still cleared today?
+
+Checks, in order, each adding problems rather than stopping at the first:
+
+1. the manifest is the one the registry recorded when the dataset was built (its canonical
+   sha256), and its ES256 signature is valid and chains to the studio's CA;
+2. the Merkle root recomputed from the manifest's clip entries is the one recorded;
+3. every clip file, shard and the index hash to what the manifest says; every shard holds
+   exactly its clips, each member equal to the clip file and clip entry; no unlisted clip
+   file has appeared;
+4. today's registry (or `on`) still clears every clip for `ai_generative_training`, with
+   the performers present in it, in the territory the dataset was built for: a consent
+   revoked or expired, or a licence ended since curation, fails the dataset.
+
+The result is written to the audit log (`dataset.verify`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import tarfile
+from pathlib import Path
+from typing import Any
+
+from clearreel.config import Settings
+from clearreel.dataset.manifest import (
+    MANIFEST,
+    SIGNATURE,
+    canonical,
+    check_signature,
+    file_sha256,
+    sha256_hex,
+)
+from clearreel.dataset.merkle import merkle_root
+from clearreel.errors import NotFound
+
+USE = "ai_generative_training"
+
+
+def _problem(code: str, detail: str, **extra: Any) -> dict[str, Any]:
+    return {"code": code, "detail": detail, **{k: v for k, v in extra.items() if v is not None}}
+
+
+def _check_files(root: Path, manifest: dict[str, Any]) -> tuple[list[dict[str, Any]], int]:
+    problems: list[dict[str, Any]] = []
+    clips = {c["id"]: c for c in manifest.get("clips", [])}
+    for c in clips.values():
+        p = root / c["file"]
+        if not p.exists():
+            problems.append(_problem("clip_missing", f"{c['file']} is missing", clip=c["id"]))
+        elif file_sha256(p) != c["sha256"]:
+            problems.append(
+                _problem(
+                    "clip_altered",
+                    f"{c['file']} does not match its sha256 in the manifest",
+                    clip=c["id"],
+                )
+            )
+    listed = {c["file"] for c in clips.values()}
+    clip_dir = root / "clips"
+    if clip_dir.exists():
+        for p in sorted(clip_dir.iterdir()):
+            rel = p.relative_to(root).as_posix()
+            if rel not in listed:
+                problems.append(_problem("unexpected_file", f"{rel} is not in the manifest"))
+    checked_shards = 0
+    for shard in manifest.get("shards", []):
+        p = root / shard["path"]
+        checked_shards += 1
+        if not p.exists():
+            problems.append(
+                _problem("shard_missing", f"{shard['path']} is missing", shard=shard["path"])
+            )
+            continue
+        if file_sha256(p) == shard["sha256"]:
+            continue
+        problems.append(
+            _problem(
+                "shard_altered", f"{shard['path']} does not match its sha256", shard=shard["path"]
+            )
+        )
+        problems += _shard_members(p, shard, clips)
+    index = manifest.get("index")
+    if index:
+        p = root / index["path"]
+        if not p.exists() or file_sha256(p) != index["sha256"]:
+            problems.append(_problem("index_altered", f"{index['path']} is missing or altered"))
+    return problems, checked_shards
+
+
+def _shard_members(
+    path: Path, shard: dict[str, Any], clips: dict[str, dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Which samples of an altered shard differ (to say which clip was touched)."""
+    problems = []
+    seen: set[str] = set()
+    try:
+        with tarfile.open(path) as tar:
+            for m in tar:
+                key, _, ext = m.name.partition(".")
+                f = tar.extractfile(m)
+                data = f.read() if f else b""
+                c = clips.get(key)
+                if c is None or key not in shard["clips"]:
+                    problems.append(
+                        _problem(
+                            "shard_altered",
+                            f"{shard['path']}: unexpected member {m.name}",
+                            shard=shard["path"],
+                        )
+                    )
+                    continue
+                seen.add(key)
+                ok = (
+                    hashlib.sha256(data).hexdigest() == c["sha256"]
+                    if ext == "mp4"
+                    else data == canonical(c)
+                    if ext == "json"
+                    else False
+                )
+                if not ok:
+                    problems.append(
+                        _problem(
+                            "shard_altered",
+                            f"{shard['path']}: {m.name} differs from the manifest",
+                            shard=shard["path"],
+                            clip=key,
+                        )
+                    )
+    except tarfile.TarError as e:
+        return [
+            _problem(
+                "shard_altered", f"{shard['path']} is not a readable tar: {e}", shard=shard["path"]
+            )
+        ]
+    for key in sorted(set(shard["clips"]) - seen):
+        problems.append(
+            _problem(
+                "shard_altered",
+                f"{shard['path']}: clip {key} is missing",
+                shard=shard["path"],
+                clip=key,
+            )
+        )
+    return problems
+
+
+def _check_clearance(
+    session: Any, manifest: dict[str, Any], on: dt.date, territory: str | None
+) -> tuple[list[dict[str, Any]], int]:
+    from clearreel.rights.clearance import check_use
+
+    problems: list[dict[str, Any]] = []
+    cache: dict[tuple[str, tuple[str, ...]], Any] = {}
+    denied = 0
+    for c in manifest.get("clips", []):
+        key = (c["work"], tuple(sorted(c["performers"])))
+        if key not in cache:
+            try:
+                cache[key] = check_use(
+                    session,
+                    c["work"],
+                    USE,
+                    on=on,
+                    territory=territory,
+                    performers=list(key[1]),
+                    audit=False,
+                    context={"dataset": manifest.get("dataset"), "verify": True},
+                )
+            except NotFound as e:
+                cache[key] = e
+        decision = cache[key]
+        if isinstance(decision, NotFound):
+            problems.append(
+                _problem("not_cleared", f"{c['id']}: {decision}", clip=c["id"], work=c["work"])
+            )
+            denied += 1
+        elif not decision.allowed:
+            denied += 1
+            reasons = [r for r in decision.to_json()["reasons"]]
+            why = "; ".join(str(r.get("detail") or r.get("code")) for r in reasons) or "denied"
+            problems.append(
+                _problem(
+                    "not_cleared",
+                    f"{c['id']} ({c['work']}) is no longer cleared on {on.isoformat()}: {why}",
+                    clip=c["id"],
+                    work=c["work"],
+                    reasons=reasons,
+                )
+            )
+    return problems, denied
+
+
+def verify(
+    settings: Settings,
+    name: str,
+    *,
+    on: dt.date | None = None,
+    territory: str | None = None,
+    clearance: bool = True,
+    audit: bool = True,
+) -> dict[str, Any]:
+    """Verify a dataset; returns `{"dataset", "id", "ok", "problems": [...], "checked": {...}}`."""
+    from clearreel.dataset._load import get_dataset_row
+    from clearreel.dataset.writer import dataset_dir
+    from clearreel.db import open_session
+
+    on = on or dt.date.today()
+    root = dataset_dir(settings, name)
+    problems: list[dict[str, Any]] = []
+    checked: dict[str, Any] = {"on": on.isoformat()}
+    with open_session(settings) as s:
+        row = get_dataset_row(s, name)
+        territory = territory if territory is not None else row.territory
+        checked["territory"] = territory
+        manifest: dict[str, Any] | None = None
+        if row.status != "ready":
+            problems.append(
+                _problem(
+                    "not_finished",
+                    f"the dataset is still being built (stage {row.stage}): "
+                    f"run `clearreel curate --dataset {name}` to finish it",
+                )
+            )
+        elif not (root / MANIFEST).exists():
+            problems.append(_problem("manifest_missing", f"{root / MANIFEST} is missing"))
+        else:
+            try:
+                manifest = json.loads((root / MANIFEST).read_text(encoding="utf-8"))
+            except (ValueError, UnicodeDecodeError) as e:
+                problems.append(_problem("manifest_altered", f"{MANIFEST} is not valid JSON: {e}"))
+        if manifest is not None:
+            digest = sha256_hex(canonical(manifest))
+            checked["manifest_sha256"] = digest
+            if digest != row.manifest_sha256:
+                problems.append(
+                    _problem(
+                        "manifest_altered",
+                        f"{MANIFEST} is not the manifest recorded when "
+                        f"the dataset was built (sha256 {digest} != {row.manifest_sha256})",
+                    )
+                )
+            sig_path = root / SIGNATURE
+            if not sig_path.exists():
+                problems.append(_problem("signature_missing", f"{SIGNATURE} is missing"))
+            else:
+                try:
+                    sig = json.loads(sig_path.read_text(encoding="utf-8"))
+                    problems += [
+                        _problem("signature_invalid", p)
+                        for p in check_signature(settings, manifest, sig)
+                    ]
+                except ValueError as e:
+                    problems.append(
+                        _problem("signature_invalid", f"{SIGNATURE} is not valid JSON: {e}")
+                    )
+            checked["signature"] = not any(p["code"].startswith("signature") for p in problems)
+            root_hash = merkle_root(
+                [canonical(c) for c in sorted(manifest.get("clips", []), key=lambda c: c["id"])]
+            )
+            checked["merkle_root"] = root_hash
+            if root_hash != manifest.get("merkle", {}).get("root") or root_hash != row.merkle_root:
+                problems.append(
+                    _problem(
+                        "merkle_mismatch",
+                        f"the Merkle root over the clips is {root_hash}, "
+                        f"the manifest says {manifest.get('merkle', {}).get('root')}, the "
+                        f"registry {row.merkle_root}",
+                    )
+                )
+            file_problems, n_shards = _check_files(root, manifest)
+            problems += file_problems
+            checked["clips"] = len(manifest.get("clips", []))
+            checked["shards"] = n_shards
+            if clearance:
+                clear_problems, denied = _check_clearance(s, manifest, on, territory)
+                problems += clear_problems
+                checked["not_cleared"] = denied
+        result = {
+            "dataset": name,
+            "id": row.id,
+            "ok": not problems,
+            "problems": problems,
+            "checked": checked,
+        }
+        if audit:
+            from clearreel.rights.audit import record
+
+            record(
+                s,
+                "dataset.verify",
+                name,
+                dataset=row.id,
+                ok=result["ok"],
+                on=on.isoformat(),
+                problems=[{k: p[k] for k in ("code", "clip") if k in p} for p in problems][:200],
+                problem_count=len(problems),
+            )
+    return result
+
+
+__all__ = ["verify"]

@@ -1,0 +1,244 @@
+"""Packing a dataset directory: WebDataset shards, the Parquet index, the signed manifest.
+
+Layout of `$CLEARREEL_HOME/datasets/NAME/` (see docs/datasets.md):
+
+    clips/KEY.mp4              every clip, cut at training resolution and frame rate
+    shards/NAME-000000.tar     WebDataset shards: KEY.mp4 + KEY.json per clip, in id order
+    index.parquet              one row per clip (Arrow types), for query engines
+    manifest.json              the bill of materials (see manifest.py)
+    manifest.sig.json          ES256 signature over the canonical manifest + cert chain
+
+WebDataset groups tar members into samples by the part of the name before the first dot,
+so clip ids (the keys) never contain a dot. Tar members are written with fixed metadata
+(mtime 0, uid/gid 0, mode 0644) so the same clips always give byte-identical shards.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import tarfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from clearreel.config import Settings
+from clearreel.dataset.manifest import (
+    FORMAT,
+    canonical,
+    file_sha256,
+    package_versions,
+    sign_manifest,
+    write_manifest,
+)
+from clearreel.dataset.merkle import merkle_root
+
+INDEX = "index.parquet"
+# Fields of a clip entry, in the manifest, in each shard's KEY.json and in the Merkle leaf.
+CLIP_FIELDS = (
+    "id",
+    "work",
+    "media",
+    "media_sha256",
+    "start_frame",
+    "end_frame",
+    "source_fps",
+    "start_tc",
+    "end_tc",
+    "fps",
+    "frames",
+    "width",
+    "height",
+    "file",
+    "sha256",
+    "caption",
+    "performers",
+    "characters",
+    "licenses",
+    "consents",
+    "scores",
+)
+
+
+def dataset_dir(settings: Settings, name: str) -> Path:
+    return settings.path("datasets", name)
+
+
+def clip_entry(**fields: Any) -> dict[str, Any]:
+    """A manifest clip entry with exactly CLIP_FIELDS (unknown or missing fields are an error)."""
+    unknown = set(fields) - set(CLIP_FIELDS)
+    missing = set(CLIP_FIELDS) - set(fields)
+    if unknown or missing:
+        raise ValueError(f"clip entry: unknown fields {sorted(unknown)}, missing {sorted(missing)}")
+    return {k: fields[k] for k in CLIP_FIELDS}
+
+
+@dataclass(frozen=True)
+class Packed:
+    manifest: dict[str, Any]
+    manifest_sha256: str
+    merkle_root: str
+
+
+def _tar_add(
+    tar: tarfile.TarFile, name: str, data: bytes | None = None, path: Path | None = None
+) -> None:
+    info = tarfile.TarInfo(name)
+    info.mtime, info.uid, info.gid, info.uname, info.gname, info.mode = 0, 0, 0, "", "", 0o644
+    if path is not None:
+        info.size = path.stat().st_size
+        with open(path, "rb") as f:
+            tar.addfile(info, f)
+    else:
+        assert data is not None
+        info.size = len(data)
+        tar.addfile(info, io.BytesIO(data))
+
+
+def _member_bytes(size: int) -> int:
+    return 512 + (size + 511) // 512 * 512  # ustar header + data padded to 512-byte blocks
+
+
+def write_shards(
+    root: Path, name: str, clips: list[dict[str, Any]], *, shard_bytes: int, shard_clips: int
+) -> list[dict[str, Any]]:
+    """Write WebDataset shards for `clips` (already sorted); return the shard records."""
+    shard_dir = root / "shards"
+    if shard_dir.exists():
+        shutil.rmtree(shard_dir)  # a previous, interrupted pack: rebuild from the clips
+    shard_dir.mkdir(parents=True)
+    groups: list[list[dict[str, Any]]] = []
+    size = 0
+    for c in clips:
+        member = _member_bytes((root / c["file"]).stat().st_size) + _member_bytes(len(canonical(c)))
+        if (
+            not groups
+            or len(groups[-1]) >= shard_clips
+            or (size + member > shard_bytes and groups[-1])
+        ):
+            groups.append([])
+            size = 0
+        groups[-1].append(c)
+        size += member
+    shards = []
+    for i, group in enumerate(groups):
+        rel = f"shards/{name}-{i:06d}.tar"
+        tmp = root / (rel + ".tmp")
+        with tarfile.open(tmp, "w", format=tarfile.USTAR_FORMAT) as tar:
+            for c in group:
+                _tar_add(tar, f"{c['id']}.mp4", path=root / c["file"])
+                _tar_add(tar, f"{c['id']}.json", data=canonical(c))
+        os.replace(tmp, root / rel)
+        shards.append(
+            {
+                "path": rel,
+                "sha256": file_sha256(root / rel),
+                "bytes": (root / rel).stat().st_size,
+                "clips": [c["id"] for c in group],
+            }
+        )
+    return shards
+
+
+def write_index(
+    root: Path, clips: list[dict[str, Any]], shards: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """The Parquet index: one row per clip; list columns for people, JSON text for scores."""
+    import json
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    shard_of = {cid: s["path"] for s in shards for cid in s["clips"]}
+    strs = pa.list_(pa.string())
+    schema = pa.schema(
+        [
+            ("id", pa.string()),
+            ("work", pa.string()),
+            ("media", pa.string()),
+            ("media_sha256", pa.string()),
+            ("start_frame", pa.int64()),
+            ("end_frame", pa.int64()),
+            ("source_fps", pa.float64()),
+            ("start_tc", pa.string()),
+            ("end_tc", pa.string()),
+            ("fps", pa.float64()),
+            ("frames", pa.int64()),
+            ("width", pa.int64()),
+            ("height", pa.int64()),
+            ("file", pa.string()),
+            ("shard", pa.string()),
+            ("sha256", pa.string()),
+            ("caption", pa.string()),
+            ("performers", strs),
+            ("characters", strs),
+            ("licenses", strs),
+            ("consents", strs),
+            ("scores", pa.string()),
+        ]
+    )
+    cols: dict[str, list[Any]] = {f.name: [] for f in schema}
+    for c in clips:
+        for f in schema.names:
+            if f == "shard":
+                cols[f].append(shard_of.get(c["id"]))
+            elif f == "scores":
+                cols[f].append(json.dumps(c["scores"], sort_keys=True))
+            else:
+                cols[f].append(c[f])
+    table = pa.Table.from_pydict(cols, schema=schema)
+    pq.write_table(table, root / INDEX, compression="zstd")
+    return {"path": INDEX, "sha256": file_sha256(root / INDEX), "rows": len(clips)}
+
+
+def pack(
+    settings: Settings,
+    root: Path,
+    *,
+    header: dict[str, Any],
+    clips: list[dict[str, Any]],
+    exclusions: list[dict[str, Any]],
+    sources: list[dict[str, Any]],
+    shard_bytes: int = 1 << 30,
+    shard_clips: int = 10_000,
+) -> Packed:
+    """Shards, index, manifest and signature for clips already cut under `root/clips/`."""
+    clips = sorted(clips, key=lambda c: c["id"])
+    shards = write_shards(
+        root, header["dataset"], clips, shard_bytes=shard_bytes, shard_clips=shard_clips
+    )
+    index = write_index(root, clips, shards)
+    root_hash = merkle_root([canonical(c) for c in clips])
+    manifest = {
+        **header,
+        "format": FORMAT,
+        "versions": package_versions(),
+        "sources": sources,
+        "clips": clips,
+        "excluded": exclusions,
+        "shards": shards,
+        "index": index,
+        "merkle": {
+            "algorithm": "sha256",
+            "leaves": len(clips),
+            "root": root_hash,
+            "construction": "leaf = SHA-256(0x00 || canonical clip entry), in clip-id order; "
+            "node = SHA-256(0x01 || left || right); odd node promoted",
+        },
+    }
+    digest = write_manifest(root, manifest)
+    sign_manifest(settings, root, manifest)
+    return Packed(manifest=manifest, manifest_sha256=digest, merkle_root=root_hash)
+
+
+__all__ = [
+    "CLIP_FIELDS",
+    "INDEX",
+    "Packed",
+    "clip_entry",
+    "dataset_dir",
+    "pack",
+    "write_index",
+    "write_shards",
+]

@@ -1,1 +1,72 @@
-"""ledger"""
+"""The royalty ledger: double-entry, append-only, hash-chained, exact to the minor unit.
+
+Money a studio earns from its model (revenue of a generated output, a licence fee for a
+dataset) is split by the largest-remainder method among the works that made it and the
+people who hold points in them. See docs/ledger.md.
+
+Public surface:
+- `record_revenue(settings, output_id, amount, currency, on=None, pool=None) -> Posted`
+- `record_deal(settings, licensee, dataset, amount, currency, on=None, pool=None) -> Posted`
+- `record_attributed_revenue(...)` / `record_deal_minutes(...)`: the same with explicit
+  attribution or minutes
+- `statements(settings, period, party=None) -> dict` (contract JSON); `render_html`, `to_csv`
+- `check(settings) -> dict` ({"valid", "transactions", "postings", "head", "problems"})
+- pure allocation: `largest_remainder`, `allocate`, `minutes_by_work`; currencies:
+  `parse_amount`, `format_amount`, `exponent`
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from clearreel.config import Settings
+from clearreel.ledger.allocate import (
+    Allocation,
+    Share,
+    allocate,
+    largest_remainder,
+    minutes_by_work,
+)
+from clearreel.ledger.currency import exponent, format_amount, parse_amount
+from clearreel.ledger.events import (
+    Posted,
+    get_pool_percent,
+    record_attributed_revenue,
+    record_deal,
+    record_deal_minutes,
+    record_revenue,
+    set_pool_percent,
+)
+from clearreel.ledger.statements import render_html, statements, to_csv
+
+
+def check(settings: Settings, org: str | None = None) -> dict[str, Any]:
+    """Verify every transaction balances and the posting chain is intact (see book.check)."""
+    from clearreel.db import open_session
+    from clearreel.ledger import book
+
+    with open_session(settings, org) as s:
+        return book.check(s)
+
+
+__all__ = [
+    "Allocation",
+    "Posted",
+    "Share",
+    "allocate",
+    "check",
+    "exponent",
+    "format_amount",
+    "get_pool_percent",
+    "largest_remainder",
+    "minutes_by_work",
+    "parse_amount",
+    "record_attributed_revenue",
+    "record_deal",
+    "record_deal_minutes",
+    "record_revenue",
+    "render_html",
+    "set_pool_percent",
+    "statements",
+    "to_csv",
+]

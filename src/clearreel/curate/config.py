@@ -1,0 +1,157 @@
+"""`CurateConfig`: every knob of the per-file analysis, typed, saved with the dataset.
+
+`to_dict()` / `from_dict()` round-trip through JSON; unknown keys are an error (a dataset's
+recorded config must mean exactly what it says). Defaults and the reasons for them are in
+docs/curation.md.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field, fields
+from typing import Any, get_type_hints
+
+from clearreel.errors import UsageError
+
+
+@dataclass
+class Thresholds:
+    """Filter thresholds over the per-clip scores (see `clearreel.curate.scores`)."""
+
+    # Motion: mean Farneback flow magnitude as a share of the frame width per second.
+    min_motion: float = 0.01  # below: a still frame held on screen, nothing for a video model
+    max_motion: float = 1.5  # above: whip pans / flashes (a frame width every 0.67 s)
+    # Sharpness: variance of the Laplacian of luma at 256 px wide (scale-normalised).
+    min_sharpness: float = 60.0
+    # Brightness: mean luma (BT.601, 0-255) over the clip.
+    min_brightness: float = 20.0
+    max_brightness: float = 235.0
+    # Share of frames that are black (mean luma < 16) or flat (luma std < 6).
+    max_black_fraction: float = 0.1
+    max_flat_fraction: float = 0.25
+    # Text on screen: share of sampled frames where text lines cover >= `text_min_area`.
+    max_text_fraction: float = 0.2
+    text_min_area: float = 0.01
+
+
+@dataclass
+class CurateConfig:
+    """How a file becomes clips. Frame counts are in source frames unless noted."""
+
+    # The one decode pass: width of the analysis frames (height keeps the aspect, even).
+    analysis_width: int = 160
+    # Shot detection backend (`clearreel.curate.shots.DETECTORS`).
+    detector: str = "transnetv2"
+    # TransNetV2 single-frame transition probability above which a frame is a transition.
+    transnet_threshold: float = 0.5
+    # PySceneDetect AdaptiveDetector: ratio of a frame's content score to its neighbours'.
+    adaptive_threshold: float = 3.0
+    adaptive_min_content_val: float = 15.0
+    # No shot (and no two cuts) closer than this many frames.
+    min_shot_frames: int = 8
+    # Clip bounds in seconds (at the source rate) and frame-count form: count % 4 == 1 (Wan).
+    clip_min_s: float = 2.0
+    clip_max_s: float = 10.0
+    frame_multiple: int = 4  # counts are k * frame_multiple + 1; 1 disables the rule
+    # Trimming: leading/trailing black frames dropped; letterbox bars found and cropped.
+    trim_black: bool = True
+    detect_letterbox: bool = True
+    black_luma: float = 16.0  # a frame (or a bar row) is black below this mean luma
+    # Scores and filters.
+    thresholds: Thresholds = field(default_factory=Thresholds)
+    motion_pairs: int = 4  # frame pairs per clip for optical flow
+    # Near-duplicates: pHash of `phash_frames` frames per clip; same group when the mean
+    # Hamming distance over those frames is <= `dedup_max_distance` bits (of 64).
+    phash_frames: int = 3
+    dedup_max_distance: int = 10
+    # Presence: face recognition on stills (every `face_every_s` seconds, `face_width` wide)
+    # when parties have references; dlib's 128-d descriptor distance threshold (0.6 is dlib's
+    # own operating point, 99.38% on LFW).
+    face_recognition: bool = True
+    face_every_s: float = 1.0
+    face_width: int = 480
+    face_threshold: float = 0.6
+    # Captions: a `clearreel.curate.captions.CAPTIONERS` name; `vlm` needs `caption_model`
+    # (a local directory with a transformers image-text-to-text model).
+    captioner: str = "metadata"
+    caption_model: str | None = None
+    # What clips are written at (C2's cutting stage): Wan 2.1 480p at 16 fps by default.
+    train_width: int = 832
+    train_height: int = 480
+    train_fps: float = 16.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CurateConfig:
+        """Build from a dict; unknown keys or wrong types raise `UsageError`."""
+        return _build(cls, data, "config")
+
+    def validate(self) -> CurateConfig:
+        from clearreel.curate.captions import CAPTIONERS
+        from clearreel.curate.shots import DETECTORS
+
+        if self.detector not in DETECTORS:
+            raise UsageError(
+                f"unknown shot detector {self.detector!r}; choose one of {sorted(DETECTORS)}"
+            )
+        if self.captioner not in CAPTIONERS:
+            raise UsageError(
+                f"unknown captioner {self.captioner!r}; choose one of {sorted(CAPTIONERS)}"
+            )
+        if not 0 < self.clip_min_s <= self.clip_max_s:
+            raise UsageError(
+                f"clip bounds must satisfy 0 < min <= max, got {self.clip_min_s}..{self.clip_max_s}"
+            )
+        if self.frame_multiple < 1:
+            raise UsageError("frame_multiple must be >= 1")
+        if self.analysis_width < 16 or self.analysis_width % 2:
+            raise UsageError("analysis_width must be an even number >= 16")
+        if self.train_width % 2 or self.train_height % 2:
+            raise UsageError("train_width and train_height must be even (yuv420p)")
+        if self.captioner == "vlm" and not self.caption_model:
+            raise UsageError("captioner 'vlm' needs caption_model: a local model directory")
+        return self
+
+
+def _build(cls: Any, data: Any, where: str) -> Any:
+    if not isinstance(data, dict):
+        raise UsageError(f"{where}: expected a mapping, got {type(data).__name__}")
+    hints = get_type_hints(cls)
+    known = {f.name for f in fields(cls)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise UsageError(f"{where}: unknown key(s) {unknown}; known: {sorted(known)}")
+    kwargs: dict[str, Any] = {}
+    for name, value in data.items():
+        t = hints[name]
+        if dataclasses.is_dataclass(t):
+            kwargs[name] = _build(t, value, f"{where}.{name}")
+            continue
+        kwargs[name] = _coerce(t, value, f"{where}.{name}")
+    return cls(**kwargs)
+
+
+def _coerce(t: Any, value: Any, where: str) -> Any:
+    if t is bool:
+        if not isinstance(value, bool):
+            raise UsageError(f"{where}: expected true/false, got {value!r}")
+        return value
+    if t is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise UsageError(f"{where}: expected an integer, got {value!r}")
+        return value
+    if t is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise UsageError(f"{where}: expected a number, got {value!r}")
+        return float(value)
+    if t is str:
+        if not isinstance(value, str):
+            raise UsageError(f"{where}: expected a string, got {value!r}")
+        return value
+    if t == (str | None):
+        if value is not None and not isinstance(value, str):
+            raise UsageError(f"{where}: expected a string or null, got {value!r}")
+        return value
+    return value

@@ -14,12 +14,20 @@ from clearreel.db import open_session
 ORG = "org-ledger"
 # work -> [(party, role, points)]; w-none has credited people but nobody holds points.
 WORKS: dict[str, list[tuple[str, str, str]]] = {
-    "w-a": [("p-studio", "studio", "60"), ("p-ava", "performer", "30"), ("p-ben", "director", "10")],
+    "w-a": [
+        ("p-studio", "studio", "60"),
+        ("p-ava", "performer", "30"),
+        ("p-ben", "director", "10"),
+    ],
     "w-b": [("p-studio", "rights_holder", "50"), ("p-cy", "performer", "50")],
     "w-none": [("p-studio", "studio", "0"), ("p-ben", "writer", "0")],
 }
-PARTIES = {"p-studio": "Northlight Pictures", "p-ava": "Ava Stone", "p-ben": "Ben Ortiz",
-           "p-cy": "Cy Park"}
+PARTIES = {
+    "p-studio": "Northlight Pictures",
+    "p-ava": "Ava Stone",
+    "p-ben": "Ben Ortiz",
+    "p-cy": "Cy Park",
+}
 
 
 def seed(settings: Settings, works: dict[str, list[tuple[str, str, str]]] | None = None) -> None:
@@ -35,7 +43,9 @@ def seed(settings: Settings, works: dict[str, list[tuple[str, str, str]]] | None
             w = Work(id=wid, title=wid.upper(), kind="film")
             s.add(w)
             for party, role, points in parts:
-                w.participations.append(Participation(party_id=party, role=role, points=Decimal(points)))
+                w.participations.append(
+                    Participation(party_id=party, role=role, points=Decimal(points))
+                )
 
 
 def count_postings(settings: Settings) -> int:

@@ -73,19 +73,29 @@ def test_three_level_allocation_by_hand() -> None:
     # Pool 5001 by attribution 0.6 / 0.4: 3000.6 / 2000.4 -> w-a 3001, w-b 2000.
     # w-a 3001 by points 60/30/10: 1800.6 / 900.3 / 300.1 -> 1801 / 900 / 300.
     # w-b 2000 by points 50/50: 1000 / 1000.
-    points = {"w-a": {"p-studio": 60, "p-ava": 30, "p-ben": 10},
-              "w-b": {"p-studio": 50, "p-cy": 50}}
+    points = {
+        "w-a": {"p-studio": 60, "p-ava": 30, "p-ben": 10},
+        "w-b": {"p-studio": 50, "p-cy": 50},
+    }
     a = allocate(10001, Fraction(1, 2), {"w-a": Decimal("0.6"), "w-b": Decimal("0.4")}, points)
     assert (a.pool, a.studio) == (5001, 5000)
     assert a.by_work == {"w-a": 3001, "w-b": 2000}
     got = {(s.work, s.party): s.amount for s in a.shares}
-    assert got == {("w-a", "p-studio"): 1801, ("w-a", "p-ava"): 900, ("w-a", "p-ben"): 300,
-                   ("w-b", "p-cy"): 1000, ("w-b", "p-studio"): 1000}
+    assert got == {
+        ("w-a", "p-studio"): 1801,
+        ("w-a", "p-ava"): 900,
+        ("w-a", "p-ben"): 300,
+        ("w-b", "p-cy"): 1000,
+        ("w-b", "p-studio"): 1000,
+    }
 
 
 def test_work_without_points_goes_to_suspense() -> None:
     a = allocate(1000, Fraction(1), {"w-a": 1, "w-none": 1}, {"w-a": {"p": 1}, "w-none": {}})
-    assert {(s.work, s.party): s.amount for s in a.shares} == {("w-a", "p"): 500, ("w-none", None): 500}
+    assert {(s.work, s.party): s.amount for s in a.shares} == {
+        ("w-a", "p"): 500,
+        ("w-none", None): 500,
+    }
 
 
 def test_points_within_a_work() -> None:
@@ -95,11 +105,20 @@ def test_points_within_a_work() -> None:
 
 
 def test_normalise_attribution() -> None:
-    assert normalise_attribution([{"work": "w-a", "share": "0.25"}, {"work": "w-b", "share": "0.75"},
-                                  {"work": "w-a", "share": "0"}]) == {"w-a": Fraction(1, 4),
-                                                                      "w-b": Fraction(3, 4)}
-    for bad in ([], [{"work": "w", "share": "-0.1"}], [{"work": "w", "share": "x"}],
-                [{"work": "", "share": "1"}], [{"work": "w", "share": "0"}]):
+    assert normalise_attribution(
+        [
+            {"work": "w-a", "share": "0.25"},
+            {"work": "w-b", "share": "0.75"},
+            {"work": "w-a", "share": "0"},
+        ]
+    ) == {"w-a": Fraction(1, 4), "w-b": Fraction(3, 4)}
+    for bad in (
+        [],
+        [{"work": "w", "share": "-0.1"}],
+        [{"work": "w", "share": "x"}],
+        [{"work": "", "share": "1"}],
+        [{"work": "w", "share": "0"}],
+    ):
         with pytest.raises(UsageError):
             normalise_attribution(bad)
 
@@ -114,8 +133,12 @@ class Clip:
 
 
 def test_minutes_by_work_exact() -> None:
-    clips = [Clip("w-a", 0, 239, 24), Clip("w-a", 1000, 1119, 24), Clip("w-b", 0, 2999, 25.0),
-             Clip("w-c", 0, 2996, 16, source_fps=29.97)]
+    clips = [
+        Clip("w-a", 0, 239, 24),
+        Clip("w-a", 1000, 1119, 24),
+        Clip("w-b", 0, 2999, 25.0),
+        Clip("w-c", 0, 2996, 16, source_fps=29.97),
+    ]
     m = minutes_by_work(clips)
     assert m["w-a"] == Fraction(360, 24 * 60)  # 15 s
     assert m["w-b"] == Fraction(2)  # 3000 frames at 25 fps = 2 min
@@ -133,8 +156,9 @@ weight_values = st.one_of(
     st.decimals(min_value=0, max_value=1000, places=4, allow_nan=False, allow_infinity=False),
     st.fractions(min_value=0, max_value=1000, max_denominator=10**6),
 )
-weight_maps = st.dictionaries(st.text("abcdefghij-", min_size=1, max_size=6), weight_values,
-                              min_size=1, max_size=12).filter(lambda d: sum(Fraction(v) for v in d.values()) > 0)
+weight_maps = st.dictionaries(
+    st.text("abcdefghij-", min_size=1, max_size=6), weight_values, min_size=1, max_size=12
+).filter(lambda d: sum(Fraction(v) for v in d.values()) > 0)
 
 
 @settings(max_examples=300, deadline=None)
@@ -160,11 +184,19 @@ def test_property_order_does_not_matter(total: int, weights: dict[str, object], 
 
 
 @settings(max_examples=200, deadline=None)
-@given(amounts, st.integers(0, 10000), weight_maps,
-       st.dictionaries(st.text("pqrs", min_size=1, max_size=3),
-                       st.decimals(min_value=0, max_value=100, places=4), max_size=5))
-def test_property_three_levels_keep_every_cent(total: int, pool_bp: int, works: dict[str, object],
-                                               pts: dict[str, Decimal]) -> None:
+@given(
+    amounts,
+    st.integers(0, 10000),
+    weight_maps,
+    st.dictionaries(
+        st.text("pqrs", min_size=1, max_size=3),
+        st.decimals(min_value=0, max_value=100, places=4),
+        max_size=5,
+    ),
+)
+def test_property_three_levels_keep_every_cent(
+    total: int, pool_bp: int, works: dict[str, object], pts: dict[str, Decimal]
+) -> None:
     pool = Fraction(pool_bp, 10000)
     points = {w: pts for w in list(works)[::2]}  # some works with points, others in suspense
     a = allocate(total, pool, works, points)  # type: ignore[arg-type]

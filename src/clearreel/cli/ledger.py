@@ -1,25 +1,33 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 
 from clearreel.cli._common import emit_json, err, out, parse_date, settings
 
-ledger_app = typer.Typer(help="The royalty ledger: revenue, licence deals, statements, checks.",
-                         no_args_is_help=True)
+ledger_app = typer.Typer(
+    help="The royalty ledger: revenue, licence deals, statements, checks.", no_args_is_help=True
+)
 
 
 def register(app: typer.Typer) -> None:
     app.add_typer(ledger_app, name="ledger")
 
 
-def _print_posted(data: dict) -> None:  # type: ignore[type-arg]
+def _print_posted(data: dict[str, Any]) -> None:
     c = data["currency"]
-    out.print(f"{data['transaction']}  {data['kind']}  {data['source']}  {data['amount']} {c}  "
-              f"({data['date']})", markup=False)
-    out.print(f"  studio {data['studio']} {c} · rights pool {data['pool']} {c} "
-              f"({data['pool_percent']} %)", markup=False)
+    out.print(
+        f"{data['transaction']}  {data['kind']}  {data['source']}  {data['amount']} {c}  "
+        f"({data['date']})",
+        markup=False,
+    )
+    out.print(
+        f"  studio {data['studio']} {c} · rights pool {data['pool']} {c} "
+        f"({data['pool_percent']} %)",
+        markup=False,
+    )
     for a in data["allocations"]:
         who = a["party"] or "(suspense: no points holder)"
         out.print(f"    {who:<24} {a['work']:<20} {a['amount']:>14} {c}", markup=False)
@@ -27,12 +35,17 @@ def _print_posted(data: dict) -> None:  # type: ignore[type-arg]
 
 @ledger_app.command("revenue")
 def revenue(
-    output: str = typer.Option(..., "--output", help="Output id (from `clearreel generate --json`)."),
+    output: str = typer.Option(
+        ..., "--output", help="Output id (from `clearreel generate --json`)."
+    ),
     amount: str = typer.Option(..., "--amount", help="Amount in major units, e.g. 1234.56."),
     currency: str = typer.Option(..., "--currency", help="ISO 4217 code, e.g. USD, EUR, JPY."),
     on: str | None = typer.Option(None, "--on", help="Effective date (default today)."),
-    pool: str | None = typer.Option(None, "--pool", help="Rights holders' pool in percent "
-                                    "(default: the studio setting, else 50)."),
+    pool: str | None = typer.Option(
+        None,
+        "--pool",
+        help="Rights holders' pool in percent (default: the studio setting, else 50).",
+    ),
     json_: bool = typer.Option(False, "--json"),
 ) -> None:
     """Revenue earned by one generated output, allocated to rights holders by its attribution."""
@@ -50,14 +63,19 @@ def deal(
     amount: str = typer.Option(..., "--amount", help="Fee in major units, e.g. 250000.00."),
     currency: str = typer.Option(..., "--currency", help="ISO 4217 code."),
     on: str | None = typer.Option(None, "--on", help="Effective date (default today)."),
-    pool: str | None = typer.Option(None, "--pool", help="Share of the fee for the works' "
-                                    "participants in percent (default 100)."),
+    pool: str | None = typer.Option(
+        None,
+        "--pool",
+        help="Share of the fee for the works' participants in percent (default 100).",
+    ),
     json_: bool = typer.Option(False, "--json"),
 ) -> None:
     """A licence fee for a dataset, divided among its works by minutes, then by points."""
     from clearreel.ledger import record_deal
 
-    posted = record_deal(settings(), licensee, dataset, amount, currency, on=parse_date(on), pool=pool)
+    posted = record_deal(
+        settings(), licensee, dataset, amount, currency, on=parse_date(on), pool=pool
+    )
     data = posted.to_json()
     emit_json(data) if json_ else _print_posted(data)
 
@@ -68,7 +86,9 @@ def statements_(
     party: str | None = typer.Option(None, "--party", help="Only this party's statement."),
     json_: bool = typer.Option(False, "--json"),
     csv_: Path | None = typer.Option(None, "--csv", help="Also write the lines as CSV here."),
-    html_: Path | None = typer.Option(None, "--html", help="Also write a self-contained HTML page."),
+    html_: Path | None = typer.Option(
+        None, "--html", help="Also write a self-contained HTML page."
+    ),
 ) -> None:
     """Statements per party for one month: JSON, CSV, or an HTML page with a chart."""
     from clearreel.ledger import render_html, to_csv
@@ -88,12 +108,18 @@ def statements_(
         emit_json(report)
         return
     for c in sorted(report["revenue"]):
-        out.print(f"{report['period']} {c}: revenue {report['revenue'][c]}, allocated "
-                  f"{report['allocated'][c]}, retained {report['retained'][c]}, suspense "
-                  f"{report['suspense'][c]}", markup=False)
+        out.print(
+            f"{report['period']} {c}: revenue {report['revenue'][c]}, allocated "
+            f"{report['allocated'][c]}, retained {report['retained'][c]}, suspense "
+            f"{report['suspense'][c]}",
+            markup=False,
+        )
     for st in report["statements"]:
-        out.print(f"  {st['party']:<24} {st['name']:<28} {st['amount']:>14} {st['currency']} "
-                  f"({len(st['lines'])} line(s))", markup=False)
+        out.print(
+            f"  {st['party']:<24} {st['name']:<28} {st['amount']:>14} {st['currency']} "
+            f"({len(st['lines'])} line(s))",
+            markup=False,
+        )
     if not report["statements"]:
         out.print(f"no earnings in {report['period']}", markup=False)
 
@@ -110,8 +136,11 @@ def check_(json_: bool = typer.Option(False, "--json")) -> None:
         for p in result["problems"]:
             err.print(p, markup=False)
     else:
-        out.print(f"ledger intact: {result['transactions']} transactions, {result['postings']} "
-                  f"postings, head {result['head'][:16]}…", markup=False)
+        out.print(
+            f"ledger intact: {result['transactions']} transactions, {result['postings']} "
+            f"postings, head {result['head'][:16]}…",
+            markup=False,
+        )
     if result["problems"]:
         raise typer.Exit(1)
 
@@ -124,7 +153,11 @@ def pool_(
     """Show or set the studio's default rights-holder pool for output revenue."""
     from clearreel.ledger import get_pool_percent, set_pool_percent
 
-    pct = set_pool_percent(settings(), percent) if percent is not None else get_pool_percent(settings())
+    pct = (
+        set_pool_percent(settings(), percent)
+        if percent is not None
+        else get_pool_percent(settings())
+    )
     if json_:
         emit_json({"pool_percent": f"{pct:f}"})
     else:

@@ -45,8 +45,9 @@ def _frac(w: Weight | str | float) -> Fraction:
     return Fraction(w)
 
 
-def largest_remainder(total: int, weights: Mapping[str, Weight] | Iterable[tuple[str, Weight]]
-                      ) -> dict[str, int]:
+def largest_remainder(
+    total: int, weights: Mapping[str, Weight] | Iterable[tuple[str, Weight]]
+) -> dict[str, int]:
     """Split `total` minor units among keys in proportion to `weights`, to the unit.
 
     Returns {key: share} for every key (zero-weight keys get 0). The shares are integers,
@@ -88,8 +89,9 @@ def pool_fraction(percent: Weight | str) -> Fraction:
     try:
         p = Fraction(Decimal(str(percent).strip().rstrip("%")))
     except (ArithmeticError, ValueError):
-        raise UsageError(f"pool {percent!r} is not a percentage: use a number from 0 to 100, "
-                         "e.g. 50 or 37.5") from None
+        raise UsageError(
+            f"pool {percent!r} is not a percentage: use a number from 0 to 100, e.g. 50 or 37.5"
+        ) from None
     if not 0 <= p <= 100:
         raise UsageError(f"pool {percent!r} is outside 0..100 percent")
     return p / 100
@@ -115,15 +117,19 @@ def normalise_attribution(attribution: Iterable[Mapping[str, object]]) -> dict[s
         if not work:
             raise UsageError(f"attribution entry {dict(item)!r} names no work")
         try:
-            share = _frac(raw if isinstance(raw, float | int | Decimal | Fraction) else Decimal(str(raw)))
+            share = _frac(
+                raw if isinstance(raw, float | int | Decimal | Fraction) else Decimal(str(raw))
+            )
         except (ArithmeticError, ValueError, TypeError):
             raise UsageError(f"attribution share {raw!r} of work {work} is not a number") from None
         if share < 0:
             raise UsageError(f"attribution share {raw!r} of work {work} is negative")
         out[work] = out.get(work, Fraction(0)) + share
     if not out or sum(out.values()) == 0:
-        raise UsageError("the attribution names no work with a positive share: attribute the "
-                         "output first (`clearreel attribution`), then record its revenue")
+        raise UsageError(
+            "the attribution names no work with a positive share: attribute the "
+            "output first (`clearreel attribution`), then record its revenue"
+        )
     return out
 
 
@@ -155,8 +161,9 @@ class Allocation:
             assert sum(s.amount for s in self.shares if s.work == w) == amt
 
 
-def split_work(amount: int, points: Mapping[str, Weight] | Sequence[tuple[str, Weight]]
-               ) -> dict[str, int]:
+def split_work(
+    amount: int, points: Mapping[str, Weight] | Sequence[tuple[str, Weight]]
+) -> dict[str, int]:
     """A work's amount among its parties by their points (Hamilton); {} when nobody has points."""
     items = list(points.items() if isinstance(points, Mapping) else points)
     if not any(_frac(p) > 0 for _k, p in items):
@@ -165,8 +172,12 @@ def split_work(amount: int, points: Mapping[str, Weight] | Sequence[tuple[str, W
     return shares
 
 
-def allocate(total: int, pool: Fraction, work_weights: Mapping[str, Weight],
-             points: Mapping[str, Mapping[str, Weight]]) -> Allocation:
+def allocate(
+    total: int,
+    pool: Fraction,
+    work_weights: Mapping[str, Weight],
+    points: Mapping[str, Mapping[str, Weight]],
+) -> Allocation:
     """Allocate `total`: pool vs studio, pool among works by weight, each work by points.
 
     `work_weights`: {work: weight} (attribution shares, or minutes in a dataset).
@@ -174,8 +185,11 @@ def allocate(total: int, pool: Fraction, work_weights: Mapping[str, Weight],
     in suspense (a Share with party None), so no minor unit is ever lost or invented.
     """
     pool_amt, studio_amt = split_pool(total, pool)
-    by_work = largest_remainder(pool_amt, sorted(work_weights.items())) if pool_amt else \
-        dict.fromkeys(work_weights, 0)
+    by_work = (
+        largest_remainder(pool_amt, sorted(work_weights.items()))
+        if pool_amt
+        else dict.fromkeys(work_weights, 0)
+    )
     shares: list[Share] = []
     for work in sorted(by_work):
         amt = by_work[work]
@@ -186,7 +200,9 @@ def allocate(total: int, pool: Fraction, work_weights: Mapping[str, Weight],
             shares.append(Share(work, None, amt))
             continue
         shares.extend(Share(work, p, a) for p, a in sorted(parties.items()) if a)
-    alloc = Allocation(total=total, pool=pool_amt, studio=studio_amt, by_work=by_work, shares=shares)
+    alloc = Allocation(
+        total=total, pool=pool_amt, studio=studio_amt, by_work=by_work, shares=shares
+    )
     alloc.check()
     return alloc
 
@@ -206,7 +222,9 @@ def minutes_by_work(clips: Iterable[object]) -> dict[str, Fraction]:
         rate = getattr(c, "source_fps", None) or c.fps  # type: ignore[attr-defined]
         fps = _frac(rate)
         if end < start or fps <= 0:
-            raise UsageError(f"clip of work {work} has an invalid range {start}..{end} at {rate} fps")
+            raise UsageError(
+                f"clip of work {work} has an invalid range {start}..{end} at {rate} fps"
+            )
         out[work] = out.get(work, Fraction(0)) + Fraction(end - start + 1) / fps / 60
     return out
 

@@ -40,8 +40,9 @@ GENESIS = "0" * 64
 
 def canonical(obj: Any) -> bytes:
     """Canonical JSON bytes: sorted keys, no whitespace (the bytes that are hashed)."""
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), default=str,
-                      ensure_ascii=False).encode()
+    return json.dumps(
+        obj, sort_keys=True, separators=(",", ":"), default=str, ensure_ascii=False
+    ).encode()
 
 
 @dataclass(frozen=True)
@@ -57,8 +58,9 @@ class Line:
 
 def lock_key(org: str) -> int:
     """The signed 64-bit advisory-lock key of an organization's ledger."""
-    return int.from_bytes(hashlib.sha256(f"clearreel.ledger:{org}".encode()).digest()[:8],
-                          "big", signed=True)
+    return int.from_bytes(
+        hashlib.sha256(f"clearreel.ledger:{org}".encode()).digest()[:8], "big", signed=True
+    )
 
 
 def lock(session: Session) -> LedgerHead:
@@ -74,7 +76,7 @@ def lock(session: Session) -> LedgerHead:
         conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": lock_key(org)})
     elif conn.dialect.name == "sqlite":
         dbapi = conn.connection.dbapi_connection
-        if dbapi is not None and not dbapi.in_transaction:  # type: ignore[attr-defined]
+        if dbapi is not None and not dbapi.in_transaction:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
         else:
             # Already inside a transaction: a write takes the database's RESERVED lock.
@@ -88,39 +90,87 @@ def lock(session: Session) -> LedgerHead:
 
 
 def txn_digest(t: LedgerTransaction) -> str:
-    body = {"org": t.org_id, "id": t.id, "seq": t.seq, "kind": t.kind,
-            "effective": t.effective.isoformat(), "source": t.source, "currency": t.currency,
-            "amount": int(t.amount), "details": t.details, "n_postings": t.n_postings}
+    body = {
+        "org": t.org_id,
+        "id": t.id,
+        "seq": t.seq,
+        "kind": t.kind,
+        "effective": t.effective.isoformat(),
+        "source": t.source,
+        "currency": t.currency,
+        "amount": int(t.amount),
+        "details": t.details,
+        "n_postings": t.n_postings,
+    }
     return hashlib.sha256(canonical(body)).hexdigest()
 
 
-def posting_hash(org: str, seq: int, digest: str, account: str, currency: str, amount: int,
-                 work: str | None, prev: str) -> str:
-    body = {"org": org, "seq": seq, "txn": digest, "account": account, "currency": currency,
-            "amount": int(amount), "work": work, "prev": prev}
+def posting_hash(
+    org: str,
+    seq: int,
+    digest: str,
+    account: str,
+    currency: str,
+    amount: int,
+    work: str | None,
+    prev: str,
+) -> str:
+    body = {
+        "org": org,
+        "seq": seq,
+        "txn": digest,
+        "account": account,
+        "currency": currency,
+        "amount": int(amount),
+        "work": work,
+        "prev": prev,
+    }
     return hashlib.sha256(canonical(body)).hexdigest()
 
 
-def _accounts(session: Session, org: str, lines: Sequence[Line], currency: str
-              ) -> dict[str, LedgerAccount]:
+def _accounts(
+    session: Session, org: str, lines: Sequence[Line], currency: str
+) -> dict[str, LedgerAccount]:
     codes = sorted({ln.account for ln in lines})
-    found = {a.code: a for a in session.scalars(
-        select(LedgerAccount).where(LedgerAccount.org_id == org, LedgerAccount.currency == currency,
-                                    LedgerAccount.code.in_(codes)))}
+    found = {
+        a.code: a
+        for a in session.scalars(
+            select(LedgerAccount).where(
+                LedgerAccount.org_id == org,
+                LedgerAccount.currency == currency,
+                LedgerAccount.code.in_(codes),
+            )
+        )
+    }
     for ln in lines:
         if ln.account not in found:
-            acc = LedgerAccount(org_id=org, code=ln.account, kind=ln.kind, party_id=ln.party,
-                                work_id=ln.work if ln.kind == "suspense" else None,
-                                currency=currency, created=utcnow())
+            acc = LedgerAccount(
+                org_id=org,
+                code=ln.account,
+                kind=ln.kind,
+                party_id=ln.party,
+                work_id=ln.work if ln.kind == "suspense" else None,
+                currency=currency,
+                created=utcnow(),
+            )
             session.add(acc)
             found[ln.account] = acc
     session.flush()
     return found
 
 
-def post(session: Session, head: LedgerHead, *, kind: str, effective: dt.date, source: str,
-         currency: str, amount: int, lines: Sequence[Line], details: dict[str, Any]
-         ) -> LedgerTransaction:
+def post(
+    session: Session,
+    head: LedgerHead,
+    *,
+    kind: str,
+    effective: dt.date,
+    source: str,
+    currency: str,
+    amount: int,
+    lines: Sequence[Line],
+    details: dict[str, Any],
+) -> LedgerTransaction:
     """Append one balanced transaction and its postings to the chain (the caller holds the
     lock: `head` is what `lock` returned in the same session). Audited as `ledger.<kind>`."""
     from clearreel.rights import audit
@@ -129,13 +179,26 @@ def post(session: Session, head: LedgerHead, *, kind: str, effective: dt.date, s
     if not lines:
         raise ValueError("a transaction needs at least one non-zero posting")
     if sum(ln.amount for ln in lines) != 0:
-        raise ValueError(f"unbalanced transaction: postings sum to {sum(ln.amount for ln in lines)}")
+        raise ValueError(
+            f"unbalanced transaction: postings sum to {sum(ln.amount for ln in lines)}"
+        )
     org = current_org(session)
     accounts = _accounts(session, org, lines, currency)
     seq = head.txn_seq + 1
-    t = LedgerTransaction(org_id=org, id=f"tx-{seq:06d}", seq=seq, kind=kind, effective=effective,
-                          created=utcnow(), source=source, currency=currency, amount=amount,
-                          details=json.loads(canonical(details)), n_postings=len(lines), digest="")
+    t = LedgerTransaction(
+        org_id=org,
+        id=f"tx-{seq:06d}",
+        seq=seq,
+        kind=kind,
+        effective=effective,
+        created=utcnow(),
+        source=source,
+        currency=currency,
+        amount=amount,
+        details=json.loads(canonical(details)),
+        n_postings=len(lines),
+        digest="",
+    )
     t.digest = txn_digest(t)
     session.add(t)
     session.flush()
@@ -143,14 +206,33 @@ def post(session: Session, head: LedgerHead, *, kind: str, effective: dt.date, s
     for ln in lines:
         pseq += 1
         h = posting_hash(org, pseq, t.digest, ln.account, currency, ln.amount, ln.work, prev)
-        session.add(LedgerPosting(org_id=org, seq=pseq, txn_pk=t.pk,
-                                  account_pk=accounts[ln.account].pk, currency=currency,
-                                  amount=ln.amount, work_id=ln.work, prev_hash=prev, hash=h))
+        session.add(
+            LedgerPosting(
+                org_id=org,
+                seq=pseq,
+                txn_pk=t.pk,
+                account_pk=accounts[ln.account].pk,
+                currency=currency,
+                amount=ln.amount,
+                work_id=ln.work,
+                prev_hash=prev,
+                hash=h,
+            )
+        )
         prev = h
     head.seq, head.hash, head.txn_seq = pseq, prev, seq
-    audit.record(session, f"ledger.{kind}", t.id, source=source, currency=currency, amount=amount,
-                 effective=effective.isoformat(), postings=len(lines), head=prev,
-                 digest=t.digest)
+    audit.record(
+        session,
+        f"ledger.{kind}",
+        t.id,
+        source=source,
+        currency=currency,
+        amount=amount,
+        effective=effective.isoformat(),
+        postings=len(lines),
+        head=prev,
+        digest=t.digest,
+    )
     session.flush()
     return t
 
@@ -168,7 +250,9 @@ def check(session: Session) -> dict[str, Any]:
     for t in session.scalars(select(LedgerTransaction).order_by(LedgerTransaction.seq)):
         txns[t.pk] = t
         if t.seq != expected_tseq:
-            problems.append(f"transaction {expected_tseq}: missing (next is {t.seq}): deleted or reordered")
+            problems.append(
+                f"transaction {expected_tseq}: missing (next is {t.seq}): deleted or reordered"
+            )
         if txn_digest(t) != t.digest:
             problems.append(f"{t.id}: content does not match its digest (edited)")
         expected_tseq = t.seq + 1
@@ -180,26 +264,34 @@ def check(session: Session) -> dict[str, Any]:
     q = select(LedgerPosting).order_by(LedgerPosting.seq).execution_options(yield_per=2000)
     for p in session.scalars(q):
         n += 1
-        t = txns.get(p.txn_pk)
+        tx = txns.get(p.txn_pk)
         acc = accounts.get(p.account_pk)
         if p.seq != expected:
             problems.append(f"posting {expected}: missing (next is {p.seq}): deleted or reordered")
         if p.prev_hash != prev:
-            problems.append(f"posting {p.seq}: link to the previous posting is broken "
-                            "(a posting before it was deleted, reordered or edited)")
-        if t is None or acc is None:
+            problems.append(
+                f"posting {p.seq}: link to the previous posting is broken "
+                "(a posting before it was deleted, reordered or edited)"
+            )
+        if tx is None or acc is None:
             problems.append(f"posting {p.seq}: its transaction or account is missing")
         else:
-            h = posting_hash(org, p.seq, t.digest, acc.code, p.currency, p.amount, p.work_id, p.prev_hash)
+            h = posting_hash(
+                org, p.seq, tx.digest, acc.code, p.currency, p.amount, p.work_id, p.prev_hash
+            )
             if h != p.hash:
-                problems.append(f"posting {p.seq} ({t.id}): content does not match its hash (edited)")
-            if acc.currency != p.currency or t.currency != p.currency:
-                problems.append(f"posting {p.seq} ({t.id}): currency {p.currency} differs from its "
-                                f"account's or transaction's")
-            sums[t.pk][p.currency] += int(p.amount)
-            counts[t.pk] += 1
+                problems.append(
+                    f"posting {p.seq} ({tx.id}): content does not match its hash (edited)"
+                )
+            if acc.currency != p.currency or tx.currency != p.currency:
+                problems.append(
+                    f"posting {p.seq} ({tx.id}): currency {p.currency} differs from its "
+                    f"account's or transaction's"
+                )
+            sums[tx.pk][p.currency] += int(p.amount)
+            counts[tx.pk] += 1
             if acc.kind == "rights_pool":
-                pool_sums[t.pk] += int(p.amount)
+                pool_sums[tx.pk] += int(p.amount)
         prev, expected = p.hash, p.seq + 1
 
     for pk, t in txns.items():
@@ -207,9 +299,13 @@ def check(session: Session) -> dict[str, Any]:
             problems.append(f"{t.id}: {counts[pk]} posting(s) found, {t.n_postings} recorded")
         for cur, total in sums[pk].items():
             if total != 0:
-                problems.append(f"{t.id}: does not balance in {cur} (postings sum to {total} minor units)")
+                problems.append(
+                    f"{t.id}: does not balance in {cur} (postings sum to {total} minor units)"
+                )
         if pool_sums[pk] != 0:
-            problems.append(f"{t.id}: the rights pool was not fully allocated ({pool_sums[pk]} minor units)")
+            problems.append(
+                f"{t.id}: the rights pool was not fully allocated ({pool_sums[pk]} minor units)"
+            )
 
     head = session.scalars(select(LedgerHead).where(LedgerHead.org_id == org)).first()
     last_tseq = max((t.seq for t in txns.values()), default=0)
@@ -218,12 +314,21 @@ def check(session: Session) -> dict[str, Any]:
             problems.append("the chain head is missing")
     else:
         if head.seq != expected - 1 or head.hash != prev:
-            problems.append(f"chain head says posting {head.seq} is the last, found {expected - 1}: "
-                            "the newest postings were deleted or the head was edited")
+            problems.append(
+                f"chain head says posting {head.seq} is the last, found {expected - 1}: "
+                "the newest postings were deleted or the head was edited"
+            )
         if head.txn_seq != last_tseq:
-            problems.append(f"chain head says transaction {head.txn_seq} is the last, found {last_tseq}")
-    return {"valid": not problems, "transactions": len(txns), "postings": n,
-            "head": prev, "problems": problems}
+            problems.append(
+                f"chain head says transaction {head.txn_seq} is the last, found {last_tseq}"
+            )
+    return {
+        "valid": not problems,
+        "transactions": len(txns),
+        "postings": n,
+        "head": prev,
+        "problems": problems,
+    }
 
 
 __all__ = ["GENESIS", "Line", "check", "lock", "lock_key", "post", "posting_hash", "txn_digest"]

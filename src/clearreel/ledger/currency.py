@@ -14,23 +14,169 @@ from decimal import Decimal
 from clearreel.errors import UsageError
 
 # ISO 4217 minor units that are not 2. Source: ISO 4217 list one (SIX), 2024 edition.
-_EXPONENT_0 = ("BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX",
-               "UYI", "VND", "VUV", "XAF", "XOF", "XPF")
+_EXPONENT_0 = (
+    "BIF",
+    "CLP",
+    "DJF",
+    "GNF",
+    "ISK",
+    "JPY",
+    "KMF",
+    "KRW",
+    "PYG",
+    "RWF",
+    "UGX",
+    "UYI",
+    "VND",
+    "VUV",
+    "XAF",
+    "XOF",
+    "XPF",
+)
 _EXPONENT_3 = ("BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND")
 _EXPONENT_4 = ("CLF", "UYW")
 # Active codes with minor unit 2.
 _EXPONENT_2 = (
-    "AED", "AFN", "ALL", "AMD", "ANG", "AOA", "ARS", "AUD", "AWG", "AZN", "BAM", "BBD", "BDT",
-    "BGN", "BMD", "BND", "BOB", "BOV", "BRL", "BSD", "BTN", "BWP", "BYN", "BZD", "CAD", "CDF",
-    "CHE", "CHF", "CHW", "CNY", "COP", "COU", "CRC", "CUP", "CVE", "CZK", "DKK", "DOP", "DZD",
-    "EGP", "ERN", "ETB", "EUR", "FJD", "FKP", "GBP", "GEL", "GHS", "GIP", "GMD", "GTQ", "GYD",
-    "HKD", "HNL", "HTG", "HUF", "IDR", "ILS", "INR", "IRR", "JMD", "KES", "KGS", "KHR", "KPW",
-    "KYD", "KZT", "LAK", "LBP", "LKR", "LRD", "LSL", "MAD", "MDL", "MGA", "MKD", "MMK", "MNT",
-    "MOP", "MRU", "MUR", "MVR", "MWK", "MXN", "MXV", "MYR", "MZN", "NAD", "NGN", "NIO", "NOK",
-    "NPR", "NZD", "PAB", "PEN", "PGK", "PHP", "PKR", "PLN", "QAR", "RON", "RSD", "RUB", "SAR",
-    "SBD", "SCR", "SDG", "SEK", "SGD", "SHP", "SLE", "SOS", "SRD", "SSP", "STN", "SVC", "SYP",
-    "SZL", "THB", "TJS", "TMT", "TOP", "TRY", "TTD", "TWD", "TZS", "UAH", "USD", "USN", "UYU",
-    "UZS", "VED", "VES", "WST", "XCD", "XCG", "YER", "ZAR", "ZMW", "ZWG",
+    "AED",
+    "AFN",
+    "ALL",
+    "AMD",
+    "ANG",
+    "AOA",
+    "ARS",
+    "AUD",
+    "AWG",
+    "AZN",
+    "BAM",
+    "BBD",
+    "BDT",
+    "BGN",
+    "BMD",
+    "BND",
+    "BOB",
+    "BOV",
+    "BRL",
+    "BSD",
+    "BTN",
+    "BWP",
+    "BYN",
+    "BZD",
+    "CAD",
+    "CDF",
+    "CHE",
+    "CHF",
+    "CHW",
+    "CNY",
+    "COP",
+    "COU",
+    "CRC",
+    "CUP",
+    "CVE",
+    "CZK",
+    "DKK",
+    "DOP",
+    "DZD",
+    "EGP",
+    "ERN",
+    "ETB",
+    "EUR",
+    "FJD",
+    "FKP",
+    "GBP",
+    "GEL",
+    "GHS",
+    "GIP",
+    "GMD",
+    "GTQ",
+    "GYD",
+    "HKD",
+    "HNL",
+    "HTG",
+    "HUF",
+    "IDR",
+    "ILS",
+    "INR",
+    "IRR",
+    "JMD",
+    "KES",
+    "KGS",
+    "KHR",
+    "KPW",
+    "KYD",
+    "KZT",
+    "LAK",
+    "LBP",
+    "LKR",
+    "LRD",
+    "LSL",
+    "MAD",
+    "MDL",
+    "MGA",
+    "MKD",
+    "MMK",
+    "MNT",
+    "MOP",
+    "MRU",
+    "MUR",
+    "MVR",
+    "MWK",
+    "MXN",
+    "MXV",
+    "MYR",
+    "MZN",
+    "NAD",
+    "NGN",
+    "NIO",
+    "NOK",
+    "NPR",
+    "NZD",
+    "PAB",
+    "PEN",
+    "PGK",
+    "PHP",
+    "PKR",
+    "PLN",
+    "QAR",
+    "RON",
+    "RSD",
+    "RUB",
+    "SAR",
+    "SBD",
+    "SCR",
+    "SDG",
+    "SEK",
+    "SGD",
+    "SHP",
+    "SLE",
+    "SOS",
+    "SRD",
+    "SSP",
+    "STN",
+    "SVC",
+    "SYP",
+    "SZL",
+    "THB",
+    "TJS",
+    "TMT",
+    "TOP",
+    "TRY",
+    "TTD",
+    "TWD",
+    "TZS",
+    "UAH",
+    "USD",
+    "USN",
+    "UYU",
+    "UZS",
+    "VED",
+    "VES",
+    "WST",
+    "XCD",
+    "XCG",
+    "YER",
+    "ZAR",
+    "ZMW",
+    "ZWG",
 )
 
 EXPONENTS: dict[str, int] = {
@@ -51,8 +197,10 @@ def currency_code(code: str) -> str:
     """The upper-case ISO 4217 code, or UsageError for an unknown one."""
     c = (code or "").strip().upper()
     if c not in EXPONENTS:
-        raise UsageError(f"unknown currency {code!r}: use an ISO 4217 code with minor units, "
-                         "e.g. USD, EUR, JPY, KWD")
+        raise UsageError(
+            f"unknown currency {code!r}: use an ISO 4217 code with minor units, "
+            "e.g. USD, EUR, JPY, KWD"
+        )
     return c
 
 
@@ -72,21 +220,28 @@ def parse_amount(text: str, currency: str, *, allow_zero: bool = False) -> int:
     exp = EXPONENTS[c]
     s = (text or "").strip()
     if s.startswith("-"):
-        raise UsageError(f"amount {text!r} is negative: record revenue and fees as positive amounts")
+        raise UsageError(
+            f"amount {text!r} is negative: record revenue and fees as positive amounts"
+        )
     m = _AMOUNT.match(s)
     if not m:
-        raise UsageError(f"amount {text!r} is not a decimal number: write it like 1234.56 "
-                         "(digits and one point; no sign, grouping, exponent or symbol)")
+        raise UsageError(
+            f"amount {text!r} is not a decimal number: write it like 1234.56 "
+            "(digits and one point; no sign, grouping, exponent or symbol)"
+        )
     frac = m.group("frac") or ""
     if len(frac) > exp:
-        raise UsageError(f"amount {text!r} has {len(frac)} decimal place(s) but {c} has {exp}: "
-                         f"round it to the {c} minor unit")
+        raise UsageError(
+            f"amount {text!r} has {len(frac)} decimal place(s) but {c} has {exp}: "
+            f"round it to the {c} minor unit"
+        )
     minor = int(m.group("int")) * 10**exp + int(frac.ljust(exp, "0") or "0")
     if minor == 0 and not allow_zero:
         raise UsageError(f"amount {text!r} is zero: nothing to record")
     if minor > MAX_MINOR:
-        raise UsageError(f"amount {text!r} is too large for the ledger (at most {MAX_MINOR} {c} "
-                         "minor units)")
+        raise UsageError(
+            f"amount {text!r} is too large for the ledger (at most {MAX_MINOR} {c} minor units)"
+        )
     return minor
 
 

@@ -64,18 +64,29 @@ class Posted:
     def to_json(self) -> dict[str, Any]:
         c = self.currency
         return {
-            "transaction": self.transaction, "kind": self.kind, "source": self.source,
-            "date": self.effective.isoformat(), "currency": c,
+            "transaction": self.transaction,
+            "kind": self.kind,
+            "source": self.source,
+            "date": self.effective.isoformat(),
+            "currency": c,
             "amount": format_amount(self.amount, c),
             "pool_percent": f"{self.pool_percent:f}",
             "pool": format_amount(self.allocation.pool, c),
             "studio": format_amount(self.allocation.studio, c),
-            "works": [{"work": w, "weight": _fraction_str(self.weights.get(w, Fraction(0))),
-                       "amount": format_amount(a, c)}
-                      for w, a in sorted(self.allocation.by_work.items())],
-            "allocations": [{"party": s.party, "work": s.work, "amount": format_amount(s.amount, c)}
-                            for s in self.allocation.shares],
-            "postings": self.postings, "head": self.head,
+            "works": [
+                {
+                    "work": w,
+                    "weight": _fraction_str(self.weights.get(w, Fraction(0))),
+                    "amount": format_amount(a, c),
+                }
+                for w, a in sorted(self.allocation.by_work.items())
+            ],
+            "allocations": [
+                {"party": s.party, "work": s.work, "amount": format_amount(s.amount, c)}
+                for s in self.allocation.shares
+            ],
+            "postings": self.postings,
+            "head": self.head,
         }
 
 
@@ -101,8 +112,10 @@ def _points(session: Session, works: Iterable[str]) -> dict[str, dict[str, Fract
             parties[party] = parties.get(party, Fraction(0)) + Fraction(Decimal(points))
     missing = [w for w in wanted if w not in out]
     if missing:
-        raise UsageError(f"unknown work(s) {', '.join(missing)}: import them into the registry "
-                         "(`clearreel catalog import`) before recording their earnings")
+        raise UsageError(
+            f"unknown work(s) {', '.join(missing)}: import them into the registry "
+            "(`clearreel catalog import`) before recording their earnings"
+        )
     return out
 
 
@@ -119,41 +132,85 @@ def _pool_percent(session: Session, pool: str | Decimal | None, default: Decimal
 
 
 def _lines(alloc: Allocation, income_account: str) -> list[book.Line]:
-    lines = [book.Line("receipts", "receipts", alloc.total),
-             book.Line(income_account, income_account, -alloc.studio),
-             book.Line("rights_pool", "rights_pool", -alloc.pool),
-             book.Line("rights_pool", "rights_pool", alloc.pool)]
+    lines = [
+        book.Line("receipts", "receipts", alloc.total),
+        book.Line(income_account, income_account, -alloc.studio),
+        book.Line("rights_pool", "rights_pool", -alloc.pool),
+        book.Line("rights_pool", "rights_pool", alloc.pool),
+    ]
     for s in alloc.shares:
         if s.party is None:
             lines.append(book.Line(f"suspense:{s.work}", "suspense", -s.amount, work=s.work))
         else:
-            lines.append(book.Line(f"payable:{s.party}", "payable", -s.amount, party=s.party,
-                                   work=s.work))
+            lines.append(
+                book.Line(f"payable:{s.party}", "payable", -s.amount, party=s.party, work=s.work)
+            )
     return lines
 
 
-def _post_allocation(session: Session, head: Any, *, kind: str, source: str, effective: dt.date,
-                     currency: str, amount: int, pool_percent: Decimal,
-                     weights: Mapping[str, Fraction], details: dict[str, Any]) -> Posted:
+def _post_allocation(
+    session: Session,
+    head: Any,
+    *,
+    kind: str,
+    source: str,
+    effective: dt.date,
+    currency: str,
+    amount: int,
+    pool_percent: Decimal,
+    weights: Mapping[str, Fraction],
+    details: dict[str, Any],
+) -> Posted:
     points = _points(session, weights)
     alloc = allocate(amount, pool_fraction(pool_percent), weights, points)
     income = "studio_revenue" if kind == "revenue" else "licence_income"
-    details = {**details, "pool_percent": f"{pool_percent:f}",
-               "weights": {w: _fraction_str(f) for w, f in sorted(weights.items())},
-               "points": {w: {p: _fraction_str(v) for p, v in sorted(ps.items())}
-                          for w, ps in sorted(points.items())}}
-    t = book.post(session, head, kind=kind, effective=effective, source=source, currency=currency,
-                  amount=amount, lines=_lines(alloc, income), details=details)
-    return Posted(transaction=t.id, kind=kind, source=source, effective=effective,
-                  currency=currency, amount=amount, pool_percent=pool_percent, allocation=alloc,
-                  postings=t.n_postings, head=head.hash, weights=dict(weights))
+    details = {
+        **details,
+        "pool_percent": f"{pool_percent:f}",
+        "weights": {w: _fraction_str(f) for w, f in sorted(weights.items())},
+        "points": {
+            w: {p: _fraction_str(v) for p, v in sorted(ps.items())}
+            for w, ps in sorted(points.items())
+        },
+    }
+    t = book.post(
+        session,
+        head,
+        kind=kind,
+        effective=effective,
+        source=source,
+        currency=currency,
+        amount=amount,
+        lines=_lines(alloc, income),
+        details=details,
+    )
+    return Posted(
+        transaction=t.id,
+        kind=kind,
+        source=source,
+        effective=effective,
+        currency=currency,
+        amount=amount,
+        pool_percent=pool_percent,
+        allocation=alloc,
+        postings=t.n_postings,
+        head=head.hash,
+        weights=dict(weights),
+    )
 
 
-def record_attributed_revenue(settings: Settings, source: str,
-                              attribution: Iterable[Mapping[str, object]], amount: str | Decimal,
-                              currency: str, *, on: dt.date | None = None,
-                              pool: str | Decimal | None = None, org: str | None = None,
-                              details: dict[str, Any] | None = None) -> Posted:
+def record_attributed_revenue(
+    settings: Settings,
+    source: str,
+    attribution: Iterable[Mapping[str, object]],
+    amount: str | Decimal,
+    currency: str,
+    *,
+    on: dt.date | None = None,
+    pool: str | Decimal | None = None,
+    org: str | None = None,
+    details: dict[str, Any] | None = None,
+) -> Posted:
     """Record revenue allocated by an explicit attribution `[{"work", "share"}]`.
 
     The path under `record_revenue`; also what a caller with its own attribution uses.
@@ -166,19 +223,31 @@ def record_attributed_revenue(settings: Settings, source: str,
     with open_session(settings, org) as s:
         head = book.lock(s)
         pct = _pool_percent(s, pool, DEFAULT_POOL_PERCENT)
-        return _post_allocation(s, head, kind="revenue", source=source,
-                                effective=on or dt.date.today(), currency=cur, amount=minor,
-                                pool_percent=pct, weights=weights,
-                                details={**(details or {}),
-                                         "attribution": {w: _fraction_str(f) for w, f in weights.items()}})
+        return _post_allocation(
+            s,
+            head,
+            kind="revenue",
+            source=source,
+            effective=on or dt.date.today(),
+            currency=cur,
+            amount=minor,
+            pool_percent=pct,
+            weights=weights,
+            details={
+                **(details or {}),
+                "attribution": {w: _fraction_str(f) for w, f in weights.items()},
+            },
+        )
 
 
 def _get_output(session: Session, output_id: str) -> Any:
     try:
         from clearreel.generate.outputs import get_output
     except ImportError:
-        raise UsageError("this installation has no generation outputs (clearreel.generate.outputs); "
-                         "record revenue with an explicit attribution instead") from None
+        raise UsageError(
+            "this installation has no generation outputs (clearreel.generate.outputs); "
+            "record revenue with an explicit attribution instead"
+        ) from None
     try:
         out = get_output(session, output_id)
     except NotFound:
@@ -186,14 +255,23 @@ def _get_output(session: Session, output_id: str) -> Any:
     except LookupError:
         out = None
     if out is None:
-        raise NotFound(f"unknown output {output_id!r}: see `clearreel verify FILE` or the "
-                       "output id printed by `clearreel generate --json`")
+        raise NotFound(
+            f"unknown output {output_id!r}: see `clearreel verify FILE` or the "
+            "output id printed by `clearreel generate --json`"
+        )
     return out
 
 
-def record_revenue(settings: Settings, output_id: str, amount: str | Decimal, currency: str, *,
-                   on: dt.date | None = None, pool: str | Decimal | None = None,
-                   org: str | None = None) -> Posted:
+def record_revenue(
+    settings: Settings,
+    output_id: str,
+    amount: str | Decimal,
+    currency: str,
+    *,
+    on: dt.date | None = None,
+    pool: str | Decimal | None = None,
+    org: str | None = None,
+) -> Posted:
     """Revenue earned by one generated output, allocated by the output's attribution.
 
     `amount` is a decimal string in major units ("1234.56"); `pool` the rights holders'
@@ -208,30 +286,53 @@ def record_revenue(settings: Settings, output_id: str, amount: str | Decimal, cu
         output = _get_output(s, output_id)
         weights = normalise_attribution(list(getattr(output, "attribution", None) or []))
         pct = _pool_percent(s, pool, DEFAULT_POOL_PERCENT)
-        details = {"output": output_id, "model": getattr(output, "model", None),
-                   "dataset": getattr(output, "dataset", None),
-                   "attribution": [{"work": w, "share": _fraction_str(f)} for w, f in weights.items()]}
-        return _post_allocation(s, head, kind="revenue", source=f"output:{output_id}",
-                                effective=on or dt.date.today(), currency=cur, amount=minor,
-                                pool_percent=pct, weights=weights, details=details)
+        details = {
+            "output": output_id,
+            "model": getattr(output, "model", None),
+            "dataset": getattr(output, "dataset", None),
+            "attribution": [{"work": w, "share": _fraction_str(f)} for w, f in weights.items()],
+        }
+        return _post_allocation(
+            s,
+            head,
+            kind="revenue",
+            source=f"output:{output_id}",
+            effective=on or dt.date.today(),
+            currency=cur,
+            amount=minor,
+            pool_percent=pct,
+            weights=weights,
+            details=details,
+        )
 
 
 def _load_dataset(settings: Settings, name: str) -> Any:
     try:
         from clearreel.dataset import load
     except ImportError:
-        raise UsageError("this installation has no datasets (clearreel.dataset.load); build one "
-                         "with `clearreel curate --dataset NAME`") from None
+        raise UsageError(
+            "this installation has no datasets (clearreel.dataset.load); build one "
+            "with `clearreel curate --dataset NAME`"
+        ) from None
     try:
         return load(settings, name)
     except (FileNotFoundError, KeyError, LookupError):
         raise NotFound(f"unknown dataset {name!r}: see `clearreel dataset show NAME`") from None
 
 
-def record_deal_minutes(settings: Settings, licensee: str, dataset: str,
-                        minutes: Mapping[str, Fraction], amount: str | Decimal, currency: str, *,
-                        on: dt.date | None = None, pool: str | Decimal | None = None,
-                        org: str | None = None, details: dict[str, Any] | None = None) -> Posted:
+def record_deal_minutes(
+    settings: Settings,
+    licensee: str,
+    dataset: str,
+    minutes: Mapping[str, Fraction],
+    amount: str | Decimal,
+    currency: str,
+    *,
+    on: dt.date | None = None,
+    pool: str | Decimal | None = None,
+    org: str | None = None,
+    details: dict[str, Any] | None = None,
+) -> Posted:
     """Record a licence fee allocated by explicit per-work minutes (what `record_deal` uses)."""
     cur = currency_code(currency)
     minor = parse_amount(str(amount), cur)
@@ -246,16 +347,37 @@ def record_deal_minutes(settings: Settings, licensee: str, dataset: str,
     with open_session(settings, org) as s:
         head = book.lock(s)
         pct = Decimal(str(pool).strip().rstrip("%")) if pool is not None else DEAL_POOL_PERCENT
-        det = {**(details or {}), "licensee": lic, "dataset": dataset,
-               "minutes": {w: f"{float(m):.6f}" for w, m in sorted(weights.items())}}
-        return _post_allocation(s, head, kind="deal", source=f"deal:{lic}/{dataset}",
-                                effective=on or dt.date.today(), currency=cur, amount=minor,
-                                pool_percent=pct, weights=weights, details=det)
+        det = {
+            **(details or {}),
+            "licensee": lic,
+            "dataset": dataset,
+            "minutes": {w: f"{float(m):.6f}" for w, m in sorted(weights.items())},
+        }
+        return _post_allocation(
+            s,
+            head,
+            kind="deal",
+            source=f"deal:{lic}/{dataset}",
+            effective=on or dt.date.today(),
+            currency=cur,
+            amount=minor,
+            pool_percent=pct,
+            weights=weights,
+            details=det,
+        )
 
 
-def record_deal(settings: Settings, licensee: str, dataset: str, amount: str | Decimal,
-                currency: str, *, on: dt.date | None = None, pool: str | Decimal | None = None,
-                org: str | None = None) -> Posted:
+def record_deal(
+    settings: Settings,
+    licensee: str,
+    dataset: str,
+    amount: str | Decimal,
+    currency: str,
+    *,
+    on: dt.date | None = None,
+    pool: str | Decimal | None = None,
+    org: str | None = None,
+) -> Posted:
     """A licence fee for a dataset, divided among its works by their minutes in it, then
     among each work's participants by points. `pool` (default 100) is the share of the fee
     that goes to the works' participants; the rest is the studio's licence income."""
@@ -267,11 +389,14 @@ def record_deal(settings: Settings, licensee: str, dataset: str, amount: str | D
         pool_fraction(pool)
     loaded = _load_dataset(settings, dataset)
     minutes = minutes_by_work(loaded.clips)
-    extra = {"dataset_id": getattr(loaded, "id", None),
-             "manifest_sha256": getattr(loaded, "manifest_sha256", None),
-             "clips": len(loaded.clips)}
-    return record_deal_minutes(settings, licensee, dataset, minutes, amount, cur, on=on, pool=pool,
-                               org=org, details=extra)
+    extra = {
+        "dataset_id": getattr(loaded, "id", None),
+        "manifest_sha256": getattr(loaded, "manifest_sha256", None),
+        "clips": len(loaded.clips),
+    }
+    return record_deal_minutes(
+        settings, licensee, dataset, minutes, amount, cur, on=on, pool=pool, org=org, details=extra
+    )
 
 
 def set_pool_percent(settings: Settings, percent: str | Decimal, org: str | None = None) -> Decimal:

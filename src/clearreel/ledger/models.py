@@ -23,19 +23,27 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+import clearreel.rights.models  # noqa: F401  (organizations: the tenant every row belongs to)
 from clearreel.db import Base, TenantMixin, utcnow
 
 # Account kinds. `payable` and `suspense` are per party / per work; the rest one per currency.
-ACCOUNT_KINDS = ("receipts", "studio_revenue", "licence_income", "rights_pool", "payable",
-                 "suspense")
+ACCOUNT_KINDS = (
+    "receipts",
+    "studio_revenue",
+    "licence_income",
+    "rights_pool",
+    "payable",
+    "suspense",
+)
 
 
 class LedgerAccount(TenantMixin, Base):
     """An account in one currency: `receipts`, `studio_revenue`, `payable:p-ava`, ..."""
 
     __tablename__ = "ledger_accounts"
-    __table_args__ = (UniqueConstraint("org_id", "code", "currency",
-                                       name="uq_ledger_accounts_org_code_currency"),)
+    __table_args__ = (
+        UniqueConstraint("org_id", "code", "currency", name="uq_ledger_accounts_org_code_currency"),
+    )
     pk: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(300))
     kind: Mapped[str] = mapped_column(String(32))
@@ -64,7 +72,9 @@ class LedgerTransaction(TenantMixin, Base):
     n_postings: Mapped[int] = mapped_column(Integer)
     digest: Mapped[str] = mapped_column(String(64))  # sha256 of the fields above
 
-    postings: Mapped[list[LedgerPosting]] = relationship(back_populates="txn", order_by="LedgerPosting.seq")
+    postings: Mapped[list[LedgerPosting]] = relationship(
+        back_populates="txn", order_by="LedgerPosting.seq"
+    )
 
 
 class LedgerPosting(TenantMixin, Base):

@@ -45,15 +45,26 @@ def _add_months(d: dt.date, n: int) -> dt.date:
 
 
 def _rows(session: Session, start: dt.date, end: dt.date) -> list[Any]:
-    return list(session.execute(
-        select(LedgerPosting.seq, LedgerPosting.amount, LedgerPosting.currency, LedgerPosting.work_id,
-               LedgerAccount.kind, LedgerAccount.party_id, LedgerTransaction.id,
-               LedgerTransaction.effective, LedgerTransaction.kind, LedgerTransaction.source)
-        .join(LedgerAccount, LedgerAccount.pk == LedgerPosting.account_pk)
-        .join(LedgerTransaction, LedgerTransaction.pk == LedgerPosting.txn_pk)
-        .where(LedgerTransaction.effective >= start, LedgerTransaction.effective < end)
-        .order_by(LedgerPosting.seq)
-    ).all())
+    return list(
+        session.execute(
+            select(
+                LedgerPosting.seq,
+                LedgerPosting.amount,
+                LedgerPosting.currency,
+                LedgerPosting.work_id,
+                LedgerAccount.kind,
+                LedgerAccount.party_id,
+                LedgerTransaction.id,
+                LedgerTransaction.effective,
+                LedgerTransaction.kind,
+                LedgerTransaction.source,
+            )
+            .join(LedgerAccount, LedgerAccount.pk == LedgerPosting.account_pk)
+            .join(LedgerTransaction, LedgerTransaction.pk == LedgerPosting.txn_pk)
+            .where(LedgerTransaction.effective >= start, LedgerTransaction.effective < end)
+            .order_by(LedgerPosting.seq)
+        ).all()
+    )
 
 
 def _party_names(session: Session) -> dict[str, str]:
@@ -67,7 +78,9 @@ def build(session: Session, period: str, party: str | None = None) -> dict[str, 
     start, end = parse_period(period)
     names = _party_names(session)
     if party is not None and party not in names:
-        known = session.scalars(select(LedgerAccount.party_id).where(LedgerAccount.party_id == party)).first()
+        known = session.scalars(
+            select(LedgerAccount.party_id).where(LedgerAccount.party_id == party)
+        ).first()
         if known is None:
             raise UsageError(f"unknown party {party!r}: see `clearreel catalog list`")
     totals: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -84,29 +97,59 @@ def build(session: Session, period: str, party: str | None = None) -> dict[str, 
             totals[cur]["allocated"] += -amount
             if party is not None and pid != party:
                 continue
-            st = stmts.setdefault((pid, cur), {"party": pid, "name": names.get(pid, pid),
-                                               "currency": cur, "_total": 0, "lines": []})
+            st = stmts.setdefault(
+                (pid, cur),
+                {
+                    "party": pid,
+                    "name": names.get(pid, pid),
+                    "currency": cur,
+                    "_total": 0,
+                    "lines": [],
+                },
+            )
             st["_total"] += -amount
-            st["lines"].append({"transaction": tid, "posting": seq, "date": eff.isoformat(),
-                                "kind": tkind, "source": source, "work": work,
-                                "amount": format_amount(-amount, cur)})
+            st["lines"].append(
+                {
+                    "transaction": tid,
+                    "posting": seq,
+                    "date": eff.isoformat(),
+                    "kind": tkind,
+                    "source": source,
+                    "work": work,
+                    "amount": format_amount(-amount, cur),
+                }
+            )
     statements = []
     for key in sorted(stmts):
         st = stmts[key]
         total = st.pop("_total")
-        statements.append({"party": st["party"], "name": st["name"], "currency": st["currency"],
-                           "amount": format_amount(total, st["currency"]), "lines": st["lines"]})
+        statements.append(
+            {
+                "party": st["party"],
+                "name": st["name"],
+                "currency": st["currency"],
+                "amount": format_amount(total, st["currency"]),
+                "lines": st["lines"],
+            }
+        )
 
     def per_cur(field: str) -> dict[str, str]:
         return {c: format_amount(t[field], c) for c, t in sorted(totals.items())}
 
-    return {"period": f"{start:%Y-%m}", "party": party, "statements": statements,
-            "revenue": per_cur("revenue"), "allocated": per_cur("allocated"),
-            "retained": per_cur("retained"), "suspense": per_cur("suspense")}
+    return {
+        "period": f"{start:%Y-%m}",
+        "party": party,
+        "statements": statements,
+        "revenue": per_cur("revenue"),
+        "allocated": per_cur("allocated"),
+        "retained": per_cur("retained"),
+        "suspense": per_cur("suspense"),
+    }
 
 
-def earnings_by_month(session: Session, period: str, party: str | None = None, months: int = 12
-                      ) -> dict[str, dict[str, dict[str, int]]]:
+def earnings_by_month(
+    session: Session, period: str, party: str | None = None, months: int = 12
+) -> dict[str, dict[str, dict[str, int]]]:
     """{currency: {"YYYY-MM": {work: minor units}}} for the `months` months ending with
     `period`: what rights holders (or one party) earned from each work each month."""
     start, end = parse_period(period)
@@ -115,14 +158,17 @@ def earnings_by_month(session: Session, period: str, party: str | None = None, m
     for _seq, amount, cur, work, akind, pid, _tid, eff, _tk, _src in _rows(session, first, end):
         if akind not in ("payable", "suspense") or (party is not None and pid != party):
             continue
-        by_month = out.setdefault(cur, {f"{_add_months(first, i):%Y-%m}": {} for i in range(months)})
+        by_month = out.setdefault(
+            cur, {f"{_add_months(first, i):%Y-%m}": {} for i in range(months)}
+        )
         cell = by_month[f"{eff:%Y-%m}"]
         cell[work or "?"] = cell.get(work or "?", 0) - int(amount)
     return out
 
 
-def statements(settings: Settings, period: str, party: str | None = None,
-               org: str | None = None) -> dict[str, Any]:
+def statements(
+    settings: Settings, period: str, party: str | None = None, org: str | None = None
+) -> dict[str, Any]:
     """`ledger statements --json`: {"statements": [{"party", "currency", "amount", "lines"}],
     "revenue": {cur: amount}, "allocated": {cur: amount}, ...} with decimal-string amounts."""
     parse_period(period)
@@ -131,22 +177,58 @@ def statements(settings: Settings, period: str, party: str | None = None,
 
 
 def to_csv(report: dict[str, Any]) -> str:
-    """One row per statement line: party, name, currency, transaction, date, kind, source, work, amount."""
+    """One row per statement line (period, party, name, currency, transaction, posting, date,
+    kind, source, work, amount)."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["period", "party", "name", "currency", "transaction", "posting", "date", "kind",
-                "source", "work", "amount"])
+    w.writerow(
+        [
+            "period",
+            "party",
+            "name",
+            "currency",
+            "transaction",
+            "posting",
+            "date",
+            "kind",
+            "source",
+            "work",
+            "amount",
+        ]
+    )
     for st in report["statements"]:
         for ln in st["lines"]:
-            w.writerow([report["period"], st["party"], st["name"], st["currency"], ln["transaction"],
-                        ln["posting"], ln["date"], ln["kind"], ln["source"], ln["work"] or "",
-                        ln["amount"]])
+            w.writerow(
+                [
+                    report["period"],
+                    st["party"],
+                    st["name"],
+                    st["currency"],
+                    ln["transaction"],
+                    ln["posting"],
+                    ln["date"],
+                    ln["kind"],
+                    ln["source"],
+                    ln["work"] or "",
+                    ln["amount"],
+                ]
+            )
     return buf.getvalue()
 
 
 # Okabe-Ito palette: distinguishable with the common colour-vision deficiencies.
-_PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
-            "#000000", "#999999", "#882255")
+_PALETTE = (
+    "#0072B2",
+    "#E69F00",
+    "#009E73",
+    "#CC79A7",
+    "#56B4E9",
+    "#D55E00",
+    "#F0E442",
+    "#000000",
+    "#999999",
+    "#882255",
+)
 
 _CSS = """
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:2rem auto;
@@ -170,14 +252,18 @@ def _svg_chart(currency: str, by_month: dict[str, dict[str, int]], colours: dict
     plot_w, plot_h = width - left - right, height - top - bottom
     peak = max((sum(v.values()) for v in by_month.values()), default=0) or 1
     bar_w = plot_w / max(len(months), 1)
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-             f'width="100%" role="img" aria-label="Earnings by work and month, {currency}">']
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'width="100%" role="img" aria-label="Earnings by work and month, {currency}">'
+    ]
     for i in range(5):
         v = peak * i // 4
         y = top + plot_h - plot_h * v / peak
-        parts.append(f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" '
-                     f'stroke="#e5e5ea"/><text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">'
-                     f'{html.escape(format_amount(v, currency))}</text>')
+        parts.append(
+            f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" '
+            f'stroke="#e5e5ea"/><text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">'
+            f"{html.escape(format_amount(v, currency))}</text>"
+        )
     for i, month in enumerate(months):
         x = left + i * bar_w + bar_w * 0.15
         y = top + plot_h
@@ -187,62 +273,98 @@ def _svg_chart(currency: str, by_month: dict[str, dict[str, int]], colours: dict
                 continue
             h = plot_h * amt / peak
             y -= h
-            parts.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar_w * 0.7:.1f}" height="{h:.1f}" '
-                         f'fill="{colours[work]}"><title>{html.escape(work)} {month}: '
-                         f'{html.escape(format_amount(amt, currency))} {currency}</title></rect>')
-        parts.append(f'<text x="{left + i * bar_w + bar_w / 2:.1f}" y="{height - bottom + 16}" '
-                     f'text-anchor="middle">{month[2:]}</text>')
-    parts.append(f'<line x1="{left}" x2="{width - right}" y1="{top + plot_h}" y2="{top + plot_h}" '
-                 'stroke="#1d1d1f"/></svg>')
+            parts.append(
+                f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar_w * 0.7:.1f}" height="{h:.1f}" '
+                f'fill="{colours[work]}"><title>{html.escape(work)} {month}: '
+                f"{html.escape(format_amount(amt, currency))} {currency}</title></rect>"
+            )
+        parts.append(
+            f'<text x="{left + i * bar_w + bar_w / 2:.1f}" y="{height - bottom + 16}" '
+            f'text-anchor="middle">{month[2:]}</text>'
+        )
+    parts.append(
+        f'<line x1="{left}" x2="{width - right}" y1="{top + plot_h}" y2="{top + plot_h}" '
+        'stroke="#1d1d1f"/></svg>'
+    )
     return "".join(parts)
 
 
-def to_html(report: dict[str, Any], history: dict[str, dict[str, dict[str, int]]],
-            studio: str = "") -> str:
+def to_html(
+    report: dict[str, Any], history: dict[str, dict[str, dict[str, int]]], studio: str = ""
+) -> str:
     """A self-contained page (inline CSS and SVG, no external asset): totals, a chart of
     earnings by work and month per currency, and each party's statement."""
     e = html.escape
-    title = f"Royalty statements {report['period']}" + (f" — {report['party']}" if report.get("party") else "")
+    title = f"Royalty statements {report['period']}" + (
+        f" — {report['party']}" if report.get("party") else ""
+    )
     works = sorted({w for per in history.values() for m in per.values() for w in m})
     colours = {w: _PALETTE[i % len(_PALETTE)] for i, w in enumerate(works)}
-    out = [f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{e(title)}</title>'
-           f'<meta name="viewport" content="width=device-width,initial-scale=1">'
-           f'<style>{_CSS}</style></head><body>',
-           f'<h1>{e(title)}</h1><p class="muted">{e(studio)} · generated by clearreel · amounts '
-           'exact to the minor unit of each currency</p>']
+    out = [
+        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{e(title)}</title>'
+        f'<meta name="viewport" content="width=device-width,initial-scale=1">'
+        f"<style>{_CSS}</style></head><body>",
+        f'<h1>{e(title)}</h1><p class="muted">{e(studio)} · generated by clearreel · amounts '
+        "exact to the minor unit of each currency</p>",
+    ]
     currencies = sorted(report["revenue"])
-    out.append('<div class="card"><table><thead><tr><th>Currency</th><th class="num">Revenue</th>'
-               '<th class="num">Allocated to rights holders</th><th class="num">Retained by the studio</th>'
-               '<th class="num">In suspense</th></tr></thead><tbody>')
+    out.append(
+        '<div class="card"><table><thead><tr><th>Currency</th><th class="num">Revenue</th>'
+        '<th class="num">Allocated to rights holders</th>'
+        '<th class="num">Retained by the studio</th>'
+        '<th class="num">In suspense</th></tr></thead><tbody>'
+    )
     for c in currencies:
-        out.append(f'<tr><td>{e(c)}</td>' + "".join(
-            f'<td class="num">{e(report[k].get(c, "0"))}</td>'
-            for k in ("revenue", "allocated", "retained", "suspense")) + '</tr>')
+        out.append(
+            f"<tr><td>{e(c)}</td>"
+            + "".join(
+                f'<td class="num">{e(report[k].get(c, "0"))}</td>'
+                for k in ("revenue", "allocated", "retained", "suspense")
+            )
+            + "</tr>"
+        )
     if not currencies:
         out.append('<tr><td colspan="5" class="muted">No transactions in this period.</td></tr>')
-    out.append('</tbody></table></div>')
+    out.append("</tbody></table></div>")
     for cur in sorted(history):
         out.append(f'<h2>Earnings by work and month ({e(cur)})</h2><div class="card">')
         out.append(_svg_chart(cur, history[cur], colours))
         present = sorted({w for m in history[cur].values() for w in m})
-        out.append('<p class="legend">' + "".join(
-            f'<span><i style="background:{colours[w]}"></i>{e(w)}</span>' for w in present) + '</p></div>')
+        out.append(
+            '<p class="legend">'
+            + "".join(
+                f'<span><i style="background:{colours[w]}"></i>{e(w)}</span>' for w in present
+            )
+            + "</p></div>"
+        )
     for st in report["statements"]:
-        out.append(f'<h2>{e(st["name"])} <span class="muted">({e(st["party"])}) · {e(st["currency"])}</span></h2>'
-                   '<table><thead><tr><th>Date</th><th>Transaction</th><th>Source</th><th>Work</th>'
-                   '<th class="num">Amount</th></tr></thead><tbody>')
+        out.append(
+            f'<h2>{e(st["name"])} <span class="muted">({e(st["party"])}) · '
+            f"{e(st['currency'])}</span></h2>"
+            "<table><thead><tr><th>Date</th><th>Transaction</th><th>Source</th><th>Work</th>"
+            '<th class="num">Amount</th></tr></thead><tbody>'
+        )
         for ln in st["lines"]:
-            out.append(f'<tr><td>{e(ln["date"])}</td><td>{e(ln["transaction"])}</td>'
-                       f'<td>{e(ln["source"])}</td><td>{e(ln["work"] or "")}</td>'
-                       f'<td class="num">{e(ln["amount"])}</td></tr>')
-        out.append(f'</tbody><tfoot><tr><td colspan="4">Total</td><td class="num">{e(st["amount"])}'
-                   f' {e(st["currency"])}</td></tr></tfoot></table>')
-    out.append('</body></html>')
+            out.append(
+                f"<tr><td>{e(ln['date'])}</td><td>{e(ln['transaction'])}</td>"
+                f"<td>{e(ln['source'])}</td><td>{e(ln['work'] or '')}</td>"
+                f'<td class="num">{e(ln["amount"])}</td></tr>'
+            )
+        out.append(
+            f'</tbody><tfoot><tr><td colspan="4">Total</td><td class="num">{e(st["amount"])}'
+            f" {e(st['currency'])}</td></tr></tfoot></table>"
+        )
+    out.append("</body></html>")
     return "\n".join(out)
 
 
-def render_html(settings: Settings, period: str, party: str | None = None, org: str | None = None,
-                months: int = 12) -> tuple[dict[str, Any], str]:
+def render_html(
+    settings: Settings,
+    period: str,
+    party: str | None = None,
+    org: str | None = None,
+    months: int = 12,
+) -> tuple[dict[str, Any], str]:
     """(report, html page) for one period."""
     from clearreel.rights.models import Organization
 
@@ -255,4 +377,12 @@ def render_html(settings: Settings, period: str, party: str | None = None, org: 
     return report, to_html(report, history, studio)
 
 
-__all__ = ["build", "earnings_by_month", "parse_period", "render_html", "statements", "to_csv", "to_html"]
+__all__ = [
+    "build",
+    "earnings_by_month",
+    "parse_period",
+    "render_html",
+    "statements",
+    "to_csv",
+    "to_html",
+]

@@ -17,8 +17,12 @@ _APPEND_ONLY = ("ledger_transactions", "ledger_postings")
 
 
 def _org_fk(table: str) -> sa.ForeignKeyConstraint:
-    return sa.ForeignKeyConstraint(["org_id"], ["organizations.id"],
-                                   name=f"fk_{table}_org_id_organizations", ondelete="CASCADE")
+    return sa.ForeignKeyConstraint(
+        ["org_id"],
+        ["organizations.id"],
+        name=f"fk_{table}_org_id_organizations",
+        ondelete="CASCADE",
+    )
 
 
 def upgrade() -> None:
@@ -34,7 +38,9 @@ def upgrade() -> None:
         sa.Column("org_id", sa.String(length=64), nullable=False),
         _org_fk("ledger_accounts"),
         sa.PrimaryKeyConstraint("pk", name="pk_ledger_accounts"),
-        sa.UniqueConstraint("org_id", "code", "currency", name="uq_ledger_accounts_org_code_currency"),
+        sa.UniqueConstraint(
+            "org_id", "code", "currency", name="uq_ledger_accounts_org_code_currency"
+        ),
     )
     op.create_index("ix_ledger_accounts_org_id", "ledger_accounts", ["org_id"])
 
@@ -73,10 +79,16 @@ def upgrade() -> None:
         sa.Column("hash", sa.String(length=64), nullable=False),
         sa.Column("org_id", sa.String(length=64), nullable=False),
         _org_fk("ledger_postings"),
-        sa.ForeignKeyConstraint(["txn_pk"], ["ledger_transactions.pk"],
-                                name="fk_ledger_postings_txn_pk_ledger_transactions"),
-        sa.ForeignKeyConstraint(["account_pk"], ["ledger_accounts.pk"],
-                                name="fk_ledger_postings_account_pk_ledger_accounts"),
+        sa.ForeignKeyConstraint(
+            ["txn_pk"],
+            ["ledger_transactions.pk"],
+            name="fk_ledger_postings_txn_pk_ledger_transactions",
+        ),
+        sa.ForeignKeyConstraint(
+            ["account_pk"],
+            ["ledger_accounts.pk"],
+            name="fk_ledger_postings_account_pk_ledger_accounts",
+        ),
         sa.PrimaryKeyConstraint("pk", name="pk_ledger_postings"),
         sa.UniqueConstraint("org_id", "seq", name="uq_ledger_postings_org_seq"),
     )

@@ -1,0 +1,154 @@
+"""`clearreel catalog`: import, list, show and export the rights registry."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from clearreel.cli._common import emit_json, err, out, settings
+
+catalog_app = typer.Typer(help="The rights registry: works, parties, licences, consents.",
+                          no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(catalog_app, name="catalog")
+
+
+@catalog_app.command("import")
+def import_(file: Path = typer.Argument(..., help="Catalog file (YAML or JSON)."),
+            scan: bool = typer.Option(True, "--scan/--no-scan",
+                                      help="Read rights reservations embedded in local media."),
+            json_: bool = typer.Option(False, "--json", help="Print a JSON document.")) -> None:
+    """Validate a catalog file and upsert it by id (idempotent; invalid files change nothing)."""
+    from clearreel.rights.catalog import import_catalog
+
+    summary = import_catalog(settings(), file, scan=scan)
+    if json_:
+        emit_json(summary)
+        return
+    created = ", ".join(f"{n} {k}" for k, n in summary["created"].items()) or "nothing"
+    updated = ", ".join(f"{n} {k}" for k, n in summary["updated"].items()) or "nothing"
+    out.print(f"imported {file} for {summary['organization']}: created {created}; "
+              f"updated {updated}; {summary['unchanged']} unchanged; "
+              f"{summary['reservations']} embedded reservation(s) recorded", markup=False)
+    for w in summary["warnings"]:
+        err.print(f"warning: {w}", markup=False)
+
+
+def _registry_lists(s: Any) -> dict[str, Any]:
+    from sqlalchemy import func, select
+
+    from clearreel.rights.models import (
+        Character,
+        Consent,
+        License,
+        Organization,
+        Party,
+        Reservation,
+        Work,
+    )
+    from clearreel.db import current_org
+
+    org = s.get(Organization, current_org(s))
+    reserved = dict(s.execute(select(Reservation.work_pk, func.count()).group_by(Reservation.work_pk))
+                    .all())
+    return {
+        "organization": {"id": org.id, "name": org.name, "home_territory": org.home_territory}
+        if org else None,
+        "works": [{"id": w.id, "title": w.title, "kind": w.kind, "year": w.year,
+                   "media": len(w.media), "reservations": reserved.get(w.pk, 0)}
+                  for w in s.scalars(select(Work).order_by(Work.id))],
+        "parties": [{"id": p.id, "name": p.name, "kind": p.kind}
+                    for p in s.scalars(select(Party).order_by(Party.id))],
+        "characters": [{"id": c.id, "name": c.name, "owner": c.owner_id, "performer": c.performer_id}
+                       for c in s.scalars(select(Character).order_by(Character.id))],
+        "licenses": [{"id": lic.id, "licensor": lic.licensor_id, "licensee": lic.licensee,
+                      "start": lic.start, "end": lic.end,
+                      "uses": {g.use: g.value for g in lic.grants}}
+                     for lic in s.scalars(select(License).order_by(License.id))],
+        "consents": [{"id": k.id, "party": k.party_id, "kind": k.kind, "status": k.status,
+                      "signed": k.signed, "expires": k.expires, "revoked": k.revoked}
+                     for k in s.scalars(select(Consent).order_by(Consent.id))],
+    }
+
+
+@catalog_app.command("list")
+def list_(json_: bool = typer.Option(False, "--json", help="Print a JSON document.")) -> None:
+    """Everything in the registry, one line each."""
+    from rich.table import Table
+
+    from clearreel.db import open_session
+
+    with open_session(settings()) as s:
+        data = _registry_lists(s)
+    if json_:
+        emit_json(data)
+        return
+    org = data["organization"]
+    out.print(f"[bold]{org['name']}[/bold] ({org['id']}, home territory "
+              f"{org['home_territory'] or 'none'})")
+    sections = {
+        "works": ("id", "title", "kind", "year", "media", "reservations"),
+        "parties": ("id", "name", "kind"),
+        "characters": ("id", "name", "owner", "performer"),
+        "licenses": ("id", "licensor", "licensee", "start", "end", "uses"),
+        "consents": ("id", "party", "kind", "status", "signed", "expires", "revoked"),
+    }
+    for name, cols in sections.items():
+        t = Table(title=f"{name} ({len(data[name])})", title_justify="left")
+        for c in cols:
+            t.add_column(c)
+        for row in data[name]:
+            cells = []
+            for c in cols:
+                v = row[c]
+                if isinstance(v, dict):
+                    v = ", ".join(f"{k}={x}" for k, x in v.items())
+                cells.append("" if v is None else str(v))
+            t.add_row(*cells)
+        out.print(t)
+
+
+@catalog_app.command("show")
+def show(id_: str = typer.Argument(..., metavar="ID",
+                                   help="Any id: work, party, character, licence or consent."),
+         json_: bool = typer.Option(False, "--json", help="Print a JSON document.")) -> None:
+    """One registry entry, as in the catalog file, with what relates to it."""
+    from clearreel.db import open_session
+    from clearreel.rights.catalog import show_entry
+
+    with open_session(settings()) as s:
+        entry = show_entry(s, id_)
+    if json_:
+        emit_json(entry)
+        return
+    import yaml
+
+    out.print(f"[bold]{entry['type']}[/bold] {id_}")
+    body = {k: v for k, v in entry.items() if k != "type"}
+    out.print(yaml.safe_dump(body, sort_keys=False, allow_unicode=True, width=100).rstrip(),
+              markup=False)
+
+
+@catalog_app.command("export")
+def export(output: Path | None = typer.Option(None, "-o", "--output",
+                                              help="Write here instead of stdout."),
+           fmt: str = typer.Option("yaml", "--format", help="yaml or json.")) -> None:
+    """The registry as a catalog file (importing it gives the same registry)."""
+    from clearreel.db import open_session
+    from clearreel.errors import UsageError
+    from clearreel.rights.catalog import dump_catalog, export_catalog
+
+    if fmt not in ("yaml", "json"):
+        raise UsageError(f"--format {fmt!r}: use yaml or json")
+    with open_session(settings()) as s:
+        doc = export_catalog(s)
+    text = dump_catalog(doc, fmt)  # type: ignore[arg-type]
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        err.print(f"wrote {output}", markup=False)

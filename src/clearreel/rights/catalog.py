@@ -1,0 +1,879 @@
+"""The catalog file (ARCHITECTURE.md, "Catalog file (contract)"): load, validate, import, export.
+
+A catalog is YAML or JSON. It is validated whole before anything is written: structure and
+types by the pydantic models below (unknown keys are errors), then cross-references, dates
+and ids. Every problem is reported as `file:line: message`, the line taken from the YAML
+node marks (JSON is read by the same composer, so JSON files get line numbers too).
+
+A valid catalog is upserted by id in one transaction: rows that exist are updated only
+where they differ, so importing the same file twice changes nothing. Nothing is deleted:
+an id missing from the file is left as it is.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import hashlib
+import json
+import re
+from collections.abc import Iterable
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+)
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from clearreel.config import Settings
+from clearreel.errors import CatalogError, UsageError
+from clearreel.rights.models import (
+    Character,
+    Consent,
+    Grant,
+    License,
+    MediaAsset,
+    Organization,
+    Participation,
+    Party,
+    Reservation,
+    Scene,
+    Work,
+)
+from clearreel.rights.vocab import ISO_3166_ALPHA2, WORLD
+
+# --------------------------------------------------------------------------------------
+# Field types
+
+
+def _iso_date(v: Any) -> Any:
+    if isinstance(v, dt.datetime):
+        raise ValueError("expected a date (YYYY-MM-DD), not a date and time")
+    if isinstance(v, dt.date) or v is None:
+        return v
+    if isinstance(v, str):
+        try:
+            return dt.date.fromisoformat(v.strip())
+        except ValueError as e:
+            raise ValueError(f"{v!r} is not a valid ISO 8601 date ({e}); write YYYY-MM-DD") from None
+    raise ValueError(f"expected an ISO 8601 date (YYYY-MM-DD), got {type(v).__name__} {v!r}")
+
+
+def _territory(world: bool) -> Any:
+    def check(v: str) -> str:
+        if v in ISO_3166_ALPHA2 or (world and v == WORLD):
+            return v
+        hint = ""
+        if v.upper() in ISO_3166_ALPHA2 or (world and v.upper() == WORLD):
+            hint = f" (write it in upper case: {v.upper()!r})"
+        elif v.upper() in ("UK",):
+            hint = " (the ISO code of the United Kingdom is 'GB')"
+        allowed = "an ISO 3166-1 alpha-2 code" + (" or WORLD" if world else "")
+        raise ValueError(f"unknown territory {v!r}: expected {allowed}{hint}")
+
+    return check
+
+
+def _all_or_ids(v: Any) -> Any:
+    if v is None or v == "all":
+        return None
+    if isinstance(v, list):
+        return v
+    raise ValueError(f"expected `all` or a list of ids, got {v!r}")
+
+
+def _seconds(v: Any) -> Any:
+    """A scene time: seconds (YAML reads an unquoted 00:00:04.5 as sexagesimal 4.5 seconds),
+    or a timecode string `HH:MM:SS.mmm` / `MM:SS.mmm` / `SS.mmm`."""
+    if isinstance(v, bool):
+        raise ValueError("expected a time")
+    if isinstance(v, int | float):
+        if v < 0:
+            raise ValueError("a time cannot be negative")
+        return float(v)
+    if isinstance(v, str):
+        m = re.fullmatch(r"(?:(\d+):)?(?:(\d{1,2}):)?(\d{1,2}(?:\.\d+)?)", v.strip())
+        if m:
+            h, mi, s = m.groups()
+            if mi is None and h is not None:  # "MM:SS" form
+                h, mi = None, h
+            if (mi is not None and int(mi) >= 60) or float(s) >= 60 and (h or mi):
+                raise ValueError(f"{v!r} is not a valid timecode (minutes and seconds are < 60)")
+            return int(h or 0) * 3600 + int(mi or 0) * 60 + float(s)
+        raise ValueError(f"{v!r} is not a time: write HH:MM:SS.mmm (e.g. \"00:01:04.500\") or seconds")
+    raise ValueError(f"expected a time, got {type(v).__name__}")
+
+
+Id = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:@/-]*$")]
+Date = Annotated[dt.date, BeforeValidator(_iso_date)]
+OptDate = Annotated[dt.date | None, BeforeValidator(_iso_date)]
+Territory = Annotated[str, AfterValidator(_territory(world=True))]
+Country = Annotated[str, AfterValidator(_territory(world=False))]
+Scope = Annotated[list[Id] | None, BeforeValidator(_all_or_ids)]
+Seconds = Annotated[float, BeforeValidator(_seconds)]
+Use = Literal["ai_training", "ai_generative_training", "ai_inference", "data_mining",
+              "character_generation", "digital_replica"]
+UseValue = Literal["allowed", "notAllowed", "constrained"]
+
+_AUDIO = (".wav", ".mp3", ".flac", ".ogg", ".m4a", ".aac", ".opus")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=False)
+
+
+class OrganizationSpec(_Model):
+    id: Id
+    name: str = Field(min_length=1)
+    # The organization's home territory: the default territory of every clearance question.
+    home_territory: Country | None = None
+
+
+class Reference(_Model):
+    """A face photo or voice sample used to recognise a performer in footage."""
+
+    kind: Literal["face", "voice"]
+    path: str = Field(min_length=1)
+
+
+def _reference(v: Any) -> Any:
+    if isinstance(v, str):
+        return {"kind": "voice" if v.lower().endswith(_AUDIO) else "face", "path": v}
+    return v
+
+
+class PartySpec(_Model):
+    id: Id
+    name: str = Field(min_length=1)
+    kind: Literal["company", "person"]
+    references: list[Annotated[Reference, BeforeValidator(_reference)]] = []
+
+
+class ParticipationSpec(_Model):
+    party: Id
+    role: Literal["studio", "rights_holder", "director", "writer", "performer", "composer",
+                  "producer"]
+    character: Id | None = None
+    points: Decimal = Field(default=Decimal(0), ge=0, max_digits=12, decimal_places=4)
+
+
+class SceneSpec(_Model):
+    start: Seconds
+    end: Seconds
+    performers: list[Id] = []
+    characters: list[Id] = []
+    notes: str | None = None
+
+
+class WorkSpec(_Model):
+    id: Id
+    title: str = Field(min_length=1)
+    kind: Literal["film", "episode", "short", "trailer", "other"]
+    year: int | None = Field(default=None, ge=1870, le=2200)
+    media: list[str] = []
+    subtitles: list[str] = []
+    participations: list[ParticipationSpec] = []
+    scenes: list[SceneSpec] = []
+
+
+class CharacterSpec(_Model):
+    id: Id
+    name: str = Field(min_length=1)
+    owner: Id
+    performer: Id | None = None
+    # Other names the character goes by (speaker labels in subtitles match name or alias).
+    aliases: list[str] = []
+
+
+class LicenseSpec(_Model):
+    id: Id
+    licensor: Id
+    licensee: Id
+    works: Scope
+    uses: dict[Use, UseValue] = Field(min_length=1)
+    territories: list[Territory] = Field(min_length=1)
+    exclude_territories: list[Territory] = []
+    start: Date
+    end: OptDate = None
+
+
+class ConsentSpec(_Model):
+    id: Id
+    party: Id
+    kind: Literal["training", "digital_replica", "likeness", "voice"]
+    status: Literal["granted", "refused", "revoked"]
+    # A scope list that is absent covers everything (contract rule 4).
+    works: Scope = None
+    projects: list[str] | None = None
+    purposes: list[str] | None = None
+    description: str = ""
+    signed: Date
+    expires: OptDate = None
+    revoked: OptDate = None
+    evidence: str | None = None
+
+
+class Catalog(_Model):
+    organization: OrganizationSpec
+    parties: list[PartySpec] = []
+    works: list[WorkSpec] = []
+    characters: list[CharacterSpec] = []
+    licenses: list[LicenseSpec] = []
+    consents: list[ConsentSpec] = []
+
+
+# --------------------------------------------------------------------------------------
+# Reading with line numbers
+
+Loc = tuple[str | int, ...]
+
+
+class _Reader:
+    """Builds plain Python values from YAML nodes, remembering the line of every path."""
+
+    def __init__(self, file: str):
+        self.file = file
+        self.lines: dict[Loc, int] = {}
+        self.problems: list[str] = []
+        self._scalar = yaml.constructor.SafeConstructor()
+
+    def value(self, node: yaml.Node, loc: Loc) -> Any:
+        self.lines.setdefault(loc, node.start_mark.line + 1)
+        if isinstance(node, yaml.MappingNode):
+            out: dict[str, Any] = {}
+            seen: dict[Any, int] = {}
+            for k, v in node.value:
+                key = self.value(k, (*loc, "\0key"))
+                line = k.start_mark.line + 1
+                if not isinstance(key, str | int) or isinstance(key, bool):
+                    self.problems.append(f"{self.file}:{line}: a key must be a string, got {key!r}")
+                    continue
+                key = str(key)
+                if key in seen:
+                    self.problems.append(f"{self.file}:{line}: duplicate key {key!r} "
+                                         f"(first at line {seen[key]})")
+                    continue
+                seen[key] = line
+                self.lines[(*loc, key)] = line
+                out[key] = self.value(v, (*loc, key))
+                self.lines[(*loc, key)] = line
+            return out
+        if isinstance(node, yaml.SequenceNode):
+            return [self.value(v, (*loc, i)) for i, v in enumerate(node.value)]
+        assert isinstance(node, yaml.ScalarNode)
+        if node.tag == "tag:yaml.org,2002:timestamp":
+            return node.value  # validated (with a good message) as a date by the models
+        try:
+            return self._scalar.construct_object(node, deep=True)
+        except (yaml.YAMLError, ValueError) as e:
+            self.problems.append(f"{self.file}:{node.start_mark.line + 1}: {e}")
+            return node.value
+
+    def line(self, loc: Iterable[str | int]) -> int:
+        loc = tuple(loc)
+        while loc:
+            if loc in self.lines:
+                return self.lines[loc]
+            loc = loc[:-1]
+        return 1
+
+
+def _read(path: Path) -> tuple[Any, _Reader]:
+    file = str(path)
+    r = _Reader(file)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise UsageError(f"no catalog file at {path}") from None
+    except UnicodeDecodeError as e:
+        raise CatalogError([f"{file}:1: not UTF-8 text ({e.reason} at byte {e.start})"]) from None
+    if path.suffix.lower() == ".json":
+        try:
+            json.loads(text)
+        except json.JSONDecodeError as e:
+            raise CatalogError([f"{file}:{e.lineno}: invalid JSON: {e.msg} (column {e.colno})"]) from None
+        # Valid JSON has tabs only as whitespace between tokens; YAML's flow style does not
+        # accept them there, and a space is the same whitespace to JSON.
+        text = text.replace("\t", " ")
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        line = mark.line + 1 if mark else 1
+        raise CatalogError([f"{file}:{line}: invalid YAML: {e.problem or e.context}"]) from None
+    except yaml.YAMLError as e:
+        raise CatalogError([f"{file}:1: invalid YAML: {e}"]) from None
+    if node is None:
+        raise CatalogError([f"{file}:1: the catalog is empty: it needs at least `organization`"])
+    return r.value(node, ()), r
+
+
+def _loc_text(loc: Loc) -> str:
+    s = ""
+    for p in loc:
+        s += f"[{p}]" if isinstance(p, int) else (f".{p}" if s else str(p))
+    return s
+
+
+_FIELDS: dict[str, list[str]] = {}
+
+
+def _pydantic_problems(e: ValidationError, r: _Reader, doc: Any) -> list[str]:
+    out = []
+    for err in e.errors(include_url=False):
+        loc: Loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith(
+            ("function-", "literal[", "list[", "nullable[", "[key]"))))
+        msg = err["msg"]
+        if msg.startswith("Value error, "):
+            msg = msg[len("Value error, "):]
+        typ = err["type"]
+        if typ == "extra_forbidden":
+            model_fields = _known_fields(err["loc"][:-1], doc)
+            close = difflib.get_close_matches(str(loc[-1]), model_fields, n=1)
+            msg = f"unknown field {loc[-1]!r}" + (f": did you mean {close[0]!r}?" if close else
+                                                  f"; known fields: {', '.join(model_fields)}")
+        elif typ == "missing":
+            msg = f"missing required field {loc[-1]!r}"
+        elif "[key]" in err["loc"]:
+            msg = f"unknown key {err['input']!r}: {msg}"
+        elif typ in ("literal_error", "enum") or "input" in err and typ.endswith("_type"):
+            msg = f"{msg} (got {err['input']!r})"
+        out.append(f"{r.file}:{r.line(loc)}: {_loc_text(loc)}: {msg}")
+    return out
+
+
+def _known_fields(loc: tuple[Any, ...], doc: Any) -> list[str]:
+    """The fields of the model at `loc` (for "did you mean" hints)."""
+    model: type[BaseModel] = Catalog
+    for p in loc:
+        if isinstance(p, int):
+            continue
+        ann = model.model_fields[p].annotation if p in model.model_fields else None
+        inner = getattr(ann, "__args__", (ann,))
+        nxt = next((a for a in inner if isinstance(a, type) and issubclass(a, BaseModel)), None)
+        if nxt is None:
+            return []
+        model = nxt
+    return list(model.model_fields)
+
+
+# --------------------------------------------------------------------------------------
+# Cross-reference and date checks
+
+
+def _check_refs(c: Catalog, r: _Reader) -> list[str]:
+    problems: list[str] = []
+    f = r.file
+
+    def at(*loc: str | int) -> str:
+        return f"{f}:{r.line(loc)}"
+
+    ids: dict[str, tuple[str, Loc]] = {}
+    for coll in ("parties", "works", "characters", "licenses", "consents"):
+        for i, item in enumerate(getattr(c, coll)):
+            if item.id in ids:
+                other, oloc = ids[item.id]
+                problems.append(f"{at(coll, i, 'id')}: duplicate id {item.id!r} "
+                                f"(already used by {other} at line {r.line(oloc)})")
+            else:
+                ids[item.id] = (coll[:-1] if coll != "parties" else "party", (coll, i, "id"))
+    parties = {p.id for p in c.parties}
+    works = {w.id for w in c.works}
+    characters = {ch.id for ch in c.characters}
+
+    def need(kind: str, known: set[str], value: str | None, *loc: str | int) -> None:
+        if value is not None and value not in known:
+            close = difflib.get_close_matches(value, sorted(known), n=1)
+            hint = f": did you mean {close[0]!r}?" if close else f"; define it under `{kind}`"
+            problems.append(f"{at(*loc)}: unknown {kind[:-1] if kind != 'parties' else 'party'} "
+                            f"{value!r}{hint}")
+
+    for i, w in enumerate(c.works):
+        for j, p in enumerate(w.participations):
+            need("parties", parties, p.party, "works", i, "participations", j, "party")
+            need("characters", characters, p.character, "works", i, "participations", j, "character")
+        for j, s in enumerate(w.scenes):
+            if s.end <= s.start:
+                problems.append(f"{at('works', i, 'scenes', j, 'end')}: scene ends at {s.end:g}s, "
+                                f"not after its start {s.start:g}s")
+            for k, pid in enumerate(s.performers):
+                need("parties", parties, pid, "works", i, "scenes", j, "performers", k)
+            for k, cid in enumerate(s.characters):
+                need("characters", characters, cid, "works", i, "scenes", j, "characters", k)
+        for key in ("media", "subtitles"):
+            seen: set[str] = set()
+            for j, m in enumerate(getattr(w, key)):
+                if not m:
+                    problems.append(f"{at('works', i, key, j)}: empty path")
+                if m in seen:
+                    problems.append(f"{at('works', i, key, j)}: {m!r} is listed twice")
+                seen.add(m)
+    for i, ch in enumerate(c.characters):
+        need("parties", parties, ch.owner, "characters", i, "owner")
+        need("parties", parties, ch.performer, "characters", i, "performer")
+    for i, lic in enumerate(c.licenses):
+        need("parties", parties, lic.licensor, "licenses", i, "licensor")
+        if lic.licensee != c.organization.id and lic.licensee not in parties:
+            problems.append(f"{at('licenses', i, 'licensee')}: unknown licensee {lic.licensee!r}: "
+                            f"expected the organization {c.organization.id!r} or a party id")
+        for j, wid in enumerate(lic.works or []):
+            need("works", works, wid, "licenses", i, "works", j)
+        if lic.end is not None and lic.end < lic.start:
+            problems.append(f"{at('licenses', i, 'end')}: licence ends ({lic.end}) before it "
+                            f"starts ({lic.start})")
+        if WORLD in lic.exclude_territories:
+            problems.append(f"{at('licenses', i, 'exclude_territories')}: excluding WORLD leaves "
+                            "no territory; remove the licence or the exclusion")
+    for i, k in enumerate(c.consents):
+        need("parties", parties, k.party, "consents", i, "party")
+        for j, wid in enumerate(k.works or []):
+            need("works", works, wid, "consents", i, "works", j)
+        if k.expires is not None and k.expires <= k.signed:
+            problems.append(f"{at('consents', i, 'expires')}: consent expires ({k.expires}) "
+                            f"on or before it was signed ({k.signed})")
+        if k.status == "revoked" and k.revoked is None:
+            problems.append(f"{at('consents', i, 'status')}: status is revoked but no `revoked` "
+                            "date is given; add `revoked: YYYY-MM-DD` (the day it stopped)")
+        if k.status != "revoked" and k.revoked is not None:
+            problems.append(f"{at('consents', i, 'revoked')}: a `revoked` date on a consent "
+                            f"whose status is {k.status!r}; set `status: revoked` or remove it")
+        if k.revoked is not None and k.revoked < k.signed:
+            problems.append(f"{at('consents', i, 'revoked')}: revoked ({k.revoked}) before it "
+                            f"was signed ({k.signed})")
+    return problems
+
+
+# --------------------------------------------------------------------------------------
+# Public: load
+
+
+def _resolve(p: str, base: Path) -> str:
+    """Paths relative to the catalog file; absolute paths and URLs (s3://, file://) kept."""
+    if "://" in p or Path(p).is_absolute():
+        return p
+    return str((base / p).resolve())
+
+
+def load_catalog(path: str | Path) -> Catalog:
+    """Read and validate a catalog file; raise `CatalogError` listing every problem.
+
+    Media, subtitle and reference paths in the result are resolved against the file's folder.
+    """
+    path = Path(path)
+    doc, r = _read(path)
+    problems = list(r.problems)
+    if not isinstance(doc, dict):
+        raise CatalogError([f"{r.file}:1: a catalog is a mapping with `organization`, `parties`, "
+                            f"`works`, ... at the top, not a {type(doc).__name__}"])
+    try:
+        cat = Catalog.model_validate(doc)
+    except ValidationError as e:
+        problems += _pydantic_problems(e, r, doc)
+        raise CatalogError(problems) from None
+    problems += _check_refs(cat, r)
+    if problems:
+        raise CatalogError(problems)
+    base = path.resolve().parent
+    for w in cat.works:
+        w.media = [_resolve(m, base) for m in w.media]
+        w.subtitles = [_resolve(m, base) for m in w.subtitles]
+    for p in cat.parties:
+        for ref in p.references:
+            ref.path = _resolve(ref.path, base)
+    return cat
+
+
+# --------------------------------------------------------------------------------------
+# Public: import (upsert)
+
+
+class _Counter:
+    def __init__(self) -> None:
+        self.created: dict[str, int] = {}
+        self.updated: dict[str, int] = {}
+        self.unchanged = 0
+
+    def count(self, kind: str, created: bool, changed: bool) -> None:
+        if created:
+            self.created[kind] = self.created.get(kind, 0) + 1
+        elif changed:
+            self.updated[kind] = self.updated.get(kind, 0) + 1
+        else:
+            self.unchanged += 1
+
+
+def _assign(obj: Any, **fields: Any) -> bool:
+    """Set only the fields that differ; True when something changed."""
+    changed = False
+    for k, v in fields.items():
+        if getattr(obj, k) != v:
+            setattr(obj, k, v)
+            changed = True
+    return changed
+
+
+def _ms(seconds: float) -> int:
+    return round(seconds * 1000)
+
+
+def import_catalog(settings: Settings, path: str | Path, *, scan: bool = True) -> dict[str, Any]:
+    """Validate, then upsert the catalog into the registry in one transaction.
+
+    The session is bound to the catalog's organization (created when new); `settings.org`,
+    when set, must name it. `scan` reads machine-readable reservations (IPTC, CAWG/C2PA,
+    TDMRep) from local media files and records them. Returns a summary of what changed.
+    """
+    from clearreel.db import open_session
+    from clearreel.rights import audit
+
+    path = Path(path)
+    cat = load_catalog(path)
+    org_id = cat.organization.id
+    if settings.org and settings.org != org_id:
+        raise UsageError(f"the catalog is for organization {org_id!r} but this command acts for "
+                         f"{settings.org!r}: drop --org / CLEARREEL_ORG or use the right catalog")
+    sha = hashlib.sha256(path.read_bytes()).hexdigest()
+    n = _Counter()
+    warnings: list[str] = []
+    with open_session(settings, org=org_id) as s:
+        org = s.get(Organization, org_id)
+        if org is None:
+            org = Organization(id=org_id, name=cat.organization.name,
+                               home_territory=cat.organization.home_territory)
+            s.add(org)
+            s.flush()
+            n.count("organizations", True, False)
+        else:
+            n.count("organizations", False, _assign(org, name=cat.organization.name,
+                                                    home_territory=cat.organization.home_territory))
+        _upsert(s, cat, n)
+        s.flush()
+        reservations = 0
+        if scan:
+            reservations, warnings = scan_reservations(s, [w.id for w in cat.works])
+        summary = {
+            "organization": org_id, "file": str(path.resolve()), "sha256": sha,
+            "created": n.created, "updated": n.updated, "unchanged": n.unchanged,
+            "counts": {"parties": len(cat.parties), "works": len(cat.works),
+                       "characters": len(cat.characters), "licenses": len(cat.licenses),
+                       "consents": len(cat.consents)},
+            "reservations": reservations, "warnings": warnings,
+        }
+        audit.record(s, "catalog.import", str(path.resolve()), sha256=sha, created=n.created,
+                     updated=n.updated, reservations=reservations)
+    return summary
+
+
+def _by_id(s: Session, model: Any) -> dict[str, Any]:
+    return {o.id: o for o in s.scalars(select(model))}
+
+
+def _upsert(s: Session, cat: Catalog, n: _Counter) -> None:
+    parties = _by_id(s, Party)
+    for p in cat.parties:
+        refs = [r.model_dump() for r in p.references]
+        obj = parties.get(p.id)
+        if obj is None:
+            s.add(Party(id=p.id, name=p.name, kind=p.kind, references=refs))
+            n.count("parties", True, False)
+        else:
+            n.count("parties", False, _assign(obj, name=p.name, kind=p.kind, references=refs))
+
+    works = _by_id(s, Work)
+    for w in cat.works:
+        obj = works.get(w.id)
+        created = obj is None
+        if obj is None:
+            obj = Work(id=w.id, title=w.title, kind=w.kind, year=w.year, subtitles=list(w.subtitles))
+            s.add(obj)
+            changed = False
+        else:
+            changed = _assign(obj, title=w.title, kind=w.kind, year=w.year, subtitles=list(w.subtitles))
+        changed |= _sync_work_children(obj, w)
+        n.count("works", created, changed)
+
+    chars = _by_id(s, Character)
+    for ch in cat.characters:
+        fields = {"name": ch.name, "owner_id": ch.owner, "performer_id": ch.performer,
+                  "aliases": list(ch.aliases)}
+        obj = chars.get(ch.id)
+        if obj is None:
+            s.add(Character(id=ch.id, **fields))
+            n.count("characters", True, False)
+        else:
+            n.count("characters", False, _assign(obj, **fields))
+
+    lics = _by_id(s, License)
+    for lic in cat.licenses:
+        fields = {"licensor_id": lic.licensor, "licensee": lic.licensee, "works": lic.works,
+                  "territories": list(lic.territories),
+                  "exclude_territories": list(lic.exclude_territories),
+                  "start": lic.start, "end": lic.end}
+        obj = lics.get(lic.id)
+        uses = dict(lic.uses)
+        if obj is None:
+            s.add(License(id=lic.id, **fields,
+                          grants=[Grant(use=u, value=v) for u, v in sorted(uses.items())]))
+            n.count("licenses", True, False)
+            continue
+        changed = _assign(obj, **fields)
+        have = {g.use: g for g in obj.grants}
+        for u, g in list(have.items()):
+            if u not in uses:
+                obj.grants.remove(g)
+                changed = True
+        for u, v in uses.items():
+            if u not in have:
+                obj.grants.append(Grant(use=u, value=v))
+                changed = True
+            elif have[u].value != v:
+                have[u].value = v
+                changed = True
+        n.count("licenses", False, changed)
+
+    consents = _by_id(s, Consent)
+    for k in cat.consents:
+        fields = {"party_id": k.party, "kind": k.kind, "status": k.status, "works": k.works,
+                  "projects": k.projects, "purposes": k.purposes, "description": k.description,
+                  "signed": k.signed, "expires": k.expires, "revoked": k.revoked,
+                  "evidence": k.evidence}
+        obj = consents.get(k.id)
+        if obj is None:
+            s.add(Consent(id=k.id, **fields))
+            n.count("consents", True, False)
+        else:
+            n.count("consents", False, _assign(obj, **fields))
+
+
+def _sync_work_children(obj: Work, w: WorkSpec) -> bool:
+    changed = False
+    # Media rows carry what curation learnt (probe, sha256, quarantine): keep them by URI.
+    have = {m.uri: m for m in obj.media}
+    for uri, m in list(have.items()):
+        if uri not in w.media:
+            obj.media.remove(m)
+            changed = True
+    for uri in w.media:
+        if uri not in have:
+            obj.media.append(MediaAsset(uri=uri))
+            changed = True
+
+    want_p = [(p.party, p.role, p.character, p.points) for p in w.participations]
+    have_p = [(p.party_id, p.role, p.character_id, Decimal(p.points)) for p in obj.participations]
+    if want_p != have_p:
+        obj.participations = [Participation(party_id=a, role=b, character_id=c, points=d)
+                              for a, b, c, d in want_p]
+        changed = True
+
+    want_s = sorted((_ms(sc.start), _ms(sc.end), list(sc.performers), list(sc.characters), sc.notes)
+                    for sc in w.scenes)
+    have_s = sorted((sc.start_ms, sc.end_ms, list(sc.performers), list(sc.characters), sc.notes)
+                    for sc in obj.scenes)
+    if want_s != have_s:
+        obj.scenes = [Scene(start_ms=a, end_ms=b, performers=c, characters=d, notes=e)
+                      for a, b, c, d, e in want_s]
+        changed = True
+    return changed
+
+
+def _local_path(uri: str) -> Path | None:
+    if uri.startswith("file://"):
+        from urllib.parse import unquote, urlparse
+
+        return Path(unquote(urlparse(uri).path))
+    if "://" in uri:
+        return None
+    return Path(uri)
+
+
+def scan_reservations(s: Session, works: Iterable[str] | None = None) -> tuple[int, list[str]]:
+    """Read reservations from the local media of `works` (all when None) and sync the
+    `Reservation` rows of each file: rows that are still found are kept as they are.
+
+    Returns (reservations now recorded for those media, warnings)."""
+    from clearreel.rights.reservations import read_reservations
+
+    q = select(Work)
+    if works is not None:
+        q = q.where(Work.id.in_(list(works)))
+    total = 0
+    warnings: list[str] = []
+    for work in s.scalars(q):
+        for m in work.media:
+            p = _local_path(m.uri)
+            if p is None:
+                continue  # remote media: scanned by curation when fetched
+            if not p.exists():
+                warnings.append(f"{work.id}: media file {m.uri} does not exist (yet)")
+                continue
+            found = read_reservations(p)
+            want = {(f.use, f.value, f.source, f.raw) for f in found}
+            rows = list(s.scalars(select(Reservation).where(Reservation.media_pk == m.pk)))
+            for row in rows:
+                key = (row.use, row.value, row.source, row.raw)
+                if key in want:
+                    want.discard(key)
+                else:
+                    s.delete(row)
+            for use, value, source, raw in sorted(want, key=lambda t: (t[0], t[2], t[1])):
+                s.add(Reservation(work_pk=work.pk, media_pk=m.pk, use=use, value=value,
+                                  source=source, raw=raw))
+            total += len(found)
+    s.flush()
+    return total, warnings
+
+
+# --------------------------------------------------------------------------------------
+# Public: export
+
+
+def _time(ms: int) -> str:
+    h, rest = divmod(ms, 3_600_000)
+    m, rest = divmod(rest, 60_000)
+    sec, milli = divmod(rest, 1000)
+    return f"{h:02d}:{m:02d}:{sec:02d}.{milli:03d}"
+
+
+def _points(d: Decimal) -> int | str:
+    d = Decimal(d)
+    return int(d) if d == d.to_integral_value() else format(d.normalize(), "f")
+
+
+def _drop_none(d: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in d.items() if v is not None}
+
+
+def _party_doc(p: Party) -> dict[str, Any]:
+    return {"id": p.id, "name": p.name, "kind": p.kind,
+            **({"references": list(p.references)} if p.references else {})}
+
+
+def _work_doc(w: Work) -> dict[str, Any]:
+    return _drop_none({
+        "id": w.id, "title": w.title, "kind": w.kind, "year": w.year,
+        "media": [m.uri for m in w.media], "subtitles": list(w.subtitles),
+        "participations": [_drop_none({"party": p.party_id, "role": p.role,
+                                       "character": p.character_id,
+                                       "points": _points(p.points)})
+                           for p in w.participations],
+        "scenes": [_drop_none({"start": _time(sc.start_ms), "end": _time(sc.end_ms),
+                               "performers": list(sc.performers),
+                               "characters": list(sc.characters), "notes": sc.notes})
+                   for sc in w.scenes],
+    })
+
+
+def _character_doc(c: Character) -> dict[str, Any]:
+    return _drop_none({"id": c.id, "name": c.name, "owner": c.owner_id,
+                       "performer": c.performer_id,
+                       **({"aliases": list(c.aliases)} if c.aliases else {})})
+
+
+def _license_doc(lic: License) -> dict[str, Any]:
+    return _drop_none({"id": lic.id, "licensor": lic.licensor_id, "licensee": lic.licensee,
+                       "works": "all" if lic.works is None else list(lic.works),
+                       "uses": {g.use: g.value for g in lic.grants},
+                       "territories": list(lic.territories),
+                       "exclude_territories": list(lic.exclude_territories),
+                       "start": lic.start, "end": lic.end})
+
+
+def _consent_doc(k: Consent) -> dict[str, Any]:
+    return _drop_none({"id": k.id, "party": k.party_id, "kind": k.kind, "status": k.status,
+                       "works": "all" if k.works is None else list(k.works),
+                       "projects": k.projects, "purposes": k.purposes,
+                       "description": k.description, "signed": k.signed, "expires": k.expires,
+                       "revoked": k.revoked, "evidence": k.evidence})
+
+
+def export_catalog(session: Session) -> dict[str, Any]:
+    """The registry of the session's organization as a catalog document (contract shape).
+
+    Importing the result into an empty registry gives the same registry; media paths are
+    written as stored (absolute paths or URLs)."""
+    from clearreel.db import current_org
+
+    org = session.get(Organization, current_org(session))
+    if org is None:
+        raise UsageError("the registry has no such organization: import a catalog first")
+    return {
+        "organization": _drop_none({"id": org.id, "name": org.name,
+                                    "home_territory": org.home_territory}),
+        "parties": [_party_doc(p) for p in session.scalars(select(Party).order_by(Party.id))],
+        "works": [_work_doc(w) for w in session.scalars(select(Work).order_by(Work.id))],
+        "characters": [_character_doc(c)
+                       for c in session.scalars(select(Character).order_by(Character.id))],
+        "licenses": [_license_doc(lic)
+                     for lic in session.scalars(select(License).order_by(License.id))],
+        "consents": [_consent_doc(k)
+                     for k in session.scalars(select(Consent).order_by(Consent.id))],
+    }
+
+
+def show_entry(session: Session, id_: str) -> dict[str, Any]:
+    """One entry by id (any kind), in catalog shape, with what relates to it."""
+    from clearreel.errors import NotFound
+
+    def one(model: Any) -> Any:
+        return session.scalars(select(model).where(model.id == id_)).first()
+
+    if (w := one(Work)) is not None:
+        doc = {"type": "work", **_work_doc(w)}
+        doc["media_status"] = [_drop_none({"uri": m.uri, "status": m.status, "sha256": m.sha256,
+                                           "quarantine_reason": m.quarantine_reason})
+                               for m in w.media]
+        doc["reservations"] = [{"use": r.use, "value": r.value, "source": r.source, "raw": r.raw}
+                               for r in session.scalars(select(Reservation)
+                                                        .where(Reservation.work_pk == w.pk)
+                                                        .order_by(Reservation.pk))]
+        doc["licenses"] = [lic.id for lic in session.scalars(select(License).order_by(License.id))
+                           if lic.works is None or w.id in lic.works]
+        return doc
+    if (p := one(Party)) is not None:
+        doc = {"type": "party", **_party_doc(p)}
+        doc["participations"] = [
+            _drop_none({"work": w.id, "role": pa.role, "character": pa.character_id})
+            for w in session.scalars(select(Work).order_by(Work.id))
+            for pa in w.participations if pa.party_id == p.id]
+        doc["licenses"] = list(session.scalars(select(License.id).where(
+            (License.licensor_id == p.id) | (License.licensee == p.id)).order_by(License.id)))
+        doc["consents"] = list(session.scalars(select(Consent.id).where(Consent.party_id == p.id)
+                                               .order_by(Consent.id)))
+        doc["characters"] = list(session.scalars(select(Character.id).where(
+            (Character.owner_id == p.id) | (Character.performer_id == p.id)).order_by(Character.id)))
+        return doc
+    if (c := one(Character)) is not None:
+        doc = {"type": "character", **_character_doc(c)}
+        doc["works"] = [w.id for w in session.scalars(select(Work).order_by(Work.id))
+                        if any(pa.character_id == c.id for pa in w.participations)
+                        or any(c.id in sc.characters for sc in w.scenes)]
+        return doc
+    if (lic := one(License)) is not None:
+        return {"type": "license", **_license_doc(lic)}
+    if (k := one(Consent)) is not None:
+        return {"type": "consent", **_consent_doc(k)}
+    raise NotFound(f"no work, party, character, licence or consent with id {id_!r}: "
+                   "see `clearreel catalog list`")
+
+
+def dump_catalog(doc: dict[str, Any], fmt: Literal["yaml", "json"] = "yaml") -> str:
+    """Serialize a catalog document (dates as ISO 8601)."""
+    if fmt == "json":
+        return json.dumps(doc, indent=2, ensure_ascii=False, default=lambda o: o.isoformat()) + "\n"
+    return yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100)
+
+
+__all__ = [
+    "Catalog", "CharacterSpec", "ConsentSpec", "LicenseSpec", "OrganizationSpec",
+    "ParticipationSpec", "PartySpec", "SceneSpec", "WorkSpec", "dump_catalog", "export_catalog",
+    "import_catalog", "load_catalog", "scan_reservations", "show_entry",
+]

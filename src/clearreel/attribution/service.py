@@ -1,0 +1,195 @@
+"""The attribution stage's public functions: index a dataset, query, attribute, guard copies."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from decimal import ROUND_DOWN, Decimal
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from clearreel.config import Settings
+from clearreel.errors import UsageError
+
+from .embedders import DEFAULT_EMBEDDER, get_embedder
+from .index import ClipRef, FingerprintIndex, Match, fingerprint_query
+
+# The copy guard's threshold on the alignment score (mean cosine of aligned clearreel-vd frame
+# descriptors). Measured by bench/copy_detection.py: the score above which no unrelated video
+# among the distractors scored, with recall of transformed copies at that point; see
+# docs/attribution.md for the distributions and how to re-measure it for a studio's footage.
+COPY_THRESHOLD = 0.70
+
+# Attribution: shares from a softmax over the alignment scores of the nearest clips; at 0.05 a
+# clip 0.1 less similar weighs e^-2 (0.14) as much. Shares are rounded to this many places.
+SHARE_TEMPERATURE = 0.05
+SHARE_PLACES = 6
+
+
+@dataclass
+class ClipSet:
+    """A dataset as the attribution stage sees it."""
+
+    name: str
+    manifest_sha256: str
+    root: Path
+    clips: list[ClipRef]
+    id: str | None = None
+
+
+def load_clipset(settings: Settings, name: str) -> ClipSet:
+    """The clips of dataset ``name`` through ``clearreel.dataset.load`` (engineer C2's API)."""
+    try:
+        from clearreel.dataset import load
+    except ImportError:
+        raise UsageError("datasets cannot be loaded: clearreel.dataset.load is missing from this "
+                         "installation; reinstall clearreel") from None
+    ds = load(settings, name)
+    clips = [ClipRef(str(c.id), str(c.work), int(c.start_frame), int(c.end_frame), float(c.fps),
+                     Path(c.path), float(getattr(c, "source_fps", 0.0) or c.fps))
+             for c in ds.clips]
+    return ClipSet(ds.name, ds.manifest_sha256, Path(ds.root), clips, id=str(ds.id))
+
+
+def index_dir(clipset: ClipSet) -> Path:
+    return clipset.root / "attribution"
+
+
+def build_index(clipset: ClipSet, *, embedder: str = DEFAULT_EMBEDDER,
+                model_dir: str | Path | None = None, kind: str = "auto",
+                progress: Callable[[Iterable[ClipRef], str, int], Iterable[ClipRef]] | None = None,
+                ) -> dict[str, Any]:
+    """Fingerprint every clip of ``clipset`` and store the index beside the dataset."""
+    emb = get_embedder(embedder, model_dir=model_dir)
+    idx = FingerprintIndex.build(clipset.clips, emb, kind=kind, progress=progress)
+    out = idx.save(index_dir(clipset), dataset=clipset.name,
+                   manifest_sha256=clipset.manifest_sha256, dataset_id=clipset.id)
+    _CACHE.pop(str(out), None)
+    return {"dataset": clipset.name, "clips": len(clipset.clips), "frames": len(idx.frames),
+            "embedder": emb.name, "dim": emb.dim, "index": idx.kind, "path": str(out),
+            "manifest_sha256": clipset.manifest_sha256}
+
+
+def index_dataset(settings: Settings, name: str, **options: Any) -> dict[str, Any]:
+    """``clearreel attribution index --dataset NAME``: returns a summary of what was built."""
+    return build_index(load_clipset(settings, name), **options)
+
+
+_CACHE: dict[str, tuple[float, FingerprintIndex]] = {}
+
+
+def open_index(clipset: ClipSet) -> FingerprintIndex:
+    """The dataset's index; refused when missing or built for another manifest (stale)."""
+    d = index_dir(clipset)
+    meta = d / "meta.json"
+    if not meta.is_file():
+        raise UsageError(f"dataset {clipset.name!r} has no attribution index: run "
+                         f"`clearreel attribution index --dataset {clipset.name}`")
+    mtime = meta.stat().st_mtime
+    hit = _CACHE.get(str(d))
+    idx = hit[1] if hit and hit[0] == mtime else FingerprintIndex.load(d)
+    _CACHE[str(d)] = (mtime, idx)
+    built_for = idx.meta.get("manifest_sha256")
+    if built_for != clipset.manifest_sha256:
+        raise UsageError(f"the attribution index of dataset {clipset.name!r} is stale: built for "
+                         f"manifest {str(built_for)[:12]}…, the dataset is now "
+                         f"{clipset.manifest_sha256[:12]}…; rebuild it with "
+                         f"`clearreel attribution index --dataset {clipset.name}`")
+    return idx
+
+
+def indexed_datasets(settings: Settings) -> list[str]:
+    root = settings.path("datasets")
+    return sorted(p.parent.parent.name for p in root.glob("*/attribution/meta.json"))
+
+
+def query(settings: Settings, path_or_frames: str | Path | np.ndarray,
+          dataset: str | Sequence[str] | None = None, top: int = 5,
+          fps: float | None = None) -> list[Match]:
+    """The ``top`` training clips nearest to a video, best first, across one or more datasets.
+
+    Without ``dataset``, every dataset of the workspace that has an index is searched.
+    ``path_or_frames`` is a file, or ``(T, H, W, 3)`` uint8 frames played at ``fps``.
+    """
+    if top < 1:
+        raise UsageError(f"--top must be at least 1, got {top}")
+    _check_query(path_or_frames)
+    names = [dataset] if isinstance(dataset, str) else list(dataset or indexed_datasets(settings))
+    if not names:
+        raise UsageError("no dataset has an attribution index yet: run "
+                         "`clearreel attribution index --dataset NAME` first")
+    matches: list[Match] = []
+    queries: dict[str, Any] = {}
+    for name in names:
+        idx = open_index(load_clipset(settings, name))
+        key = repr(sorted(idx.embedder.config().items()))
+        if key not in queries:  # one fingerprint per embedder configuration
+            queries[key] = fingerprint_query(idx.embedder, path_or_frames, fps)
+        matches.extend(idx.search(queries[key], top=top))
+    matches.sort(key=lambda m: (-m.score, m.dataset, m.clip))
+    return matches[:top]
+
+
+def _check_query(path_or_frames: str | Path | np.ndarray) -> None:
+    if isinstance(path_or_frames, np.ndarray):
+        return
+    p = Path(path_or_frames)
+    if not p.is_file():
+        raise UsageError(f"{p}: no such file; give the path of a video file")
+
+
+def shares_from_scores(scores: Sequence[tuple[str, float]], temperature: float = SHARE_TEMPERATURE,
+                       places: int = SHARE_PLACES) -> list[dict[str, Any]]:
+    """Shares per work from (work, similarity) pairs: a softmax over the pairs, summed per work,
+    rounded to ``places`` decimals by the largest-remainder method so they sum to exactly 1."""
+    if not scores:
+        return []
+    top = max(s for _, s in scores)
+    weights: dict[str, float] = {}
+    for work, s in scores:
+        weights[work] = weights.get(work, 0.0) + math.exp((s - top) / temperature)
+    total = sum(weights.values())
+    unit = Decimal(1).scaleb(-places)                   # 0.000001
+    units = 10 ** places                                # shares in units of 10^-places
+    exact = {w: Decimal(v / total) * units for w, v in weights.items()}
+    floor = {w: int(x.to_integral_value(rounding=ROUND_DOWN)) for w, x in exact.items()}
+    left = units - sum(floor.values())
+    # Largest remainder first; ties by work id, so the result is deterministic.
+    for w in sorted(exact, key=lambda w: (-(exact[w] - floor[w]), w))[:left]:
+        floor[w] += 1
+    out = [{"work": w, "share": (Decimal(n) * unit).quantize(unit)} for w, n in floor.items() if n]
+    out.sort(key=lambda r: (-r["share"], r["work"]))
+    return out
+
+
+def attribute(settings: Settings, path_or_frames: str | Path | np.ndarray, dataset: str,
+              top: int = 10, fps: float | None = None,
+              temperature: float = SHARE_TEMPERATURE) -> list[dict[str, Any]]:
+    """A share per work (``Decimal``, summing to exactly 1) from the ``top`` nearest clips."""
+    matches = query(settings, path_or_frames, dataset, top=top, fps=fps)
+    return shares_from_scores([(m.work, m.score) for m in matches], temperature)
+
+
+def copy_guard(settings: Settings, path_or_frames: str | Path | np.ndarray, dataset: str,
+               threshold: float | None = None, fps: float | None = None,
+               audit: bool = True, subject: str | None = None) -> Match | None:
+    """The training clip an output copies (its best match scores at least ``threshold``), or None.
+
+    A returned match means: block the output before delivery, naming that clip. The decision
+    is written to the audit log (``attribution.copy_guard``) when ``audit`` is set.
+    """
+    limit = COPY_THRESHOLD if threshold is None else float(threshold)
+    matches = query(settings, path_or_frames, dataset, top=1, fps=fps)
+    hit = matches[0] if matches and matches[0].score >= limit else None
+    if audit:
+        from clearreel.db import open_session
+        from clearreel.rights.audit import record
+
+        best = matches[0].to_json() if matches else None
+        with open_session(settings) as s:
+            record(s, "attribution.copy_guard", subject or dataset, dataset=dataset,
+                   threshold=limit, blocked=hit is not None, best=best)
+    return hit

@@ -30,8 +30,8 @@ class Thresholds:
     max_black_fraction: float = 0.1
     max_flat_fraction: float = 0.25
     # Text on screen: share of sampled frames where text lines cover >= `text_min_area`.
-    max_text_fraction: float = 0.2
-    text_min_area: float = 0.01
+    max_text_fraction: float = 0.5
+    text_min_area: float = 0.02
 
 
 @dataclass
@@ -47,6 +47,8 @@ class CurateConfig:
     # PySceneDetect AdaptiveDetector: ratio of a frame's content score to its neighbours'.
     adaptive_threshold: float = 3.0
     adaptive_min_content_val: float = 15.0
+    # pyscenedetect backend: also find dissolves/fades by a half-second histogram comparison.
+    gradual_transitions: bool = True
     # No shot (and no two cuts) closer than this many frames.
     min_shot_frames: int = 8
     # Clip bounds in seconds (at the source rate) and frame-count form: count % 4 == 1 (Wan).

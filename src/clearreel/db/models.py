@@ -9,6 +9,7 @@ MODEL_MODULES = [
     "clearreel.rights.models",
     "clearreel.curate.models",
     "clearreel.ledger.models",
+    "clearreel.generate.models",
 ]
 
 

@@ -1,5 +1,38 @@
-"""Provenance: the studio's keys and certificates, C2PA manifests, the watermark, verification."""
+"""Provenance: the studio's keys and certificates, C2PA manifests, the watermark, verification.
 
-from clearreel.provenance.keys import ca_pem, ensure_studio_keys, load_signing_key, signing_chain_pem
+Heavy imports (c2pa, av, cv2) happen inside the functions, so importing this package is cheap.
+"""
 
-__all__ = ["ca_pem", "ensure_studio_keys", "load_signing_key", "signing_chain_pem"]
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from clearreel.provenance.keys import (
+    ca_pem,
+    ensure_studio_keys,
+    load_signing_key,
+    signing_chain_pem,
+)
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from clearreel.config import Settings
+
+
+def sign_video(settings: Settings, src: Path, dst: Path, **fields: Any) -> dict[str, Any]:
+    """See `clearreel.provenance.c2pa_sign.sign_video`."""
+    from clearreel.provenance.c2pa_sign import sign_video as _sign
+
+    return _sign(settings, src, dst, **fields)
+
+
+def verify_file(settings: Settings, path: Path) -> dict[str, Any]:
+    """See `clearreel.provenance.verify.verify_file`."""
+    from clearreel.provenance.verify import verify_file as _verify
+
+    return _verify(settings, path)
+
+
+__all__ = ["ca_pem", "ensure_studio_keys", "load_signing_key", "sign_video", "signing_chain_pem",
+           "verify_file"]

@@ -1,0 +1,225 @@
+"""`generate`: guard → frames → copy guard → watermark → mp4 → C2PA → record → attribution.
+
+Nothing is written to `outputs/` unless every check before it passed; every request, made or
+refused, leaves an `Output` row and audit entries (`generate.guard`, `generate.request`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import math
+import tempfile
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from clearreel.config import Settings
+from clearreel.errors import UsageError
+
+MAX_SECONDS = 60.0
+
+
+@dataclass(frozen=True)
+class Request:
+    """What was asked: saved with the output (`Output.params`)."""
+
+    model: str
+    prompt: str
+    project: str | None = None
+    purpose: str | None = None
+    seed: int = 0
+    frames: int | None = None  # per generated segment; None: the model's default
+    height: int | None = None
+    width: int | None = None
+    steps: int | None = None
+    image: str | None = None  # a storyboard frame (PNG) for image-to-video
+    seconds: float | None = None  # chain segments up to this length (at most 60 s)
+    on: dt.date | None = None
+    territory: str | None = None
+
+    def validate(self) -> None:
+        if not self.prompt.strip():
+            raise UsageError("the prompt is empty: describe the shot to generate")
+        for name in ("frames", "height", "width", "steps"):
+            v = getattr(self, name)
+            if v is not None and v < 1:
+                raise UsageError(f"--{name} must be a positive integer, got {v}")
+        if self.seconds is not None and not 0 < self.seconds <= MAX_SECONDS:
+            raise UsageError(f"--seconds must be in (0, {MAX_SECONDS:g}], got {self.seconds}")
+        if self.image is not None and not Path(self.image).is_file():
+            raise UsageError(f"--image {self.image}: no such file (give a PNG storyboard frame)")
+
+
+@dataclass
+class ModelInfo:
+    name: str
+    dataset: str | None
+    dataset_manifest_sha256: str | None
+
+
+def _result(output_id: str, path: str | None, blocked: bool, reasons: list[dict[str, Any]],
+            attribution: list[dict[str, str]]) -> dict[str, Any]:
+    return {"output": output_id, "path": path, "blocked": blocked, "reasons": reasons,
+            "attribution": attribution}
+
+
+def model_info(settings: Settings, model: str) -> ModelInfo:
+    """The registered model (engineer T's registry); UsageError when unknown."""
+    try:
+        from clearreel.train.registry import get_model
+    except ImportError as e:
+        raise UsageError("no model registry in this installation (clearreel.train.registry): "
+                         "train a model first with `clearreel train`") from e
+    rec = get_model(settings, model)
+    return ModelInfo(rec.name, getattr(rec, "dataset", None),
+                     getattr(rec, "dataset_manifest_sha256", None))
+
+
+def _record(settings: Settings, output_id: str, req: Request, info: ModelInfo, *,
+            blocked: bool, reasons: list[dict[str, Any]], path: Path | None = None,
+            sha256: str | None = None, attribution: list[dict[str, str]] | None = None,
+            params: dict[str, Any] | None = None) -> None:
+    from clearreel.db import open_session
+    from clearreel.generate.models import Output
+    from clearreel.provenance import watermark as wm
+    from clearreel.rights import audit
+
+    with open_session(settings) as s:
+        s.add(Output(id=output_id, model=info.name, dataset=info.dataset,
+                     dataset_manifest_sha256=info.dataset_manifest_sha256, prompt=req.prompt,
+                     project=req.project, purpose=req.purpose,
+                     path=str(path) if path else None, sha256=sha256, seed=req.seed,
+                     params={**asdict(req), **(params or {})}, attribution=attribution or [],
+                     watermark=None if blocked else f"{wm.payload_from_output_id(output_id):016x}",
+                     blocked=blocked, reasons=reasons))
+        audit.record(s, "generate.request", output_id, model=info.name, prompt=req.prompt,
+                     project=req.project, purpose=req.purpose, blocked=blocked,
+                     reasons=[r.get("code") for r in reasons], path=str(path) if path else None,
+                     sha256=sha256)
+
+
+def guard(settings: Settings, req: Request) -> tuple[bool, list[dict[str, Any]]]:
+    """Run the prompt guard (audited); (allowed, reasons as JSON)."""
+    from clearreel.db import open_session
+    from clearreel.generate.guard import check_prompt
+
+    with open_session(settings) as s:
+        d = check_prompt(s, req.prompt, project=req.project, purpose=req.purpose, on=req.on,
+                         territory=req.territory, home=settings.home)
+    return d.allowed, [r.to_json() for r in d.reasons]
+
+
+def _attribution_available() -> bool:
+    try:
+        import clearreel.attribution as attribution
+    except ImportError:
+        return False
+    return hasattr(attribution, "attribute") and hasattr(attribution, "copy_guard")
+
+
+def deliver(settings: Settings, output_id: str, frames: np.ndarray, fps: float, req: Request,
+            info: ModelInfo, out: Path | None = None) -> dict[str, Any]:
+    """Everything after the frames exist: copy guard, watermark, mp4, C2PA, record, attribution."""
+    from clearreel.provenance import watermark as wm
+    from clearreel.provenance._video import write_mp4
+    from clearreel.provenance.c2pa_sign import sign_video
+
+    params: dict[str, Any] = {"fps": fps, "shape": list(frames.shape),
+                              "watermark": {"scheme": wm.SCHEME}}
+    use_attribution = _attribution_available() and info.dataset is not None
+    if use_attribution:
+        from clearreel.attribution import copy_guard
+
+        try:
+            hit = copy_guard(settings, frames, info.dataset, fps=fps, subject=output_id)
+        except UsageError as e:  # e.g. the dataset has no attribution index yet
+            hit, use_attribution = None, False
+            params["attribution_skipped"] = str(e)
+        if hit is not None:
+            reasons = [{"code": "output.regurgitation", "license": None, "consent": None,
+                        "party": None, "effect": "deny", "clip": hit.clip, "work": hit.work,
+                        "score": round(float(hit.score), 4), "detail": (
+                            f"the output copies training clip {hit.clip} of {hit.work} "
+                            f"(frames {hit.start_frame}-{hit.end_frame}, score {hit.score:.3f})")}]
+            _record(settings, output_id, req, info, blocked=True, reasons=reasons, params=params)
+            return _result(output_id, None, True, reasons, [])
+    marked = wm.embed_id(frames, output_id)
+    dest = Path(out) if out else settings.path("outputs", f"{output_id}.mp4")
+    if dest.suffix.lower() != ".mp4":
+        raise UsageError(f"-o {dest}: outputs are mp4 files; use a .mp4 name")
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=dest.parent) as tmp:
+        plain = Path(tmp) / "unsigned.mp4"
+        write_mp4(marked, fps, plain)
+        sign_video(settings, plain, dest, output_id=output_id, model=info.name,
+                   dataset=info.dataset, dataset_manifest_sha256=info.dataset_manifest_sha256)
+    sha = hashlib.sha256(dest.read_bytes()).hexdigest()
+    shares: list[dict[str, str]] = []
+    if use_attribution and info.dataset is not None:
+        from clearreel.attribution import attribute
+
+        shares = [{"work": str(a["work"]), "share": str(Decimal(str(a["share"])))}
+                  for a in attribute(settings, marked, info.dataset, fps=fps)]
+    _record(settings, output_id, req, info, blocked=False, reasons=[], path=dest.resolve(),
+            sha256=sha, attribution=shares, params=params)
+    return _result(output_id, str(dest.resolve()), False, [], shares)
+
+
+FramesFn = Callable[..., tuple[np.ndarray, float]]
+
+
+def _frames(settings: Settings, req: Request,
+            generate_frames: FramesFn) -> tuple[np.ndarray, float]:
+    """One generation, or a chain of segments (each starting from the last frame) to --seconds."""
+    kwargs: dict[str, Any] = {"seed": req.seed}
+    for name, key in (("frames", "num_frames"), ("height", "height"), ("width", "width"),
+                      ("steps", "steps")):
+        if getattr(req, name) is not None:
+            kwargs[key] = getattr(req, name)
+    frames, fps = generate_frames(settings, req.model, req.prompt, image=req.image, **kwargs)
+    if req.seconds is None:
+        return frames, fps
+    want = math.ceil(req.seconds * fps)
+    parts = [frames]
+    with tempfile.TemporaryDirectory() as tmp:
+        n = 0
+        while sum(len(p) for p in parts) - (len(parts) - 1) < want:
+            from PIL import Image
+
+            n += 1
+            still = Path(tmp) / f"seg{n}.png"
+            Image.fromarray(parts[-1][-1]).save(still)
+            kwargs["seed"] = req.seed + n
+            nxt, _ = generate_frames(settings, req.model, req.prompt, image=str(still), **kwargs)
+            parts.append(nxt[1:])  # the first frame repeats the conditioning still
+    return np.concatenate(parts)[:want], fps
+
+
+def generate(settings: Settings, req: Request, out: Path | None = None,
+             generate_frames: FramesFn | None = None) -> dict[str, Any]:
+    """The whole request; the contract JSON `{"output", "path", "blocked", "reasons",
+    "attribution"}`. A blocked request makes no file and is recorded as blocked."""
+    from clearreel.generate.outputs import new_output_id
+
+    req.validate()
+    info = model_info(settings, req.model)
+    output_id = new_output_id()
+    allowed, reasons = guard(settings, req)
+    if not allowed:
+        denials = [r for r in reasons if r.get("effect") == "deny"]
+        _record(settings, output_id, req, info, blocked=True, reasons=denials)
+        return _result(output_id, None, True, denials, [])
+    if generate_frames is None:
+        from clearreel.generate.video import generate_frames as _gf
+
+        generate_frames = _gf
+    frames, fps = _frames(settings, req, generate_frames)
+    return deliver(settings, output_id, frames, fps, req, info, out)
+
+
+__all__ = ["MAX_SECONDS", "ModelInfo", "Request", "deliver", "generate", "guard", "model_info"]

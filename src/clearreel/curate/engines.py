@@ -34,20 +34,25 @@ R = TypeVar("R")
 
 
 class Engine(Protocol):
-    name: str
+    """Maps a stage function over tasks. Used as a context manager: workers (a process pool,
+    a Ray instance) start on the first `map` and stop on exit, so several stages share them."""
 
-    def map(
-        self, fn: Callable[[Any], Any], tasks: Sequence[Any], *, workers: int
-    ) -> Iterator[tuple[int, Any]]:
+    name: str
+    workers: int
+
+    def map(self, fn: Callable[[Any], Any], tasks: Sequence[Any]) -> Iterator[tuple[int, Any]]:
         """Apply `fn` to every task; yield `(task index, result)` as each one completes."""
         ...
 
+    def __enter__(self) -> Engine: ...
+
+    def __exit__(self, *exc: object) -> None: ...
+
 
 def default_workers() -> int:
-    return max(
-        1,
-        len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1),
-    )
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
 
 
 def _limit_threads(threads: int) -> None:
@@ -68,46 +73,64 @@ class LocalEngine:
 
     name = "local"
 
-    def map(
-        self, fn: Callable[[Any], Any], tasks: Sequence[Any], *, workers: int
-    ) -> Iterator[tuple[int, Any]]:
+    def __init__(self, workers: int | None = None):
+        self.workers = max(1, workers or default_workers())
+        self._pool: Any = None
+
+    def __enter__(self) -> LocalEngine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def _get_pool(self) -> Any:
+        if self._pool is None:
+            import multiprocessing as mp
+            from concurrent.futures import ProcessPoolExecutor
+
+            threads = max(1, default_workers() // self.workers)
+            # spawn, not fork: the parent holds database connections and maybe initialised
+            # thread pools (torch, OpenMP) that must not be duplicated into children.
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.workers,
+                mp_context=mp.get_context("spawn"),
+                initializer=_limit_threads,
+                initargs=(threads,),
+            )
+        return self._pool
+
+    def map(self, fn: Callable[[Any], Any], tasks: Sequence[Any]) -> Iterator[tuple[int, Any]]:
         if not tasks:
             return
-        workers = max(1, min(workers, len(tasks)))
-        if workers == 1:
+        if self.workers == 1:
             for i, task in enumerate(tasks):
                 yield i, fn(task)
             return
-        import multiprocessing as mp
-        from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+        from concurrent.futures import FIRST_COMPLETED, wait
 
-        threads = max(1, default_workers() // workers)
-        # spawn, not fork: the parent holds database connections and maybe initialised
-        # thread pools (torch, OpenMP) that must not be duplicated into children.
-        ctx = mp.get_context("spawn")
-        with ProcessPoolExecutor(
-            max_workers=workers, mp_context=ctx, initializer=_limit_threads, initargs=(threads,)
-        ) as pool:
-            # Keep at most 2 tasks per worker in flight, so an interrupted run has not
-            # queued (and lost) the whole batch, and memory stays bounded.
-            pending: dict[Any, int] = {}
-            it = iter(enumerate(tasks))
-            try:
-                for i, task in it:
-                    pending[pool.submit(fn, task)] = i
-                    if len(pending) >= 2 * workers:
-                        break
-                while pending:
-                    done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                    for fut in done:
-                        i = pending.pop(fut)
-                        yield i, fut.result()
-                        nxt = next(it, None)
-                        if nxt is not None:
-                            pending[pool.submit(fn, nxt[1])] = nxt[0]
-            finally:
-                for fut in pending:
-                    fut.cancel()
+        pool = self._get_pool()
+        # At most 2 tasks per worker in flight: an interrupted run has not queued the whole
+        # batch, and memory stays bounded.
+        pending: dict[Any, int] = {}
+        it = iter(enumerate(tasks))
+        try:
+            for i, task in it:
+                pending[pool.submit(fn, task)] = i
+                if len(pending) >= 2 * self.workers:
+                    break
+            while pending:
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    i = pending.pop(fut)
+                    yield i, fut.result()
+                    nxt = next(it, None)
+                    if nxt is not None:
+                        pending[pool.submit(fn, nxt[1])] = nxt[0]
+        finally:
+            for fut in pending:
+                fut.cancel()
 
 
 def _ray_row(row: dict[str, Any]) -> dict[str, Any]:
@@ -117,10 +140,8 @@ def _ray_row(row: dict[str, Any]) -> dict[str, Any]:
     dataclasses (and so the result is bit-for-bit what the local engine would get).
     """
     fn, task = pickle.loads(row["payload"])
-    return {
-        "index": row["index"],
-        "result": pickle.dumps(fn(task), protocol=pickle.HIGHEST_PROTOCOL),
-    }
+    result = pickle.dumps(fn(task), protocol=pickle.HIGHEST_PROTOCOL)
+    return {"index": row["index"], "result": result}
 
 
 class RayEngine:
@@ -128,11 +149,21 @@ class RayEngine:
 
     name = "ray"
 
-    def map(
-        self, fn: Callable[[Any], Any], tasks: Sequence[Any], *, workers: int
-    ) -> Iterator[tuple[int, Any]]:
-        if not tasks:
-            return
+    def __init__(self, workers: int | None = None):
+        self.workers = max(1, workers or default_workers())
+        self._started = False
+
+    def __enter__(self) -> RayEngine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._started:
+            import ray
+
+            ray.shutdown()
+            self._started = False
+
+    def _init(self) -> Any:
         try:
             import ray
             import ray.data
@@ -141,57 +172,58 @@ class RayEngine:
                 "the ray engine needs Ray Data: pip install 'clearreel[ray]' (or pip install "
                 f"'ray[data]'), or use --engine local ({e})"
             ) from None
-        workers = max(1, workers)
-        started = False
         if not ray.is_initialized():
-            address = os.environ.get("RAY_ADDRESS")
             kwargs: dict[str, Any] = {
                 "include_dashboard": False,
                 "log_to_driver": False,
                 "configure_logging": False,
             }
+            address = os.environ.get("RAY_ADDRESS")
             if address:
                 ray.init(address=address, **kwargs)
             else:
-                # A private local instance sized to the workers asked for; each task is
-                # single-threaded inside, like a local-engine worker.
-                threads = max(1, default_workers() // workers)
+                # A private local instance sized to the workers asked for; each task gets
+                # its share of the cores, like a local-engine worker.
+                threads = str(max(1, default_workers() // self.workers))
                 env = {
-                    var: str(threads)
-                    for var in (
+                    v: threads
+                    for v in (
                         "OMP_NUM_THREADS",
                         "OPENBLAS_NUM_THREADS",
                         "MKL_NUM_THREADS",
                         "CLEARREEL_WORKER_THREADS",
                     )
                 }
-                ray.init(num_cpus=workers, runtime_env={"env_vars": env}, **kwargs)
-            started = True
-        try:
-            ctx = ray.data.DataContext.get_current()
-            ctx.enable_progress_bars = False
-            ctx.verbose_stats_logs = False
-            rows = [
-                {"index": i, "payload": pickle.dumps((fn, t), protocol=pickle.HIGHEST_PROTOCOL)}
-                for i, t in enumerate(tasks)
-            ]
-            # One block per task, so Ray schedules files independently across workers.
-            ds = ray.data.from_items(rows, override_num_blocks=len(rows)).map(
-                _ray_row, num_cpus=1, concurrency=min(workers, len(rows))
-            )
-            for row in ds.iter_rows():
-                yield int(row["index"]), pickle.loads(row["result"])
-        finally:
-            if started:
-                ray.shutdown()
+                ray.init(num_cpus=self.workers, runtime_env={"env_vars": env}, **kwargs)
+            self._started = True
+        ctx = ray.data.DataContext.get_current()
+        ctx.enable_progress_bars = False
+        ctx.verbose_stats_logs = False
+        return ray
+
+    def map(self, fn: Callable[[Any], Any], tasks: Sequence[Any]) -> Iterator[tuple[int, Any]]:
+        if not tasks:
+            return
+        ray = self._init()
+        rows = [
+            {"index": i, "payload": pickle.dumps((fn, t), protocol=pickle.HIGHEST_PROTOCOL)}
+            for i, t in enumerate(tasks)
+        ]
+        # One block per task, so Ray schedules files independently across workers.
+        ds = ray.data.from_items(rows, override_num_blocks=len(rows)).map(
+            _ray_row, num_cpus=1, concurrency=min(self.workers, len(rows))
+        )
+        for row in ds.iter_rows():
+            yield int(row["index"]), pickle.loads(row["result"])
 
 
-ENGINES: dict[str, Callable[[], Engine]] = {"local": LocalEngine, "ray": RayEngine}
+ENGINES: dict[str, Callable[[int | None], Engine]] = {"local": LocalEngine, "ray": RayEngine}
 
 
-def get_engine(name: str) -> Engine:
+def get_engine(name: str, workers: int | None = None) -> Engine:
+    """The engine registered as `name`, for `workers` parallel tasks (default: all cores)."""
     try:
-        return ENGINES[name]()
+        return ENGINES[name](workers)
     except KeyError:
         raise UsageError(
             f"unknown engine {name!r}: choose one of {', '.join(sorted(ENGINES))}"

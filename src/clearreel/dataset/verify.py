@@ -179,7 +179,8 @@ def _check_clearance(
             denied += 1
         elif not decision.allowed:
             denied += 1
-            reasons = [r for r in decision.to_json()["reasons"]]
+            rs = decision.to_json()["reasons"]
+            reasons = [r for r in rs if r.get("effect", "deny") == "deny"]
             why = "; ".join(str(r.get("detail") or r.get("code")) for r in reasons) or "denied"
             problems.append(
                 _problem(

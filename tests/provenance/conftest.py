@@ -1,0 +1,74 @@
+"""A workspace with a small studio imported, for provenance and generation tests."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from clearreel.config import Settings
+
+CATALOG: dict[str, Any] = {
+    "organization": {"id": "org-north", "name": "Northlight Pictures", "home_territory": "US"},
+    "parties": [
+        {"id": "p-north", "name": "Northlight Pictures", "kind": "company"},
+        {"id": "p-co", "name": "Harbour Co-Productions", "kind": "company"},
+        {"id": "p-ava", "name": "Ava Stone", "kind": "person"},
+        {"id": "p-ben", "name": "Ben Reyes", "kind": "person"},
+        {"id": "p-zoe", "name": "Zoë Park", "kind": "person"},
+    ],
+    "works": [
+        {"id": "w-harbor", "title": "Harbor Lights", "kind": "film", "year": 2019,
+         "participations": [
+             {"party": "p-north", "role": "studio", "points": 60},
+             {"party": "p-co", "role": "rights_holder", "points": 20},
+             {"party": "p-ava", "role": "performer", "character": "c-mara", "points": 10},
+             {"party": "p-ben", "role": "performer", "character": "c-jon", "points": 5},
+             {"party": "p-zoe", "role": "performer", "points": 5},
+         ]},
+    ],
+    "characters": [
+        {"id": "c-mara", "name": "Mara", "owner": "p-north", "performer": "p-ava"},
+        {"id": "c-jon", "name": "Jon Harker", "owner": "p-co", "performer": "p-ben",
+         "aliases": ["Jonny"]},
+        {"id": "c-gull", "name": "The Gull", "owner": "p-north"},
+    ],
+    "licenses": [
+        {"id": "l-north", "licensor": "p-north", "licensee": "org-north", "works": "all",
+         "uses": {"ai_training": "allowed", "ai_generative_training": "allowed",
+                  "ai_inference": "allowed", "character_generation": "allowed"},
+         "territories": ["WORLD"], "start": "2024-01-01"},
+    ],
+    "consents": [
+        {"id": "k-ava-dr", "party": "p-ava", "kind": "digital_replica", "status": "granted",
+         "works": "all", "projects": ["proj-a"], "purposes": ["previz"],
+         "description": "Digital replica for previsualisation of project A",
+         "signed": "2024-02-01"},
+        {"id": "k-ben-dr", "party": "p-ben", "kind": "digital_replica", "status": "granted",
+         "signed": "2024-02-01"},
+        {"id": "k-zoe-dr", "party": "p-zoe", "kind": "digital_replica", "status": "refused",
+         "signed": "2024-02-01"},
+    ],
+}
+
+
+def catalog() -> dict[str, Any]:
+    return copy.deepcopy(CATALOG)
+
+
+@pytest.fixture
+def studio(workspace: Settings, tmp_path: Path) -> Callable[..., Settings]:
+    """Import a (possibly edited) catalog into the workspace; returns the settings."""
+    from clearreel.rights.catalog import import_catalog
+
+    def load(doc: dict[str, Any] | None = None) -> Settings:
+        path = tmp_path / "catalog.yaml"
+        path.write_text(yaml.safe_dump(doc or catalog(), sort_keys=False, allow_unicode=True))
+        import_catalog(workspace, path)
+        return workspace
+
+    return load

@@ -21,8 +21,8 @@ class Thresholds:
     # Motion: mean Farneback flow magnitude as a share of the frame width per second.
     min_motion: float = 0.01  # below: a still frame held on screen, nothing for a video model
     max_motion: float = 1.5  # above: whip pans / flashes (a frame width every 0.67 s)
-    # Sharpness: variance of the Laplacian of luma at 256 px wide (scale-normalised).
-    min_sharpness: float = 60.0
+    # Sharpness: variance of the Laplacian of luma at 160 px wide (scale-normalised).
+    min_sharpness: float = 30.0
     # Brightness: mean luma (BT.601, 0-255) over the clip.
     min_brightness: float = 20.0
     max_brightness: float = 235.0

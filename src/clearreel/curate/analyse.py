@@ -1,0 +1,284 @@
+"""`analyse_media`: the one per-file stage function of curation.
+
+probe -> ONE low-resolution decode (plus face stills from the same pass when the work has
+face references) -> shots -> clip ranges -> per clip: scores, filter reasons, fingerprint,
+presence, caption. A pure function of (file, WorkContext, CurateConfig): it never touches the
+database, and its inputs and output are plain picklable dataclasses, so engines can ship it
+to processes and Ray workers. Scoring filters and the clearance gate are applied later by the
+pipeline, which also groups near-duplicates across every file (`near_duplicate_groups`).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from clearreel.curate.captions import CaptionInput, caption, shot_scale
+from clearreel.curate.clips import ClipRange, Dropped, plan_clips
+from clearreel.curate.config import CurateConfig, Thresholds
+from clearreel.curate.context import (
+    CharacterInfo,
+    FaceReference,
+    SceneInfo,
+    WorkContext,
+    work_context,
+)
+from clearreel.curate.dedup import choose_keepers, clip_fingerprint, near_duplicate_groups
+from clearreel.curate.presence import Presence, presence
+from clearreel.curate.scores import compute_scores, filter_reasons
+from clearreel.curate.shots import Shot, detect_shots
+from clearreel.errors import ClearreelError
+from clearreel.media import Cue, Probe, decode, probe, read_subtitles
+
+Rect = tuple[int, int, int, int]
+
+
+@dataclass
+class ClipAnalysis:
+    """One candidate clip: inclusive source frame range, crop in SOURCE pixels, and findings."""
+
+    start_frame: int
+    end_frame: int
+    shot: int
+    start_ms: float
+    end_ms: float
+    crop: Rect | None  # (x, y, w, h) in source pixels (letterbox removed), None: full frame
+    scores: dict[str, float]
+    reasons: list[dict[str, Any]]  # failing score filters (`filter_reasons`), [] when it passes
+    phash: list[str]  # one 16-hex-digit pHash per sampled frame
+    performers: list[str]
+    characters: list[str]
+    presence: dict[str, Any]  # {"evidence": {id: [sources]}, "sources": [...]}
+    caption: str
+
+    @property
+    def frames(self) -> int:
+        return self.end_frame - self.start_frame + 1
+
+
+@dataclass
+class MediaAnalysis:
+    path: str
+    work: str
+    probe: Probe
+    fps: Fraction
+    analysis_size: tuple[int, int]  # (width, height) of the decode
+    decoded_frames: int
+    shots: list[Shot]
+    clips: list[ClipAnalysis]
+    dropped: list[Dropped]  # shots that gave no clip, with their reason
+    sources: list[str]  # presence sources this work offered
+    warnings: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per step
+
+    @property
+    def fps_float(self) -> float:
+        return float(self.fps)
+
+
+def analysis_size(src_w: int, src_h: int, width: int) -> tuple[int, int]:
+    """(width, height) for the decode: `width` wide, the source's aspect, even, >= 16 px."""
+    h = max(16, round(width * src_h / max(src_w, 1) / 2) * 2)
+    return width, h
+
+
+def _to_source(crop: Rect | None, aw: int, ah: int, sw: int, sh: int) -> Rect | None:
+    """A crop from analysis pixels to source pixels, rounded inwards to even numbers."""
+    if crop is None:
+        return None
+    x, y, w, h = crop
+    fx, fy = sw / aw, sh / ah
+    x0, y0 = int(np.ceil(x * fx)), int(np.ceil(y * fy))
+    x1, y1 = int((x + w) * fx), int((y + h) * fy)
+    x0, y0 = x0 + (x0 % 2), y0 + (y0 % 2)
+    x1, y1 = x1 - (x1 % 2), y1 - (y1 % 2)
+    if x1 - x0 < 2 or y1 - y0 < 2:
+        return None
+    return (x0, y0, x1 - x0, y1 - y0)
+
+
+_REFS: dict[str, np.ndarray] = {}
+
+
+def _reference_descriptors(
+    refs: tuple[FaceReference, ...], warnings: list[str]
+) -> dict[str, list[np.ndarray]]:
+    from clearreel.curate.faces import reference_descriptor
+
+    out: dict[str, list[np.ndarray]] = {}
+    for r in refs:
+        try:
+            if r.path not in _REFS:
+                _REFS[r.path] = reference_descriptor(r.path)
+            out.setdefault(r.party, []).append(_REFS[r.path])
+        except ClearreelError as e:
+            warnings.append(f"face reference skipped: {e}")
+    return out
+
+
+def analyse_media(path: str | Path, work: WorkContext, config: CurateConfig) -> MediaAnalysis:
+    """Analyse one media file of `work`; raises `MediaError` when it cannot be decoded."""
+    config.validate()
+    timings: dict[str, float] = {}
+    warnings: list[str] = []
+    t0 = time.perf_counter()
+
+    pr = probe(path)
+    aw, ah = analysis_size(pr.width, pr.height, config.analysis_width)
+    refs: dict[str, list[np.ndarray]] = {}
+    stills_every = None
+    stills_size = None
+    if config.face_recognition and work.face_references:
+        from clearreel.curate import faces
+
+        if faces.available():
+            refs = _reference_descriptors(work.face_references, warnings)
+        else:
+            warnings.append("face references ignored: dlib or its models are not installed")
+        if refs:
+            stills_every = max(1, round(pr.fps_float * config.face_every_s))
+            fw = min(config.face_width, pr.width)
+            stills_size = analysis_size(pr.width, pr.height, fw - fw % 2)
+    timings["probe"] = time.perf_counter() - t0
+
+    t = time.perf_counter()
+    dec = decode(path, aw, ah, stills_every=stills_every, stills_size=stills_size)
+    fps = float(dec.fps)
+    timings["decode"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    shots = detect_shots(config.detector, dec, config)
+    timings["shots"] = time.perf_counter() - t
+
+    ranges, dropped = plan_clips(shots, dec.frames, fps, config)
+
+    cues: list[Cue] = []
+    for sub in work.subtitles:
+        try:
+            cues.extend(read_subtitles(sub))
+        except ClearreelError as e:
+            warnings.append(f"subtitles skipped: {e}")
+    cues.sort(key=lambda c: (c.start_ms, c.end_ms))
+
+    t = time.perf_counter()
+    recognised: dict[int, dict[str, float]] = {}
+    if refs and dec.stills:
+        from clearreel.curate.faces import recognise
+
+        recognised = recognise(dec.stills, refs, config.face_threshold)
+    timings["faces"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    names = {c.id: c.name for c in work.characters}
+    clips = [
+        _analyse_clip(
+            r,
+            dec.frames,
+            fps,
+            work,
+            cues,
+            recognised,
+            names,
+            config,
+            (aw, ah),
+            (pr.width, pr.height),
+        )
+        for r in ranges
+    ]
+    timings["clips"] = time.perf_counter() - t
+    timings["total"] = time.perf_counter() - t0
+
+    sources = presence(work, 0, 0, cues).sources
+    return MediaAnalysis(
+        path=str(path),
+        work=work.work,
+        probe=pr,
+        fps=dec.fps,
+        analysis_size=(aw, ah),
+        decoded_frames=dec.count,
+        shots=shots,
+        clips=clips,
+        dropped=dropped,
+        sources=sources,
+        warnings=warnings,
+        timings={k: round(v, 4) for k, v in timings.items()},
+    )
+
+
+def _analyse_clip(
+    r: ClipRange,
+    frames: np.ndarray,
+    fps: float,
+    work: WorkContext,
+    cues: list[Cue],
+    recognised: dict[int, dict[str, float]],
+    names: dict[str, str],
+    config: CurateConfig,
+    asize: tuple[int, int],
+    ssize: tuple[int, int],
+) -> ClipAnalysis:
+    view = frames[r.start_frame : r.end_frame + 1]
+    if r.crop is not None:
+        x, y, w, h = r.crop
+        view = view[:, y : y + h, x : x + w]
+    scores = compute_scores(view, fps, config)
+    start_ms = r.start_frame * 1000.0 / fps
+    end_ms = (r.end_frame + 1) * 1000.0 / fps
+    faces_in: dict[str, float] = {}
+    for idx, seen in recognised.items():
+        if r.start_frame <= idx <= r.end_frame:
+            for party, share in seen.items():
+                faces_in[party] = max(faces_in.get(party, 0.0), share)
+    pres: Presence = presence(work, start_ms, end_ms, cues, faces_in)
+    overlapping = [c for c in cues if c.overlaps(start_ms, end_ms)]
+    notes = [
+        s.notes for s in work.scenes if s.notes and s.start_ms < end_ms and start_ms < s.end_ms
+    ]
+    inp = CaptionInput(
+        frames=view,
+        title=work.title,
+        characters=[names.get(c, c) for c in pres.characters],
+        dialogue=[(c.speaker, c.text) for c in overlapping if c.text],
+        notes=list(dict.fromkeys(notes)),
+        scores=scores,
+        shot_scale=shot_scale(
+            max(faces_in.values()) if faces_in else None, scores.get("foreground")
+        ),
+    )
+    return ClipAnalysis(
+        start_frame=r.start_frame,
+        end_frame=r.end_frame,
+        shot=r.shot,
+        start_ms=round(start_ms, 3),
+        end_ms=round(end_ms, 3),
+        crop=_to_source(r.crop, *asize, *ssize),
+        scores=scores,
+        reasons=filter_reasons(scores, config.thresholds),
+        phash=clip_fingerprint(view, config.phash_frames),
+        performers=pres.performers,
+        characters=pres.characters,
+        presence={"evidence": pres.evidence, "sources": pres.sources},
+        caption=caption(config.captioner, inp, config),
+    )
+
+
+__all__ = [
+    "CharacterInfo",
+    "ClipAnalysis",
+    "CurateConfig",
+    "FaceReference",
+    "MediaAnalysis",
+    "SceneInfo",
+    "Thresholds",
+    "WorkContext",
+    "analyse_media",
+    "choose_keepers",
+    "filter_reasons",
+    "near_duplicate_groups",
+    "work_context",
+]

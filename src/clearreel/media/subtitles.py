@@ -1,9 +1,9 @@
 """Subtitles: SRT cues with speaker labels (`MARA: Where were you?`).
 
 The catalog contract: a label that names a character means that character's performer is
-present while the line is on screen. Labels are recognised as an upper-case name (letters,
-digits, spaces, `.'-`) before a colon at the start of a line, optionally after a dialogue dash
-(`- MARA: ...`). Mixed-case prefixes ("Note: ...") are text, not speakers.
+present while the line is on screen. Labels are recognised as an upper-case name (letters
+of any cased script, digits, spaces, `.'-`) before a colon at the start of a line, optionally
+after a dialogue dash (`- MARA: ...`). Mixed-case prefixes ("Note: ...") are text, not speakers.
 """
 
 from __future__ import annotations
@@ -16,7 +16,14 @@ from clearreel.errors import MediaError
 
 _TIME = r"(\d{1,2}):(\d{2}):(\d{2})[,.](\d{1,3})"
 _TIMING = re.compile(rf"^\s*{_TIME}\s*-->\s*{_TIME}")
-_SPEAKER = re.compile(r"^\s*(?:-\s*)?([A-Z][A-Z0-9 .'\-]{0,39}?)\s*:\s+(.*)$")
+_SPEAKER = re.compile(r"^\s*(?:-\s*)?([^\W\d_][\w .'\-]{0,39}?)\s*:\s+(.*)$")
+
+
+def _is_label(name: str) -> bool:
+    """An upper-case name (any script with case: ZOË, ÉLODIE), not a mixed-case word."""
+    return name == name.upper() and any(ch.isalpha() for ch in name) and name != name.lower()
+
+
 _TAG = re.compile(r"</?[a-zA-Z][^>]*>|\{\\[^}]*\}")
 
 
@@ -57,7 +64,7 @@ def parse_srt(text: str, source: str = "<srt>") -> list[Cue]:
         for raw in lines[timing_at + 1 :]:
             line = _TAG.sub("", raw).strip()
             sm = _SPEAKER.match(line)
-            if sm:
+            if sm and _is_label(sm.group(1).strip()):
                 if parts or speaker is not None:
                     groups.append((speaker, parts))
                 speaker, parts = sm.group(1).strip(), [sm.group(2).strip()]

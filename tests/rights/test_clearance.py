@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from clearreel.errors import NotFound, UsageError
+
 from .conftest import D, base, codes, find
 
 pytestmark = pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")

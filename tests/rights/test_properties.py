@@ -39,7 +39,8 @@ def licences(draw: Any) -> dict[str, Any]:
                                      unique=True)),
         "exclude": draw(st.sampled_from([[], [], [], ["US"], ["FR"]])),
         "start": start,
-        "end": draw(st.none() | st.none() | st.integers(0, 900).map(lambda n: start + dt.timedelta(days=n))),
+        "end": draw(st.none() | st.none()
+                    | st.integers(0, 900).map(lambda n: start + dt.timedelta(days=n))),
     }
 
 
@@ -53,7 +54,8 @@ def consents(draw: Any) -> dict[str, Any]:
         "status": status,
         "works": draw(st.sampled_from([None, None, ["w-one"], ["w-two"]])),
         "signed": signed,
-        "expires": draw(st.none() | st.integers(1, 900).map(lambda n: signed + dt.timedelta(days=n))),
+        "expires": draw(st.none()
+                        | st.integers(1, 900).map(lambda n: signed + dt.timedelta(days=n))),
         "revoked": revoked,
     }
 
@@ -134,8 +136,10 @@ def _scenario(settings_: Settings, org: str, lics: list, ks: list, q: dict, chan
             s.rollback()
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(lics=st.lists(licences(), min_size=1, max_size=4), ks=st.lists(consents(), max_size=5), q=questions,
+@settings(max_examples=100, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(lics=st.lists(licences(), min_size=1, max_size=4), ks=st.lists(consents(), max_size=5),
+       q=questions,
        forbid=licences())
 def test_adding_a_not_allowed_licence_never_clears(org, lics, ks, q, forbid) -> None:
     settings_, org_id = org
@@ -143,7 +147,8 @@ def test_adding_a_not_allowed_licence_never_clears(org, lics, ks, q, forbid) -> 
     _scenario(settings_, org_id, lics, ks, q, lambda s, _: _add_licence(s, org_id, forbid))
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=100, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(lics=st.lists(licences(), min_size=1, max_size=3), ks=st.lists(consents(), min_size=1,
                                                                        max_size=4),
        q=questions, pick=st.integers(0, 3), after_days=st.integers(0, 700))

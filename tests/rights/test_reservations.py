@@ -115,7 +115,8 @@ def test_xmp_element_form_and_tdmrep(tmp_path: Path) -> None:
         "ai_generative_training", "ai_inference", "ai_training", "data_mining"]
 
 
-def test_cawg_training_mining_in_a_signed_c2pa_manifest(workspace: Settings, tmp_path: Path) -> None:
+def test_cawg_training_mining_in_a_signed_c2pa_manifest(workspace: Settings,
+                                                        tmp_path: Path) -> None:
     src = tiny_mp4(tmp_path / "src.mp4")
     dst = tmp_path / "signed.mp4"
     c2pa_sign(workspace, src, dst, {

@@ -41,6 +41,7 @@ def import_(file: Path = typer.Argument(..., help="Catalog file (YAML or JSON)."
 def _registry_lists(s: Any) -> dict[str, Any]:
     from sqlalchemy import func, select
 
+    from clearreel.db import current_org
     from clearreel.rights.models import (
         Character,
         Consent,
@@ -50,11 +51,10 @@ def _registry_lists(s: Any) -> dict[str, Any]:
         Reservation,
         Work,
     )
-    from clearreel.db import current_org
 
     org = s.get(Organization, current_org(s))
-    reserved = dict(s.execute(select(Reservation.work_pk, func.count()).group_by(Reservation.work_pk))
-                    .all())
+    reserved = dict(s.execute(select(Reservation.work_pk, func.count())
+                              .group_by(Reservation.work_pk)).all())
     return {
         "organization": {"id": org.id, "name": org.name, "home_territory": org.home_territory}
         if org else None,
@@ -63,7 +63,8 @@ def _registry_lists(s: Any) -> dict[str, Any]:
                   for w in s.scalars(select(Work).order_by(Work.id))],
         "parties": [{"id": p.id, "name": p.name, "kind": p.kind}
                     for p in s.scalars(select(Party).order_by(Party.id))],
-        "characters": [{"id": c.id, "name": c.name, "owner": c.owner_id, "performer": c.performer_id}
+        "characters": [{"id": c.id, "name": c.name, "owner": c.owner_id,
+                        "performer": c.performer_id}
                        for c in s.scalars(select(Character).order_by(Character.id))],
         "licenses": [{"id": lic.id, "licensor": lic.licensor_id, "licensee": lic.licensee,
                       "start": lic.start, "end": lic.end,

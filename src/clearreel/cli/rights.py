@@ -22,7 +22,8 @@ _MARK = {"allow": "[green]✓[/green]", "deny": "[red]✗[/red]", "info": "[dim]
 def _explain(d: Any, headline: str) -> None:
     verdict = "[bold green]ALLOWED[/bold green]" if d.allowed else "[bold red]DENIED[/bold red]"
     out.print(f"{verdict}  {headline}")
-    order = {"deny": 0, "allow": 1, "info": 2} if not d.allowed else {"allow": 0, "deny": 1, "info": 2}
+    first = "allow" if d.allowed else "deny"
+    order = {first: 0, "allow": 1, "deny": 1, "info": 2}
     for r in sorted(d.reasons, key=lambda r: order.get(r.effect, 3)):
         out.print(f"  {_MARK.get(r.effect, '-')} {r.code:<36}", end="")
         out.print(r.detail, markup=False)
@@ -44,14 +45,17 @@ def _check_performers(s: Any, performers: list[str]) -> None:
 @rights_app.command("check")
 def check(work: str = typer.Option(..., "--work", help="Work id."),
           use: str = typer.Option(..., "--use", help="ai_training, ai_generative_training, "
-                                  "ai_inference, data_mining, character_generation, digital_replica."),
+                                  "ai_inference, data_mining, character_generation, "
+                                  "digital_replica."),
           territory: str | None = typer.Option(None, "--territory",
                                                help="ISO 3166-1 alpha-2 code or WORLD "
-                                                    "(default: the organization's home territory)."),
+                                                    "(default: the organization's home "
+                                                    "territory)."),
           on: str | None = typer.Option(None, "--on", help="Date, YYYY-MM-DD (default today)."),
           performer: list[str] = typer.Option([], "--performer",
                                               help="A performer present (repeatable); default: "
-                                                   "everyone present in the work by the presence rule."),
+                                                   "everyone present in the work by the "
+                                                   "presence rule."),
           json_: bool = typer.Option(False, "--json", help="Print a JSON document.")) -> None:
     """One clearance decision: exit 0 allowed, 1 denied, 2 bad input."""
     from clearreel.db import open_session
@@ -78,7 +82,8 @@ def generation(performer: list[str] = typer.Option([], "--performer", help="Perf
                project: str | None = typer.Option(None, "--project"),
                purpose: str | None = typer.Option(None, "--purpose", help="e.g. previz, final."),
                territory: str | None = typer.Option(None, "--territory"),
-               on: str | None = typer.Option(None, "--on", help="Date, YYYY-MM-DD (default today)."),
+               on: str | None = typer.Option(None, "--on",
+                                             help="Date, YYYY-MM-DD (default today)."),
                json_: bool = typer.Option(False, "--json", help="Print a JSON document.")) -> None:
     """May new footage depict these performers and characters (rule 4)?"""
     from clearreel.db import open_session
@@ -112,7 +117,7 @@ def scan(work: list[str] = typer.Option([], "--work", help="Only these works (re
     from clearreel.rights.models import Reservation, Work
 
     with open_session(settings()) as s:
-        n, warnings = scan_reservations(s, work or None)
+        _, warnings = scan_reservations(s, work or None)
         rows = [{"work": w, "use": r.use, "value": r.value, "source": r.source, "raw": r.raw}
                 for r, w in s.execute(select(Reservation, Work.id)
                                       .join(Work, Work.pk == Reservation.work_pk)
@@ -132,7 +137,8 @@ def scan(work: list[str] = typer.Option([], "--work", help="Only these works (re
 @rights_app.command("consent-mode")
 def consent_mode(mode: str | None = typer.Argument(None, help="strict or unless_refused; "
                                                    "omit to show the current mode."),
-                 json_: bool = typer.Option(False, "--json", help="Print a JSON document.")) -> None:
+                 json_: bool = typer.Option(False, "--json", help="Print a JSON document."),
+                 ) -> None:
     """Show or set rule 3's consent mode: strict (default) or unless_refused."""
     from sqlalchemy import select
 

@@ -22,7 +22,8 @@ GENESIS = "0" * 64
 
 def canonical(obj: Any) -> bytes:
     """Canonical JSON bytes: sorted keys, no whitespace, non-JSON values as strings."""
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), default=str, ensure_ascii=False).encode()
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), default=str,
+                      ensure_ascii=False).encode()
 
 
 def _entry_hash(e: AuditEntry) -> str:
@@ -40,7 +41,8 @@ def record(session: Session, action: str, subject: str | None = None, **payload:
     # Payloads are stored as canonical JSON values so the hash is reproducible after a round trip.
     clean = json.loads(canonical(payload))
     e = AuditEntry(org_id=org, seq=(last.seq + 1) if last else 1, at=utcnow(), action=action,
-                   subject=subject, payload=clean, prev_hash=last.hash if last else GENESIS, hash="")
+                   subject=subject, payload=clean, prev_hash=last.hash if last else GENESIS,
+                   hash="")
     e.hash = _entry_hash(e)
     session.add(e)
     session.flush()
@@ -54,7 +56,8 @@ def verify(session: Session) -> list[str]:
     expected_seq = 1
     for e in session.scalars(select(AuditEntry).order_by(AuditEntry.seq)):
         if e.seq != expected_seq:
-            problems.append(f"entry {expected_seq}: missing (next entry is {e.seq}): deleted or reordered")
+            problems.append(f"entry {expected_seq}: missing (next entry is {e.seq}): "
+                            "deleted or reordered")
         if e.prev_hash != prev:
             problems.append(f"entry {e.seq}: previous-hash link broken (an entry before it was "
                             "deleted, reordered or edited)")
@@ -65,7 +68,8 @@ def verify(session: Session) -> list[str]:
     return problems
 
 
-def entries(session: Session, action: str | None = None, limit: int | None = None) -> list[AuditEntry]:
+def entries(session: Session, action: str | None = None,
+            limit: int | None = None) -> list[AuditEntry]:
     q = select(AuditEntry).order_by(AuditEntry.seq.desc())
     if action:
         q = q.where(AuditEntry.action == action)

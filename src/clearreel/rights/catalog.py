@@ -64,7 +64,8 @@ def _iso_date(v: Any) -> Any:
         try:
             return dt.date.fromisoformat(v.strip())
         except ValueError as e:
-            raise ValueError(f"{v!r} is not a valid ISO 8601 date ({e}); write YYYY-MM-DD") from None
+            raise ValueError(f"{v!r} is not a valid ISO 8601 date ({e}); "
+                             "write YYYY-MM-DD") from None
     raise ValueError(f"expected an ISO 8601 date (YYYY-MM-DD), got {type(v).__name__} {v!r}")
 
 
@@ -106,10 +107,11 @@ def _seconds(v: Any) -> Any:
             h, mi, s = m.groups()
             if mi is None and h is not None:  # "MM:SS" form
                 h, mi = None, h
-            if (mi is not None and int(mi) >= 60) or float(s) >= 60 and (h or mi):
+            if (mi is not None and int(mi) >= 60) or (float(s) >= 60 and (h or mi)):
                 raise ValueError(f"{v!r} is not a valid timecode (minutes and seconds are < 60)")
             return int(h or 0) * 3600 + int(mi or 0) * 60 + float(s)
-        raise ValueError(f"{v!r} is not a time: write HH:MM:SS.mmm (e.g. \"00:01:04.500\") or seconds")
+        raise ValueError(f"{v!r} is not a time: write HH:MM:SS.mmm "
+                         '(e.g. "00:01:04.500") or seconds')
     raise ValueError(f"expected a time, got {type(v).__name__}")
 
 
@@ -300,7 +302,8 @@ def _read(path: Path) -> tuple[Any, _Reader]:
         try:
             json.loads(text)
         except json.JSONDecodeError as e:
-            raise CatalogError([f"{file}:{e.lineno}: invalid JSON: {e.msg} (column {e.colno})"]) from None
+            raise CatalogError([f"{file}:{e.lineno}: invalid JSON: {e.msg} "
+                                f"(column {e.colno})"]) from None
         # Valid JSON has tabs only as whitespace between tokens; YAML's flow style does not
         # accept them there, and a space is the same whitespace to JSON.
         text = text.replace("\t", " ")
@@ -345,7 +348,7 @@ def _pydantic_problems(e: ValidationError, r: _Reader, doc: Any) -> list[str]:
             msg = f"missing required field {loc[-1]!r}"
         elif "[key]" in err["loc"]:
             msg = f"unknown key {err['input']!r}: {msg}"
-        elif typ in ("literal_error", "enum") or "input" in err and typ.endswith("_type"):
+        elif typ in ("literal_error", "enum") or ("input" in err and typ.endswith("_type")):
             msg = f"{msg} (got {err['input']!r})"
         out.append(f"{r.file}:{r.line(loc)}: {_loc_text(loc)}: {msg}")
     return out
@@ -400,15 +403,16 @@ def _check_refs(c: Catalog, r: _Reader) -> list[str]:
     for i, w in enumerate(c.works):
         for j, p in enumerate(w.participations):
             need("parties", parties, p.party, "works", i, "participations", j, "party")
-            need("characters", characters, p.character, "works", i, "participations", j, "character")
+            need("characters", characters, p.character,
+                 "works", i, "participations", j, "character")
         for j, s in enumerate(w.scenes):
             if s.end <= s.start:
                 problems.append(f"{at('works', i, 'scenes', j, 'end')}: scene ends at {s.end:g}s, "
                                 f"not after its start {s.start:g}s")
-            for k, pid in enumerate(s.performers):
-                need("parties", parties, pid, "works", i, "scenes", j, "performers", k)
-            for k, cid in enumerate(s.characters):
-                need("characters", characters, cid, "works", i, "scenes", j, "characters", k)
+            for n, pid in enumerate(s.performers):
+                need("parties", parties, pid, "works", i, "scenes", j, "performers", n)
+            for n, cid in enumerate(s.characters):
+                need("characters", characters, cid, "works", i, "scenes", j, "characters", n)
         for key in ("media", "subtitles"):
             seen: set[str] = set()
             for j, m in enumerate(getattr(w, key)):
@@ -593,15 +597,18 @@ def _upsert(s: Session, cat: Catalog, n: _Counter) -> None:
         obj = works.get(w.id)
         created = obj is None
         if obj is None:
-            obj = Work(id=w.id, title=w.title, kind=w.kind, year=w.year, subtitles=list(w.subtitles))
+            obj = Work(id=w.id, title=w.title, kind=w.kind, year=w.year,
+                       subtitles=list(w.subtitles))
             s.add(obj)
             changed = False
         else:
-            changed = _assign(obj, title=w.title, kind=w.kind, year=w.year, subtitles=list(w.subtitles))
+            changed = _assign(obj, title=w.title, kind=w.kind, year=w.year,
+                              subtitles=list(w.subtitles))
         changed |= _sync_work_children(obj, w)
         n.count("works", created, changed)
 
     chars = _by_id(s, Character)
+    fields: dict[str, Any]
     for ch in cat.characters:
         fields = {"name": ch.name, "owner_id": ch.owner, "performer_id": ch.performer,
                   "aliases": list(ch.aliases)}
@@ -849,7 +856,8 @@ def show_entry(session: Session, id_: str) -> dict[str, Any]:
         doc["consents"] = list(session.scalars(select(Consent.id).where(Consent.party_id == p.id)
                                                .order_by(Consent.id)))
         doc["characters"] = list(session.scalars(select(Character.id).where(
-            (Character.owner_id == p.id) | (Character.performer_id == p.id)).order_by(Character.id)))
+            (Character.owner_id == p.id) | (Character.performer_id == p.id))
+            .order_by(Character.id)))
         return doc
     if (c := one(Character)) is not None:
         doc = {"type": "character", **_character_doc(c)}

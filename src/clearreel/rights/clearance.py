@@ -129,7 +129,8 @@ def _covers(scope: list[str] | None, value: str | None) -> bool:
 
 
 # Speaker labels in subtitles: "MARA: Where were you?", "- MARA: ...", "[MARA] ...".
-_LABEL = re.compile(r"^\s*(?:-\s*)?(?:\[([^\]]{1,60})\]|([^\W\d][\w .'’-]{0,59}?)\s*:)\s*\S", re.UNICODE)
+_LABEL = re.compile(r"^\s*(?:-\s*)?(?:\[([^\]]{1,60})\]|([^\W\d][\w .'’-]{0,59}?)\s*:)\s*\S",
+                    re.UNICODE)
 
 
 def speaker_labels(path: Path) -> list[str]:
@@ -192,7 +193,8 @@ class Clearance:
 
             mode = Settings().consent_mode
         if mode not in CONSENT_MODES:
-            raise UsageError(f"unknown consent mode {mode!r}: expected one of {', '.join(CONSENT_MODES)}")
+            raise UsageError(f"unknown consent mode {mode!r}: expected one of "
+                             f"{', '.join(CONSENT_MODES)}")
         self.mode = mode
         self._loaded = True
 
@@ -250,8 +252,10 @@ class Clearance:
         present: list[str] = []
         for sc in w.scenes:
             present += sc.performers
-            present += [self.characters[c].performer_id for c in sc.characters
-                        if c in self.characters and self.characters[c].performer_id]
+            for cid in sc.characters:
+                ch = self.characters.get(cid)
+                if ch is not None and ch.performer_id:
+                    present.append(ch.performer_id)
         labelled = self._label_performers(w)
         present += labelled
         if not w.scenes and not labelled:
@@ -275,9 +279,9 @@ class Clearance:
             if p is None or not p.exists():
                 continue
             for label in speaker_labels(p):
-                c = names.get(label)
-                if c is not None and c.performer_id:
-                    out.append(c.performer_id)
+                ch = names.get(label)
+                if ch is not None and ch.performer_id:
+                    out.append(ch.performer_id)
         return _ids(out)
 
     # ------------------------------------------------------------------ checks
@@ -345,8 +349,9 @@ class Clearance:
             elif not self._covers_territory(lic, t):
                 excluded = t is not None and t in lic.exclude_territories
                 code = "license.territory_excluded" if excluded else "license.territory_not_covered"
-                span = ", ".join(lic.territories) + (
-                    f" except {', '.join(lic.exclude_territories)}" if lic.exclude_territories else "")
+                span = ", ".join(lic.territories)
+                if lic.exclude_territories:
+                    span += f" except {', '.join(lic.exclude_territories)}"
                 notes.append(Reason(code, license=lic.id, party=lic.licensor_id, effect="info",
                                     detail=f"licence {lic.id} allows {use} in {span}, "
                                            f"which does not cover {where}"))
@@ -381,16 +386,16 @@ class Clearance:
         reasons += forbids
         for res, uri in self._work_reservations(w):
             if res.use == use and res.value in FORBIDDING:
-                reasons.append(Reason("reservation.forbids", reservation=f"{res.source} {uri or ''}".strip(),
+                where_ = f"{res.source} {uri or ''}".strip()
+                reasons.append(Reason("reservation.forbids", reservation=where_,
                                       detail=f"{res.source} in {uri or 'the media'} reserves {use} "
                                              f"({res.value}: {res.raw}); an embedded reservation "
                                              "wins over any licence"))
         present: list[str] = []
         if use in TRAINING_USES:
-            if performers is None:
-                present, how = self.present_performers(w.id)
-            else:
-                present, how = _ids(performers), "given"
+            # Performers given (e.g. those seen in one clip) override the presence rule.
+            present = (self.present_performers(w.id)[0] if performers is None
+                       else _ids(performers))
             for p in present:
                 reasons += self._training_consent(p, w.id, on)
         allowed = bool(allows) and not any(r.effect == "deny" for r in reasons)
@@ -406,7 +411,8 @@ class Clearance:
 
     def _training_consent(self, party: str, work: str, on: dt.date) -> list[Reason]:
         who = self.name(party)
-        ks = [k for k in self.consents.get(party, []) if k.kind == "training" and _covers(k.works, work)]
+        ks = [k for k in self.consents.get(party, [])
+              if k.kind == "training" and _covers(k.works, work)]
         refusals = [k for k in ks if k.status == "refused" and k.signed <= on
                     and (k.expires is None or on < k.expires)]
         if refusals:
@@ -417,9 +423,11 @@ class Clearance:
         if granted:
             return [Reason("consent.granted", consent=k.id, party=party, effect="allow",
                            detail=f"{who} consented to training on {work} ({k.id}, signed "
-                                  f"{k.signed}" + (f", until {k.expires}" if k.expires else "") + ")")
+                                  f"{k.signed}"
+                                  + (f", until {k.expires}" if k.expires else "") + ")")
                     for k in granted]
-        revoked = [k for k in ks if k.status == "revoked" and k.revoked is not None and k.revoked <= on]
+        revoked = [k for k in ks
+                   if k.status == "revoked" and k.revoked is not None and k.revoked <= on]
         if revoked:
             return [Reason("consent.revoked", consent=k.id, party=party,
                            detail=f"{who} revoked consent {k.id} on {k.revoked}") for k in revoked]
@@ -435,12 +443,14 @@ class Clearance:
         future = [k for k in ks if k.signed > on]
         if future:
             return [Reason("consent.not_yet_signed", consent=k.id, party=party,
-                           detail=f"{who}'s training consent {k.id} was signed {k.signed}, after {on}")
+                           detail=f"{who}'s training consent {k.id} was signed {k.signed}, "
+                                  f"after {on}")
                     for k in future]
         other = [k.id for k in self.consents.get(party, []) if k.kind == "training"]
         return [Reason("consent.missing", party=party, detail=(
             f"{who} appears in {work} but has no training consent covering it"
-            + (f" (their training consents {', '.join(other)} do not cover {work})" if other else "")))]
+            + (f" (their training consents {', '.join(other)} do not cover {work})"
+               if other else "")))]
 
     # ------------------------------------------------------------------ generation
     def check_generation(self, *, performers: Sequence[str] = (), characters: Sequence[str] = (),
@@ -502,7 +512,8 @@ class Clearance:
                 f"{k.projects or 'all'}, purposes {k.purposes or 'all'}, works {k.works or 'all'}; "
                 f"the request is project {project or '(none given)'}, purpose "
                 f"{purpose or '(none given)'}")) for k in live]
-        revoked = [k for k in ks if k.status == "revoked" and k.revoked is not None and k.revoked <= on]
+        revoked = [k for k in ks
+                   if k.status == "revoked" and k.revoked is not None and k.revoked <= on]
         if revoked:
             return [Reason("replica.revoked", consent=k.id, party=party,
                            detail=f"{who} revoked digital replica consent {k.id} on {k.revoked}")

@@ -71,8 +71,8 @@ class Work(TenantMixin, Base):
     year: Mapped[int | None] = mapped_column(Integer)
     subtitles: Mapped[list[str]] = mapped_column(JSON, default=list)  # resolved URIs/paths
 
-    media: Mapped[list[MediaAsset]] = relationship(back_populates="work", cascade="all, delete-orphan",
-                                                   order_by="MediaAsset.pk")
+    media: Mapped[list[MediaAsset]] = relationship(
+        back_populates="work", cascade="all, delete-orphan", order_by="MediaAsset.pk")
     participations: Mapped[list[Participation]] = relationship(
         back_populates="work", cascade="all, delete-orphan", order_by="Participation.pk")
     scenes: Mapped[list[Scene]] = relationship(back_populates="work", cascade="all, delete-orphan",
@@ -147,8 +147,8 @@ class License(TenantMixin, Base):
     start: Mapped[dt.date] = mapped_column(Date)
     end: Mapped[dt.date | None] = mapped_column(Date)  # None: open-ended
 
-    grants: Mapped[list[Grant]] = relationship(back_populates="license", cascade="all, delete-orphan",
-                                               order_by="Grant.use")
+    grants: Mapped[list[Grant]] = relationship(
+        back_populates="license", cascade="all, delete-orphan", order_by="Grant.use")
 
 
 class Grant(TenantMixin, Base):
@@ -157,7 +157,8 @@ class Grant(TenantMixin, Base):
     __tablename__ = "license_grants"
     __table_args__ = (UniqueConstraint("license_pk", "use", name="uq_license_grants_license_use"),)
     pk: Mapped[int] = mapped_column(Integer, primary_key=True)
-    license_pk: Mapped[int] = mapped_column(ForeignKey("licenses.pk", ondelete="CASCADE"), index=True)
+    license_pk: Mapped[int] = mapped_column(ForeignKey("licenses.pk", ondelete="CASCADE"),
+                                            index=True)
     use: Mapped[str] = mapped_column(String(32))
     value: Mapped[str] = mapped_column(String(16))  # allowed | notAllowed | constrained
 
@@ -194,7 +195,8 @@ class Reservation(TenantMixin, Base):
     media_pk: Mapped[int | None] = mapped_column(ForeignKey("media_assets.pk", ondelete="CASCADE"))
     use: Mapped[str] = mapped_column(String(32))
     value: Mapped[str] = mapped_column(String(16))
-    source: Mapped[str] = mapped_column(String(64))  # iptc:plus:DataMining | cawg.training-mining | ...
+    # iptc:plus:DataMining | tdmrep:reservation | cawg.training-mining | c2pa.training-mining
+    source: Mapped[str] = mapped_column(String(64))
     raw: Mapped[str | None] = mapped_column(Text)
     found: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
@@ -225,7 +227,8 @@ class Setting(TenantMixin, Base):
 
 
 __all__ = [
-    "CONSENT_KINDS", "CONSENT_STATUSES", "PARTY_KINDS", "RIGHTS_ROLES", "ROLES", "USES", "USE_VALUES",
-    "WORK_KINDS", "AuditEntry", "Character", "Consent", "Grant", "License", "MediaAsset",
-    "Organization", "Participation", "Party", "Reservation", "Scene", "Setting", "Work",
+    "CONSENT_KINDS", "CONSENT_STATUSES", "PARTY_KINDS", "RIGHTS_ROLES", "ROLES", "USES",
+    "USE_VALUES", "WORK_KINDS", "AuditEntry", "Character", "Consent", "Grant", "License",
+    "MediaAsset", "Organization", "Participation", "Party", "Reservation", "Scene", "Setting",
+    "Work",
 ]

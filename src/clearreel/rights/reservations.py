@@ -45,7 +45,8 @@ _MAX_PACKET = 4 << 20  # an XMP packet larger than 4 MiB is not a packet we can 
 class FoundReservation:
     use: str     # one of vocab.TDM_USES
     value: str   # allowed | notAllowed | constrained
-    source: str  # iptc:plus:DataMining | tdmrep:reservation | cawg.training-mining | c2pa.training-mining
+    # iptc:plus:DataMining | tdmrep:reservation | cawg.training-mining | c2pa.training-mining
+    source: str
     raw: str     # the value as written in the file (a PLUS URI, "1", the assertion entry JSON)
 
 
@@ -123,7 +124,8 @@ def _xmp_values(desc: ET.Element, name: str) -> list[str]:
     return vals
 
 
-def make_xmp_packet(*, data_mining: str | None = None, tdm_reservation: bool | None = None) -> bytes:
+def make_xmp_packet(*, data_mining: str | None = None,
+                    tdm_reservation: bool | None = None) -> bytes:
     """An XMP packet carrying IPTC `plus:DataMining` (a PLUS code such as
     `DMI-PROHIBITED-AIMLTRAINING` or its full URI) and/or TDMRep `tdm:reservation`."""
     attrs = ""

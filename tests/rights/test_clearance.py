@@ -463,6 +463,21 @@ def test_character_generation_constrained_and_without_performer_consent(registry
     assert codes(d, "deny") == ["license.constrained", "character.unlicensed", "replica.missing"]
 
 
+def test_only_the_owner_can_forbid_a_character(registry):
+    doc = base()
+    doc["consents"].append(replica())
+    find(doc, "licenses", "l-main")["uses"]["character_generation"] = "allowed"
+    # p-co co-owns w-one, where Mara appears, but holds no rights in Mara (owned by p-studio).
+    doc["licenses"].append(lic("l-co-no", licensor="p-co",
+                               uses={"character_generation": "notAllowed"}))
+    assert registry(doc).generation(characters=["c-mara"], on=MID).allowed
+    doc["licenses"].append(lic("l-studio-no", works=["w-one"],
+                               uses={"character_generation": "notAllowed"}))
+    d = registry(doc).generation(characters=["c-mara"], on=MID)
+    assert not d.allowed and [(r.code, r.license) for r in d.denials] == [
+        ("license.forbids", "l-studio-no")]
+
+
 def test_generation_depicting_nobody_is_unrestricted(registry):
     d = registry(base()).generation(on=MID)
     assert d.allowed and codes(d) == ["generation.unrestricted"]

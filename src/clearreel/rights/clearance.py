@@ -15,7 +15,8 @@ A use U of a work W is allowed on date D in territory T only if:
 
 and generation (rule 4) needs, for each performer depicted (by name or through a character
 they play), a `digital_replica` consent in force whose works/projects/purposes cover the
-request, and for each character a licence from its owner allowing `character_generation`.
+request, and for each character a licence from its owner allowing `character_generation`
+(only the owner's licences count for a character, forbidding ones included).
 
 T is the question's territory, else the organization's home territory; with neither, a
 licence must cover WORLD without exclusions, and a forbidding licence anywhere applies.
@@ -311,10 +312,11 @@ class Clearance:
         return Clearance._covers_territory(lic, t)
 
     def _licence_rules(self, subject: str, holders: set[str], use: str, on: dt.date,
-                       t: str | None, works_covered: Any,
+                       t: str | None, works_covered: Any, forbidders: set[str] | None = None,
                        ) -> tuple[list[Reason], list[Reason], list[Reason]]:
         """(allows, forbids, notes) for rules 1 and 2 over the licences covering `subject`
-        (a work, or a character); `holders` are the parties whose licence may allow."""
+        (a work, or a character); `holders` are the parties whose licence may allow, and
+        `forbidders` those whose licence may forbid (None: anyone's)."""
         where = t or "WORLD"
         allows: list[Reason] = []
         forbids: list[Reason] = []
@@ -328,6 +330,8 @@ class Clearance:
             in_force = lic.start <= on and (lic.end is None or on <= lic.end)
             term = f"{lic.start}..{lic.end or 'open'}"
             if value in FORBIDDING:
+                if forbidders is not None and lic.licensor_id not in forbidders:
+                    continue
                 if in_force and self._touches_territory(lic, t):
                     code = "license.forbids" if value == "notAllowed" else "license.constrained"
                     forbids.append(Reason(code, license=lic.id, party=lic.licensor_id, detail=(
@@ -534,11 +538,11 @@ class Clearance:
         def covers_character(lic: License) -> bool:
             return lic.works is None or bool(featuring & set(lic.works))
 
-        # Rule 4: the licence must come from the character's owner, so the owner is the only
-        # holder whose licence allows; forbidding licences count whoever grants them.
+        # Rule 4: the character's owner decides. Only the owner's licences allow, and only
+        # they can forbid: a co-owner of a work Mara appears in holds no rights in Mara.
         allows, forbids, notes = self._licence_rules(
             f"character {c.id} ({c.name})", {c.owner_id}, "character_generation", on, t,
-            covers_character)
+            covers_character, forbidders={c.owner_id})
         for r in allows:
             r.code = "character.licensed"
         reasons = allows + forbids

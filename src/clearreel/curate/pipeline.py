@@ -132,7 +132,7 @@ def _plain(v: Any) -> Any:
 def summarise_analysis(a: Any) -> dict[str, Any]:
     """Reduce a MediaAnalysis to what the later stages need, as plain JSON."""
     probe = a.probe
-    fps = float(getattr(probe, "fps_float", None) or getattr(a, "fps", 0) or 0)
+    fps = float(getattr(a, "fps", 0) or getattr(probe, "fps_float", 0) or 0)
     candidates = []
     for c in a.clips:
         crop = getattr(c, "crop", None)
@@ -150,6 +150,14 @@ def summarise_analysis(a: Any) -> dict[str, Any]:
                 "caption": str(getattr(c, "caption", "") or ""),
             }
         )
+    # Shots that gave no clip (too short, all black) are recorded as exclusions too.
+    for d in getattr(a, "dropped", []) or []:
+        candidates.append({
+            "start_frame": int(d.start_frame), "end_frame": int(d.end_frame), "crop": None,
+            "scores": {}, "phash": None, "performers": [], "characters": [], "presence": None,
+            "caption": "", "filter_reasons": [{"code": str(d.reason), "stage": "clips",
+                                               "detail": f"shot {d.shot}: {d.reason}"}],
+        })
     return {
         "sha256": getattr(probe, "sha256", None),
         "probe": _plain(probe.to_dict() if hasattr(probe, "to_dict") else probe),

@@ -132,7 +132,7 @@ def deliver(settings: Settings, output_id: str, frames: np.ndarray, fps: float, 
     params: dict[str, Any] = {"fps": fps, "shape": list(frames.shape),
                               "watermark": {"scheme": wm.SCHEME}}
     use_attribution = _attribution_available() and info.dataset is not None
-    if use_attribution:
+    if use_attribution and info.dataset is not None:
         from clearreel.attribution import copy_guard
 
         try:

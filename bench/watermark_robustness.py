@@ -163,8 +163,10 @@ def main() -> None:
     schemes = [_clearreel(wm.DEFAULT, "clearreel-dm1"),
                _clearreel(dataclasses.replace(wm.DEFAULT, method="ss", code="conv"), "ss-conv")]
     peer = _imwatermark()
-    if peer:
+    if peer and w * h >= 256 * 256:
         schemes.append(peer)
+    elif peer:
+        print("imwatermark skipped: it refuses frames under 256x256 pixels")
     rng = np.random.default_rng(7)
     results: dict[str, dict] = {}
     for scheme in schemes:

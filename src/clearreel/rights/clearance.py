@@ -35,7 +35,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from clearreel.db import current_org
@@ -64,6 +64,7 @@ from clearreel.rights.vocab import (
 )
 
 CONSENT_MODES = ("strict", "unless_refused")
+BULK_LOAD_WORKS = 20_000
 
 
 @dataclass
@@ -201,6 +202,11 @@ class Clearance:
 
     def work(self, work_id: str) -> Work:
         self._load()
+        if (work_id not in self.works and not self._all_works_loaded
+                and len(self.works) >= 3 and self._few_works()):
+            # Asked about many works (curation, one question per clip): one bulk load beats a
+            # query per work. A single question (the CLI) loads only its work.
+            self._all_works()
         if work_id not in self.works:
             self.works[work_id] = self.session.scalars(
                 select(Work).where(Work.id == work_id).options(
@@ -210,6 +216,11 @@ class Clearance:
         if w is None:
             raise NotFound(f"unknown work {work_id!r}: see `clearreel catalog list`")
         return w
+
+    def _few_works(self) -> bool:
+        """Few enough works to load them all at once (see `work`)."""
+        n = self.session.scalar(select(func.count()).select_from(Work)) or 0
+        return n <= BULK_LOAD_WORKS
 
     def _all_works(self) -> list[Work]:
         self._load()
@@ -222,6 +233,14 @@ class Clearance:
         return [w for w in self.works.values() if w is not None]
 
     def _work_reservations(self, w: Work) -> list[tuple[Reservation, str | None]]:
+        if self._all_works_loaded and not self._reservations:
+            for w_pk in (x.pk for x in self.works.values() if x is not None):
+                self._reservations[w_pk] = []
+            for res, uri in self.session.execute(
+                    select(Reservation, MediaAsset.uri)
+                    .outerjoin(MediaAsset, MediaAsset.pk == Reservation.media_pk)
+                    .order_by(Reservation.pk)).all():
+                self._reservations.setdefault(res.work_pk, []).append((res, uri))
         if w.pk not in self._reservations:
             rows = self.session.execute(
                 select(Reservation, MediaAsset.uri)

@@ -169,3 +169,14 @@ def test_import_records_reservations_and_they_win(workspace: Settings, tmp_path:
     assert code == 1
     assert [r["code"] for r in json.loads(stdout)["reasons"] if r["effect"] == "deny"] == [
         "reservation.forbids"]
+
+
+def test_an_unreadable_media_path_is_a_warning(workspace: Settings, tmp_path: Path) -> None:
+    from clearreel.rights.catalog import import_catalog
+
+    (tmp_path / "media" / "dir.mp4").mkdir(parents=True)
+    doc = base()
+    find(doc, "works", "w-one")["media"] = ["media/dir.mp4", "media/missing.mp4"]
+    out = import_catalog(workspace, write(tmp_path / "catalog.yaml", doc))
+    assert len(out["warnings"]) == 2 and "cannot read" in out["warnings"][0]
+    assert "does not exist" in out["warnings"][1]

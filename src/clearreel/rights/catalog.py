@@ -732,7 +732,11 @@ def scan_reservations(s: Session, works: Iterable[str] | None = None) -> tuple[i
             if not p.exists():
                 warnings.append(f"{work.id}: media file {m.uri} does not exist (yet)")
                 continue
-            found = read_reservations(p)
+            try:
+                found = read_reservations(p)
+            except OSError as e:
+                warnings.append(f"{work.id}: cannot read {m.uri} for reservations: {e}")
+                continue
             want = {(f.use, f.value, f.source, f.raw) for f in found}
             rows = list(s.scalars(select(Reservation).where(Reservation.media_pk == m.pk)))
             for row in rows:

@@ -39,6 +39,7 @@ PAYLOAD_BITS = 64
 CRC_BITS = 24
 INFO_BITS = PAYLOAD_BITS + CRC_BITS  # 88
 CHIPS = GRID * GRID  # 1024
+WORK_WIDTH = 4 * CANON  # the geometry search runs at most this wide
 _K = 5  # constraint length
 _GENERATORS = (0o25, 0o33, 0o37)
 _DEFAULT_KEY = b"clearreel watermark v1"
@@ -283,8 +284,12 @@ def embed(frames: np.ndarray, payload_bits: np.ndarray,
         delta = _dm_delta(chip_host, sign[unit], dither, gain, limit, config)
     else:
         delta = _informed_delta(chip_host, sign, unit, scramble, counts, gain, limit, config)
-    pattern = _up(delta.reshape(GRID, GRID), width, height)[None, ..., None]
-    return np.clip(frames.astype(np.float32) + pattern + 0.5, 0, 255).astype(np.uint8)
+    # Frames are integers, so round(frame + pattern) == frame + round(pattern).
+    pattern = np.rint(_up(delta.reshape(GRID, GRID), width, height)).astype(np.int16)[..., None]
+    out = np.empty_like(frames)
+    for t, frame in enumerate(frames):
+        out[t] = np.clip(frame.astype(np.int16) + pattern, 0, 255).astype(np.uint8)
+    return out
 
 
 def _code_of(config: WatermarkConfig) -> Code:
@@ -355,11 +360,11 @@ def _informed_delta(host: np.ndarray, sign: np.ndarray, unit: np.ndarray, scramb
 
 
 def _accumulate(frames: np.ndarray, sigma: float) -> np.ndarray:
-    """Time-averaged high-passed luma at canonical resolution (CANON x CANON)."""
-    acc = np.zeros((CANON, CANON), dtype=np.float64)
-    for frame in frames:
-        acc += _highpass(_canon(_luma(frame[None])[0]), sigma)
-    return acc / max(1, len(frames))
+    """Time-averaged high-passed luma at canonical resolution (CANON x CANON).
+
+    Resizing and high-passing are linear, so this is the reading of the mean luma.
+    """
+    return _highpass(_canon(_mean_luma(frames)), sigma)
 
 
 @functools.cache
@@ -389,6 +394,11 @@ def _sample(mean_luma: np.ndarray, hyps: list[tuple[bool, float, float, float, f
     inside = np.zeros((len(hyps), CHIPS), dtype=bool)
     centres = (np.arange(GRID) + 0.5) / GRID
     base = mean_luma.astype(np.float32)
+    # Large frames: search on a copy at most WORK_WIDTH wide (cells stay >= 4 pixels).
+    if base.shape[1] > WORK_WIDTH:
+        scale = WORK_WIDTH / base.shape[1]
+        base = cv2.resize(base, (WORK_WIDTH, max(1, round(base.shape[0] * scale))),
+                          interpolation=cv2.INTER_AREA)
     flipped = np.ascontiguousarray(base[:, ::-1])
     rh, rw = base.shape
     for i, (flip, x0, w, y0, h) in enumerate(hyps):
@@ -407,10 +417,11 @@ def _sample(mean_luma: np.ndarray, hyps: list[tuple[bool, float, float, float, f
 
 
 def _mean_luma(frames: np.ndarray) -> np.ndarray:
-    acc = np.zeros(frames.shape[1:3], dtype=np.float64)
+    """Mean luma over time, (H, W) float32; frames are summed one at a time (memory)."""
+    acc = np.zeros(frames.shape[1:], dtype=np.float32)
     for frame in frames:
-        acc += _luma(frame[None])[0]
-    return acc / len(frames)
+        acc += frame
+    return _luma(acc[None] / len(frames))[0]
 
 
 def extract(frames: np.ndarray, config: WatermarkConfig = DEFAULT) -> Extraction:

@@ -1,0 +1,190 @@
+"""Curation throughput: clearreel's full curation vs decode-only vs PySceneDetect alone.
+
+On the same media files, in one run, with the same number of worker processes:
+
+1. decode-only: PyAV decodes every frame of every file (no conversion, no scaling): the
+   limit any pipeline that reads the video must stay under;
+2. PySceneDetect alone: `scenedetect.detect(path, AdaptiveDetector())`, the shot-detection
+   step Open-Sora's data pipeline runs on its own;
+3. clearreel: `clearreel.curate.pipeline.curate` end to end (probe, one low-resolution
+   decode, TransNetV2 shots, clip planning, scores, fingerprints, presence, captions, the
+   clearance gate, dedup, cutting the admitted clips at training size, shards, index,
+   signed manifest), with the time of each stage.
+
+Prints frames per second for each and the ratios: full curation / decode-only (goal >= 0.5)
+and full curation / PySceneDetect alone (goal > 1: faster while doing more).
+
+    .venv/bin/python bench/curate_throughput.py              # 3 films x 60 s at 1280x720
+    .venv/bin/python bench/curate_throughput.py --quick      # 2 films x 20 s at 640x360
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+
+def decode_only(path: str) -> int:
+    import av
+
+    with av.open(path) as c:
+        s = c.streams.video[0]
+        s.thread_type = "AUTO"
+        return sum(1 for _ in c.decode(s))
+
+
+def pyscenedetect_alone(path: str) -> int:
+    from scenedetect import AdaptiveDetector, detect
+
+    return len(detect(path, AdaptiveDetector()))
+
+
+def _pool_map(fn: Any, items: list[str], workers: int) -> tuple[float, list[Any]]:
+    import multiprocessing as mp
+
+    t = time.perf_counter()
+    if workers == 1:
+        out = [fn(x) for x in items]
+    else:
+        with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn")) as pool:
+            out = list(pool.map(fn, items))
+    return time.perf_counter() - t, out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("--films", type=int, default=3)
+    ap.add_argument("--seconds", type=float, default=60.0, help="length of each film")
+    ap.add_argument("--width", type=int, default=1280)
+    ap.add_argument("--height", type=int, default=720)
+    ap.add_argument("--fps", type=int, default=24)
+    ap.add_argument("--workers", type=int, default=len(os.sched_getaffinity(0)))
+    ap.add_argument("--detector", default="transnetv2", help="clearreel's shot detector")
+    ap.add_argument("--studio", type=Path, help="reuse (or create) the sample studio here")
+    ap.add_argument("--quick", action="store_true", help="2 films x 20 s at 640x360")
+    ap.add_argument("--json", action="store_true", help="print the figures as JSON")
+    args = ap.parse_args()
+    if args.quick:
+        args.films, args.seconds, args.width, args.height = 2, 20.0, 640, 360
+
+    from clearreel.config import Settings
+    from clearreel.curate.config import CurateConfig
+    from clearreel.curate.pipeline import curate
+    from clearreel.db import init_db
+    from clearreel.provenance import ensure_studio_keys
+    from clearreel.rights.catalog import import_catalog
+    from clearreel.sample import REFERENCE_DATE, load_truth, make_sample_studio
+
+    tmp = Path(tempfile.mkdtemp(prefix="curate-bench-"))
+    studio = args.studio or tmp / "studio"
+    if not (studio / "truth.json").exists():
+        t = time.perf_counter()
+        make_sample_studio(
+            studio,
+            films=args.films,
+            width=args.width,
+            height=args.height,
+            fps=args.fps,
+            seconds=args.seconds,
+            bbb=False,
+        )
+        print(
+            f"sample studio rendered in {time.perf_counter() - t:.1f} s: {studio}", file=sys.stderr
+        )
+    truth = load_truth(studio)
+    files = [str(studio / w["media"]) for w in truth["works"].values()]
+    frames = sum(int(w["frames"]) for w in truth["works"].values())
+    size = f"{truth['width']}x{truth['height']}"
+    print(
+        f"{len(files)} files, {frames} frames at {size}, {truth['fps']} fps; "
+        f"{args.workers} worker(s)",
+        file=sys.stderr,
+    )
+
+    t_dec, counts = _pool_map(decode_only, files, args.workers)
+    assert sum(counts) == frames, (sum(counts), frames)
+    t_psd, _ = _pool_map(pyscenedetect_alone, files, args.workers)
+
+    settings = Settings(home=tmp / "home")
+    init_db(settings)
+    ensure_studio_keys(settings)
+    import_catalog(settings, studio / "catalog.yaml")
+    marks: dict[str, float] = {}
+    t0 = time.perf_counter()
+
+    def on_event(event: str, data: dict[str, Any]) -> None:
+        if event == "stage":
+            marks[data["stage"]] = time.perf_counter() - t0
+
+    config = CurateConfig(detector=args.detector)
+    summary = curate(
+        settings,
+        "bench",
+        on=REFERENCE_DATE,
+        config=config,
+        workers=args.workers,
+        progress=False,
+        on_event=on_event,
+    )
+    t_full = time.perf_counter() - t0
+    stages = {
+        "analyse": marks.get("plan", 0.0),
+        "plan": marks.get("cut", 0.0) - marks.get("plan", 0.0),
+        "cut": marks.get("pack", 0.0) - marks.get("cut", 0.0),
+        "pack": t_full - marks.get("pack", 0.0),
+    }
+    fig = {
+        "files": len(files),
+        "frames": frames,
+        "size": size,
+        "fps": truth["fps"],
+        "workers": args.workers,
+        "detector": args.detector,
+        "clips_out": summary["clips"],
+        "excluded": summary["excluded"],
+        "seconds": {
+            "decode_only": round(t_dec, 2),
+            "pyscenedetect": round(t_psd, 2),
+            "clearreel": round(t_full, 2),
+            **{f"clearreel_{k}": round(v, 2) for k, v in stages.items()},
+        },
+        "frames_per_second": {
+            "decode_only": round(frames / t_dec, 1),
+            "pyscenedetect": round(frames / t_psd, 1),
+            "clearreel": round(frames / t_full, 1),
+            "clearreel_analyse": round(frames / stages["analyse"], 1),
+        },
+    }
+    fig["ratios"] = {
+        "clearreel_vs_decode_only": round(t_dec / t_full, 3),
+        "clearreel_vs_pyscenedetect": round(t_psd / t_full, 3),
+        "clearreel_analyse_vs_decode_only": round(t_dec / stages["analyse"], 3),
+    }
+    if args.json:
+        print(json.dumps(fig, indent=2))
+        return
+    fps = fig["frames_per_second"]
+    print(f"decode-only        {fps['decode_only']:>9.1f} frames/s  ({t_dec:.1f} s)")
+    print(f"PySceneDetect      {fps['pyscenedetect']:>9.1f} frames/s  ({t_psd:.1f} s)")
+    print(
+        f"clearreel curate   {fps['clearreel']:>9.1f} frames/s  ({t_full:.1f} s: "
+        + ", ".join(f"{k} {v:.1f} s" for k, v in stages.items())
+        + f"; {summary['clips']} clips out)"
+    )
+    r = fig["ratios"]
+    print(f"full curation / decode-only   = {r['clearreel_vs_decode_only']:.2f}  (goal >= 0.5)")
+    print(f"full curation / PySceneDetect = {r['clearreel_vs_pyscenedetect']:.2f}  (goal > 1)")
+    print(f"analysis stage / decode-only  = {r['clearreel_analyse_vs_decode_only']:.2f}")
+
+
+if __name__ == "__main__":
+    main()

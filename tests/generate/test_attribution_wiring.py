@@ -1,0 +1,68 @@
+"""generate ↔ attribution: the copy guard blocks regurgitation; shares are recorded.
+
+The dataset's clip list is supplied here (as tests/attribution does): curation and dataset
+loading are tested in their own packages; fingerprints, the FAISS index, the copy guard and the
+shares are the attribution package's real code.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from clearreel.attribution import ClipRef, ClipSet, build_index
+from clearreel.attribution._video import write_video
+from clearreel.attribution.robustness import render_procedural
+from clearreel.db import open_session
+from clearreel.generate.outputs import get_output
+from clearreel.generate.pipeline import ModelInfo, Request, deliver
+from provenance.media import footage
+
+W, H, FPS, T = 96, 54, 16, 40
+
+
+@pytest.fixture
+def dataset(studio, tmp_path, monkeypatch):
+    import clearreel.attribution.service as service
+
+    s = studio()
+    media = tmp_path / "clips"
+    media.mkdir()
+    refs = []
+    for i in range(4):
+        cid, work = f"clip-{i}", ("w-harbor", "w-other")[i % 2]
+        write_video(media / f"{cid}.mp4", render_procedural(i, W, H, T), FPS)
+        refs.append(ClipRef(cid, work, 50 * i, 50 * i + T - 1, FPS, media / f"{cid}.mp4", FPS))
+    cs = ClipSet("ds-tiny", "c" * 64, s.path("datasets", "ds-tiny"), refs, id="ds-tiny")
+    build_index(cs)
+    monkeypatch.setattr(service, "load_clipset", lambda settings, name: cs)
+    return s
+
+
+INFO = ModelInfo("m-tiny", "ds-tiny", "c" * 64)
+
+
+def test_a_copied_training_clip_is_blocked_and_not_written(dataset):
+    s = dataset
+    req = Request(model="m-tiny", prompt="waves")
+    result = deliver(s, "out-00000000000000aa", render_procedural(2, W, H, T), FPS, req, INFO)
+    assert result["blocked"] and result["path"] is None
+    assert result["reasons"][0]["code"] == "output.regurgitation"
+    assert result["reasons"][0]["clip"] == "clip-2"
+    assert not list(s.path("outputs").glob("*.mp4"))
+    with open_session(s) as session:
+        assert get_output(session, "out-00000000000000aa").blocked
+
+
+def test_a_new_shot_is_delivered_with_shares_that_sum_to_one(dataset):
+    s = dataset
+    req = Request(model="m-tiny", prompt="a lighthouse")
+    result = deliver(s, "out-00000000000000bb", footage(frames=T, seed=9), FPS, req, INFO)
+    assert not result["blocked"] and Path(result["path"]).exists()
+    shares = result["attribution"]
+    assert shares and sum(Decimal(a["share"]) for a in shares) == 1
+    assert {a["work"] for a in shares} <= {"w-harbor", "w-other"}
+    with open_session(s) as session:
+        assert get_output(session, "out-00000000000000bb").attribution == shares

@@ -82,7 +82,7 @@ def cut_task(task: CutTask) -> dict[str, Any]:
     from clearreel.media import ClipSpec, cut_clips
 
     specs = [
-        ClipSpec(s, e, Path(out), tuple(crop) if crop else None)
+        ClipSpec(s, e, Path(out), _crop(crop))
         for _, s, e, out, crop in task.clips
     ]
     try:

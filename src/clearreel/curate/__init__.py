@@ -1,1 +1,38 @@
-"""curate"""
+"""curate: from a work's media to cleared, captioned training clips.
+
+This package holds the per-file analysers (no database, picklable in and out) and the
+pipeline that runs them (`pipeline`, `engines`, `models`). Nothing heavy is imported here.
+
+Per-file analysis (stable API; the pipeline and engines code against these names):
+
+- `analyse.analyse_media(path, work: WorkContext, config: CurateConfig) -> MediaAnalysis`:
+  probe, ONE low-resolution decode (plus face stills from the same pass when the work has face
+  references), shots, clip ranges, per-clip scores, filter reasons, pHash fingerprint,
+  presence and caption. Raises `clearreel.errors.MediaError` (`.reason`: unreadable,
+  no_video, corrupt, truncated) for a file to quarantine.
+  `MediaAnalysis`: path, work, probe (`clearreel.media.Probe`), fps (Fraction), analysis_size,
+  decoded_frames, shots, clips (`ClipAnalysis`), dropped (`clips.Dropped`: too_short,
+  all_black), sources, warnings, timings.
+  `ClipAnalysis`: start_frame, end_frame (inclusive, source frames, count = 4k+1), shot,
+  start_ms, end_ms, crop ((x, y, w, h) in source pixels or None), scores (dict), reasons
+  (list of {"code", "score", "value", "threshold", "detail"}), phash (list of 16-hex-digit
+  strings), performers, characters, presence ({"evidence": {id: [sources]}, "sources"}),
+  caption.
+- `context.work_context(session, work_id) -> WorkContext` (also exported by `analyse`): the
+  registry's scenes (ms), subtitle paths, characters (id, name, performer), credited
+  performers and face references, read once by the caller.
+- `config.CurateConfig` (typed, `to_dict()` / `from_dict()` rejecting unknown keys,
+  `validate()`), with `config.Thresholds` for the score filters.
+- `scores.filter_reasons(scores, thresholds) -> list[dict]` (also exported by `analyse`):
+  re-judge recorded scores with other thresholds.
+- `dedup.near_duplicate_groups(fingerprints, config) -> list[list[int]]` (also exported by
+  `analyse`): groups of indices over the clips of ALL files; `dedup.choose_keepers` keeps the
+  sharpest of each group.
+- Registries by name: `shots.DETECTORS` ("transnetv2", "pyscenedetect") with
+  `shots.detect_shots(name, decoded, config)`; `captions.CAPTIONERS` ("metadata", "vlm") with
+  `captions.caption(name, CaptionInput, config)`.
+- `presence.presence(work, start_ms, end_ms, cues, faces) -> Presence` (the contract's presence
+  rule), `faces` (dlib descriptors and matching).
+
+Measured behaviour and default thresholds: docs/curation.md.
+"""

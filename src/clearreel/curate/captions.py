@@ -87,7 +87,7 @@ def dominant_colours(
     k = min(k, len(px))
     criteria = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 20, 1.0)
     cv2.setRNGSeed(0)  # deterministic centres
-    _, labels, centres = cv2.kmeans(px, k, None, criteria, 3, cv2.KMEANS_PP_CENTERS)
+    _, labels, centres = cv2.kmeans(px, k, None, criteria, 3, cv2.KMEANS_PP_CENTERS)  # type: ignore[call-overload]
     shares: dict[str, float] = {}
     counts = np.bincount(labels.ravel(), minlength=k) / len(px)
     for c, share in zip(centres, counts, strict=True):

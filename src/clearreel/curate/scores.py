@@ -75,7 +75,7 @@ def flow_stats(frames: np.ndarray, fps: float, pairs: int = 4) -> tuple[float, f
         b = cv2.cvtColor(frames[i + 1], cv2.COLOR_RGB2GRAY)
         # pyramid scale 0.5, 3 levels, 15 px window, 3 iterations, poly_n 5, sigma 1.2:
         # OpenCV's documented example values.
-        flow = cv2.calcOpticalFlowFarneback(a, b, None, 0.5, 3, 15, 3, 5, 1.2, 0)
+        flow = cv2.calcOpticalFlowFarneback(a, b, None, 0.5, 3, 15, 3, 5, 1.2, 0)  # type: ignore[call-overload]
         mag = np.linalg.norm(flow, axis=2)
         mags.append(float(mag.mean()))
         med = np.median(flow.reshape(-1, 2), axis=0)

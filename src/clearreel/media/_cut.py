@@ -72,13 +72,14 @@ class _Writer:
         self.path = out
         self.container = av.open(str(out), "w", format="mp4")
         codec = "libx264" if "libx264" in av.codecs_available else "mpeg4"
-        self.stream: Any = self.container.add_stream(codec, rate=fps)
-        self.stream.width, self.stream.height = width, height
-        self.stream.pix_fmt = "yuv420p"
+        stream: Any = self.container.add_stream(codec, rate=fps)
+        stream.width, stream.height = width, height
+        stream.pix_fmt = "yuv420p"
+        self.stream = stream
         if codec == "libx264":
             # Deterministic x264 (no --non-deterministic): the same clip hashes the same
             # whichever engine or worker cut it.
-            self.stream.options = {"crf": str(crf), "preset": "veryfast"}
+            stream.options = {"crf": str(crf), "preset": "veryfast"}
         self.count = 0
 
     def write(self, rgb: np.ndarray) -> None:
@@ -144,10 +145,10 @@ def cut_clips(
         last_wanted = [max(c) for c in wanted]
         first = min(s.start_frame for s in specs)
         last = max(s.end_frame for s in specs)
-        tb = stream.time_base
+        tb = stream.time_base or Fraction(0)
         start_pts = stream.start_time or 0
         # Seek only when the first wanted frame is well into the file; index frames by pts.
-        use_pts = tb is not None and first > 2 * float(src_fps)
+        use_pts = tb > 0 and first > 2 * float(src_fps)
         if use_pts:
             target = start_pts + int(Fraction(first) / src_fps / tb)
             container.seek(target, stream=stream, backward=True)

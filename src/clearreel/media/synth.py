@@ -48,7 +48,7 @@ def _shot_renderer(spec: ShotSpec, width: int, height: int) -> Any:
     tex = cv2.resize(tex_small, (2 * width, height), interpolation=cv2.INTER_CUBIC).astype(
         np.float32
     )
-    figures = []
+    figures: list[dict[str, Any]] = []
     for _ in range(2):
         figures.append(
             {

@@ -1,10 +1,9 @@
 """`clearreel generate` end to end through the CLI.
 
-Until engineer T's model side lands (`clearreel.train.registry`, `clearreel.generate.video`),
-the model record and the frame source are stand-ins installed here: the frames are real
-synthetic footage, and everything after them (copy guard hook, watermark, H.264, C2PA, the
-record, the audit log, verify) is the real thing. `test_with_the_tiny_model` runs the real
-model instead as soon as it exists.
+The model record and the frame source are stand-ins installed here, so these tests need no
+trained model: the frames are real synthetic footage, and everything around them (the guard,
+watermark, H.264, C2PA, the record, the audit log, verify) is the real thing.
+`test_with_the_tiny_model` (slow) runs engineer T's real tiny model end to end.
 """
 
 from __future__ import annotations
@@ -33,19 +32,15 @@ def _frames(settings, model_name, prompt, *, seed=0, image=None, **kw):
 
 
 @pytest.fixture
-def stand_in(monkeypatch, studio):
-    """A registered model `m-tiny` and a frame source, when T's real ones are absent."""
+def stand_in(monkeypatch, studio_any_db):
+    """A registered model `m-tiny` and a frame source (see the module docstring)."""
     CALLS.clear()
-    if importlib.util.find_spec("clearreel.train.registry") is None:
-        monkeypatch.setattr(pipeline, "model_info",
-                            lambda settings, name: pipeline.ModelInfo(name, None, None))
-    if importlib.util.find_spec("clearreel.generate.video") is None:
-        fake = types.ModuleType("clearreel.generate.video")
-        fake.generate_frames = _frames  # type: ignore[attr-defined]
-        monkeypatch.setitem(sys.modules, "clearreel.generate.video", fake)
-    else:
-        pytest.skip("the real frame source exists: see test_with_the_tiny_model")
-    return studio()
+    monkeypatch.setattr(pipeline, "model_info",
+                        lambda settings, name: pipeline.ModelInfo(name, None, None))
+    fake = types.ModuleType("clearreel.generate.video")
+    fake.generate_frames = _frames  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "clearreel.generate.video", fake)
+    return studio_any_db()
 
 
 def outputs_dir(settings) -> list[Path]:
@@ -80,9 +75,9 @@ def test_consent_scope_through_the_cli(stand_in, cli):
 
 def test_allowed_request_is_marked_signed_recorded_and_verifies(stand_in, cli):
     s = stand_in
-    code, out, _ = cli("generate", "--model", "m-tiny", "a lighthouse at dusk", "--seed", "4",
+    code, out, err = cli("generate", "--model", "m-tiny", "a lighthouse at dusk", "--seed", "4",
                        "--frames", "16", "--height", "90", "--width", "160", "--json")
-    assert code == 0, out
+    assert code == 0, (out, err)
     doc = json.loads(out)
     assert not doc["blocked"] and doc["reasons"] == []
     path = Path(doc["path"])

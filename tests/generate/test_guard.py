@@ -110,8 +110,8 @@ def test_studio_extends_and_relaxes_the_deny_list(studio):
     assert ask(s, "sherlock holmes bbc style").allowed
 
 
-def test_every_request_is_audited(studio):
-    s = studio()
+def test_every_request_is_audited(studio_any_db):
+    s = studio_any_db()
     ask(s, "a lighthouse")
     ask(s, "Darth Vader")
     with open_session(s) as session:

@@ -60,15 +60,25 @@ def catalog() -> dict[str, Any]:
     return copy.deepcopy(CATALOG)
 
 
-@pytest.fixture
-def studio(workspace: Settings, tmp_path: Path) -> Callable[..., Settings]:
-    """Import a (possibly edited) catalog into the workspace; returns the settings."""
+def _loader(settings: Settings, tmp_path: Path) -> Callable[..., Settings]:
     from clearreel.rights.catalog import import_catalog
 
     def load(doc: dict[str, Any] | None = None) -> Settings:
         path = tmp_path / "catalog.yaml"
         path.write_text(yaml.safe_dump(doc or catalog(), sort_keys=False, allow_unicode=True))
-        import_catalog(workspace, path)
-        return workspace
+        import_catalog(settings, path)
+        return settings
 
     return load
+
+
+@pytest.fixture
+def studio(workspace: Settings, tmp_path: Path) -> Callable[..., Settings]:
+    """Import a (possibly edited) catalog into the workspace; returns the settings."""
+    return _loader(workspace, tmp_path)
+
+
+@pytest.fixture
+def studio_any_db(any_db: Settings, tmp_path: Path) -> Callable[..., Settings]:
+    """The same on SQLite and PostgreSQL (`pg` marker; CLEARREEL_TEST_PG_URL)."""
+    return _loader(any_db, tmp_path)

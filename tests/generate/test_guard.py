@@ -132,3 +132,10 @@ def test_empty_prompt_is_bad_input(studio):
 
     with pytest.raises(UsageError):
         ask(studio(), "   ")
+
+
+def test_a_character_adapter_depicts_its_character_whatever_the_prompt(studio):
+    s = studio()
+    d = ask(s, "sks walks on the beach", characters=["c-mara"], project="proj-b")
+    assert not d.allowed and deny_codes(d) == ["replica.out_of_scope"]
+    assert d.question["characters"] == ["c-mara"] and d.question["performers"] == ["p-ava"]

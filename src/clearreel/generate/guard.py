@@ -101,10 +101,13 @@ def _denied(prompt: str, names: Iterable[str]) -> list[str]:
 def check_prompt(session: Session, prompt: str, project: str | None = None,
                  purpose: str | None = None, on: dt.date | None = None,
                  territory: str | None = None, *, denylist: Sequence[str] | None = None,
-                 home: Path | None = None, audit: bool = True) -> Decision:
+                 home: Path | None = None, characters: Sequence[str] = (),
+                 audit: bool = True) -> Decision:
     """Decide whether `prompt` may be generated; the decision is audited as `generate.guard`.
 
     `denylist` replaces the studio's list (default list + settings + `home`/denylist.txt).
+    `characters` are depicted whatever the prompt says: a character adapter's model depicts
+    its character in every output (so does its trigger word).
     """
     if not prompt.strip():
         from clearreel.errors import UsageError
@@ -112,7 +115,8 @@ def check_prompt(session: Session, prompt: str, project: str | None = None,
         raise UsageError("the prompt is empty: describe the shot to generate")
     names = list(denylist) if denylist is not None else load_denylist(session, home)
     hits = _denied(prompt, names)
-    performers, characters = find_depicted(session, prompt)
+    performers, found = find_depicted(session, prompt)
+    characters = list(dict.fromkeys([*characters, *found]))
     decision = check_generation(session, performers=performers, characters=characters,
                                 project=project, purpose=purpose, on=on, territory=territory,
                                 audit=False)

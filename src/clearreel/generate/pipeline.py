@@ -60,6 +60,7 @@ class ModelInfo:
     name: str
     dataset: str | None
     dataset_manifest_sha256: str | None
+    character: str | None = None  # a character adapter depicts this character in every output
 
 
 def _result(output_id: str, path: str | None, blocked: bool, reasons: list[dict[str, Any]],
@@ -77,7 +78,7 @@ def model_info(settings: Settings, model: str) -> ModelInfo:
                          "train a model first with `clearreel train`") from e
     rec = get_model(settings, model)
     return ModelInfo(rec.name, getattr(rec, "dataset", None),
-                     getattr(rec, "dataset_manifest_sha256", None))
+                     getattr(rec, "dataset_manifest_sha256", None), getattr(rec, "character", None))
 
 
 def _record(settings: Settings, output_id: str, req: Request, info: ModelInfo, *,
@@ -103,14 +104,16 @@ def _record(settings: Settings, output_id: str, req: Request, info: ModelInfo, *
                      sha256=sha256)
 
 
-def guard(settings: Settings, req: Request) -> tuple[bool, list[dict[str, Any]]]:
+def guard(settings: Settings, req: Request,
+          info: ModelInfo | None = None) -> tuple[bool, list[dict[str, Any]]]:
     """Run the prompt guard (audited); (allowed, reasons as JSON)."""
     from clearreel.db import open_session
     from clearreel.generate.guard import check_prompt
 
     with open_session(settings) as s:
         d = check_prompt(s, req.prompt, project=req.project, purpose=req.purpose, on=req.on,
-                         territory=req.territory, home=settings.home)
+                         territory=req.territory, home=settings.home,
+                         characters=[info.character] if info and info.character else ())
     return d.allowed, [r.to_json() for r in d.reasons]
 
 
@@ -209,7 +212,7 @@ def generate(settings: Settings, req: Request, out: Path | None = None,
     req.validate()
     info = model_info(settings, req.model)
     output_id = new_output_id()
-    allowed, reasons = guard(settings, req)
+    allowed, reasons = guard(settings, req, info)
     if not allowed:
         denials = [r for r in reasons if r.get("effect") == "deny"]
         _record(settings, output_id, req, info, blocked=True, reasons=denials)

@@ -393,7 +393,7 @@ def _sample(mean_luma: np.ndarray, hyps: list[tuple[bool, float, float, float, f
     readings = np.zeros((len(hyps), CHIPS))
     inside = np.zeros((len(hyps), CHIPS), dtype=bool)
     centres = (np.arange(GRID) + 0.5) / GRID
-    base = mean_luma.astype(np.float32)
+    base: np.ndarray = mean_luma.astype(np.float32)
     # Large frames: search on a copy at most WORK_WIDTH wide (cells stay >= 4 pixels).
     if base.shape[1] > WORK_WIDTH:
         scale = WORK_WIDTH / base.shape[1]

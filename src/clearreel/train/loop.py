@@ -1,0 +1,538 @@
+"""The training loop, top to bottom: clips in, a registered model out.
+
+Objective (rectified flow / flow matching, as Wan trains): for clean latents x0, noise ε and a
+noise level σ in (0, 1) (sampled uniformly, then shifted like the base scheduler,
+σ' = sσ / (1 + (s-1)σ)), the model sees x_σ = (1-σ)·x0 + σ·ε at timestep 1000·σ and predicts
+the velocity v = ε - x0 (MSE). FlowMatchEulerDiscreteScheduler integrates exactly this.
+
+Reproducibility: the batch, captions, σ and ε of step k come from a generator seeded with
+(seed, k, process), never from global RNG state, so a run resumed from a checkpoint replays
+the same loss sequence as an uninterrupted one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import shutil
+import time
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from clearreel.config import Settings
+from clearreel.errors import UsageError
+from clearreel.train.config import TrainConfig
+from clearreel.train.data import (
+    clips_digest,
+    decode_clip,
+    full_caption,
+    names_caption,
+    plan_windows,
+    window_frames,
+)
+from clearreel.train.registry import ModelRecord, check_name, model_dir
+
+Log = Callable[[str], None]
+
+
+def _step_generator(seed: int, step: int, rank: int) -> Any:
+    import torch
+
+    return torch.Generator().manual_seed((seed * 1_000_003 + step) * 4099 + rank)
+
+
+def _resolve_buckets(
+    cfg: TrainConfig, fam: Any, marker: dict[str, Any] | None
+) -> list[tuple[int, int, int]]:
+    if cfg.buckets:
+        return [(int(f), int(h), int(w)) for f, h, w in cfg.buckets]
+    src = marker or {}
+    return [
+        (
+            int(src.get("num_frames", fam.num_frames)),
+            int(src.get("height", fam.height)),
+            int(src.get("width", fam.width)),
+        )
+    ]
+
+
+def _build_samples(
+    pipe: Any,
+    clips: Sequence[Any],
+    cfg: TrainConfig,
+    buckets: list[tuple[int, int, int]],
+    fps: int,
+    max_len: int,
+    names: dict[str, str],
+    device: str,
+    log: Log,
+    show_progress: bool,
+) -> dict[str, Any]:
+    """Decode every clip once, cut windows, encode latents (VAE) and captions (text encoder)."""
+    import torch
+
+    from clearreel.cli._common import progress
+    from clearreel.media import probe
+    from clearreel.train.cache import encode_text, encode_video
+
+    latents: list[Any] = []
+    meta: list[dict[str, Any]] = []
+    full_caps: list[str] = []
+    short_caps: list[str] = []
+    for clip in progress(clips, "encoding clips", total=len(clips), enabled=show_progress):
+        pr = probe(clip.path)
+        wins = plan_windows(
+            clip.id,
+            pr.frames,
+            pr.fps_float,
+            fps,
+            pr.width / pr.height,
+            buckets,
+            cfg.windows_per_clip,
+        )
+        if not wins:
+            log(f"skipping clip {clip.id}: {pr.frames} frames is shorter than every bucket")
+            continue
+        by_size: dict[tuple[int, int], np.ndarray] = {}
+        for w in wins:
+            size = (w.bucket[1], w.bucket[2])
+            if size not in by_size:
+                by_size[size], _ = decode_clip(clip.path, size[1], size[0])
+            frames = window_frames(by_size[size], w)
+            latents.append(encode_video(pipe.vae, frames, device))
+            meta.append(
+                {
+                    "clip": clip.id,
+                    "start": w.start,
+                    "stride": w.stride,
+                    "bucket": list(w.bucket),
+                    "characters": sorted(getattr(clip, "characters", []) or []),
+                }
+            )
+            full_caps.append(full_caption(clip, cfg.trigger))
+            short_caps.append(names_caption(clip, cfg.trigger, names))
+    if not latents:
+        raise UsageError(
+            "no clip is long enough for the training buckets: add longer clips or "
+            "smaller buckets (frames 4k+1)"
+        )
+    uniq = sorted(set(full_caps) | set(short_caps) | {""})
+    emb = encode_text(pipe, uniq, max_len, device)
+    index = {c: i for i, c in enumerate(uniq)}
+    return {
+        "latents": latents,
+        "meta": meta,
+        "text": emb,
+        "full": torch.tensor([index[c] for c in full_caps]),
+        "short": torch.tensor([index[c] for c in short_caps]),
+        "empty": torch.tensor(index[""]),
+        "captions": uniq,
+    }
+
+
+def _pick_batch(
+    samples: dict[str, Any], buckets_of: dict[tuple[int, ...], list[int]], cfg: TrainConfig, g: Any
+) -> tuple[Any, Any]:
+    """One batch from one bucket: latents (B, C, f, h, w) and text embeddings (B, L, D)."""
+    import torch
+
+    n = len(samples["latents"])
+    first = int(torch.randint(n, (1,), generator=g))
+    pool = buckets_of[tuple(samples["meta"][first]["bucket"])]
+    picks = [first] + [
+        pool[int(i)] for i in torch.randint(len(pool), (cfg.batch_size - 1,), generator=g)
+    ]
+    x0 = torch.stack([samples["latents"][i] for i in picks])
+    u = torch.rand(len(picks), generator=g)
+    text_ids = []
+    for i, ui in zip(picks, u.tolist(), strict=True):
+        if ui < cfg.caption_dropout:
+            text_ids.append(int(samples["empty"]))
+        elif ui < cfg.caption_dropout + cfg.names_caption_prob:
+            text_ids.append(int(samples["short"][i]))
+        else:
+            text_ids.append(int(samples["full"][i]))
+    return x0, samples["text"][torch.tensor(text_ids)]
+
+
+def train_on_clips(
+    settings: Settings,
+    clips: Sequence[Any],
+    *,
+    base: str,
+    name: str,
+    config: TrainConfig | dict[str, Any] | None = None,
+    dataset: str | None = None,
+    manifest_sha256: str | None = None,
+    character_names: dict[str, str] | None = None,
+    replace: bool = False,
+    stop_after: int | None = None,
+    log: Log | None = None,
+    show_progress: bool = True,
+) -> ModelRecord | None:
+    """Train `base` on `clips` and register the result as `name`.
+
+    `stop_after` ends the run after that many steps (having saved a checkpoint) and returns
+    None: an interruption, as a test or a scheduler would cause; the next call resumes.
+    """
+    import torch
+
+    cfg = config if isinstance(config, TrainConfig) else TrainConfig.from_dict(config)
+    cfg.validate()
+    threads = torch.get_num_threads()
+    if cfg.cpu_threads:
+        torch.set_num_threads(cfg.cpu_threads)
+    try:
+        with quiet_diffusers():
+            return _train(
+                settings,
+                clips,
+                base=base,
+                name=name,
+                cfg=cfg,
+                dataset=dataset,
+                manifest_sha256=manifest_sha256,
+                character_names=character_names,
+                replace=replace,
+                stop_after=stop_after,
+                log=log or (lambda m: None),
+                show_progress=show_progress,
+            )
+    finally:
+        torch.set_num_threads(threads)
+
+
+@contextlib.contextmanager
+def quiet_diffusers() -> Iterator[None]:
+    """Silence diffusers/transformers loading bars and notices (clearreel prints its own)."""
+    import diffusers
+    import transformers
+
+    d, t = diffusers.logging.get_verbosity(), transformers.logging.get_verbosity()
+    diffusers.logging.set_verbosity_error()
+    transformers.logging.set_verbosity_error()
+    diffusers.utils.logging.disable_progress_bar()
+    transformers.utils.logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        diffusers.logging.set_verbosity(d)
+        transformers.logging.set_verbosity(t)
+        diffusers.utils.logging.enable_progress_bar()
+        transformers.utils.logging.enable_progress_bar()
+
+
+def _train(
+    settings: Settings,
+    clips: Sequence[Any],
+    *,
+    base: str,
+    name: str,
+    cfg: TrainConfig,
+    dataset: str | None,
+    manifest_sha256: str | None,
+    character_names: dict[str, str] | None,
+    replace: bool,
+    stop_after: int | None,
+    log: Log,
+    show_progress: bool,
+) -> ModelRecord | None:
+
+    # -- 1. arguments, before anything heavy is loaded ------------------------------------
+    check_name(name)
+    if not clips:
+        raise UsageError("no clips to train on")
+    for c in clips:
+        if not Path(c.path).is_file():
+            raise UsageError(f"clip {c.id}: file {c.path} is missing")
+    from clearreel.train.registry import list_models
+
+    if not replace and any(m.name == name for m in list_models(settings)):
+        raise UsageError(f"a model named {name!r} already exists: choose another --name")
+    from clearreel.diffusion import hash_model_dir, resolve_base
+    from clearreel.diffusion.families import read_base_marker
+
+    base_dir, fam = resolve_base(settings, base)
+    if not fam.trainable:
+        raise UsageError(
+            f"training the {fam.name} family is not supported yet (trainable: "
+            "wan, tiny); it can be loaded for generation"
+        )
+    marker = read_base_marker(base_dir)
+    buckets = _resolve_buckets(cfg, fam, marker)
+    fps = int(cfg.fps or (marker or {}).get("fps", fam.fps))
+    max_len = int(
+        cfg.max_sequence_length
+        or (marker or {}).get("max_sequence_length", fam.max_sequence_length)
+    )
+    manifest_sha256 = manifest_sha256 or clips_digest(clips)
+    base_sha256 = hash_model_dir(base_dir, settings)
+    out = model_dir(settings, name)
+
+    # -- 2. devices and precision (accelerate: one process, or DDP/FSDP via `accelerate launch`)
+    import torch
+    from accelerate import Accelerator
+    from accelerate.utils import set_seed
+
+    cuda = torch.cuda.is_available()
+    precision = cfg.mixed_precision if cfg.mixed_precision != "auto" else ("bf16" if cuda else "no")
+    if precision != "no" and not cuda:
+        raise UsageError(f"mixed_precision {precision} needs a GPU; use 'no' or 'auto' on the CPU")
+    accelerator = Accelerator(mixed_precision=precision, cpu=not cuda)
+    device = str(accelerator.device)
+    set_seed(cfg.seed)
+    weight_dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(precision, torch.float32)
+
+    # -- 3. the base pipeline (text encoder and VAE are needed for the cache only) --------
+    from clearreel.diffusion import load_base_pipeline
+
+    t_start = time.perf_counter()
+    pipe = load_base_pipeline(base_dir, fam, device=device)
+
+    # -- 4. latents and text embeddings, cached per (dataset, base, sizes) ------------------
+    from clearreel.train.cache import load_or_build
+
+    cache_inputs = {
+        "manifest_sha256": manifest_sha256,
+        "base_sha256": base_sha256,
+        "buckets": [list(b) for b in buckets],
+        "fps": fps,
+        "max_sequence_length": max_len,
+        "windows_per_clip": cfg.windows_per_clip,
+        "trigger": cfg.trigger,
+        "clips": sorted(c.id for c in clips),
+        "names": character_names or {},
+    }
+    samples, hit = load_or_build(
+        settings.path("cache", "latents"),
+        cache_inputs,
+        lambda: _build_samples(
+            pipe,
+            clips,
+            cfg,
+            buckets,
+            fps,
+            max_len,
+            character_names or {},
+            device,
+            log,
+            show_progress,
+        ),
+    )
+    log(
+        f"{len(samples['latents'])} training windows from {len(clips)} clips "
+        f"({'cache hit' if hit else 'encoded'}) in {time.perf_counter() - t_start:.1f}s"
+    )
+    buckets_of: dict[tuple[int, ...], list[int]] = {}
+    for i, m in enumerate(samples["meta"]):
+        buckets_of.setdefault(tuple(m["bucket"]), []).append(i)
+    transformer = pipe.transformer
+    pipe_cls = type(pipe)
+    scheduler_shift = float(getattr(pipe.scheduler.config, "shift", 1.0))
+    shift = float(cfg.timestep_shift or scheduler_shift)
+    num_train_timesteps = int(pipe.scheduler.config.num_train_timesteps)
+    pipe = None  # the text encoder and VAE are not needed any more
+
+    # -- 5. what is trained: a LoRA adapter or every weight -------------------------------
+    if cfg.reinit_transformer:
+        torch.manual_seed(cfg.seed)
+        transformer = type(transformer).from_config(transformer.config)
+    if cfg.mode == "lora":
+        from peft import LoraConfig
+
+        transformer.requires_grad_(False)
+        transformer.to(dtype=weight_dtype)  # frozen base in 16-bit on GPU
+        targets = list(cfg.lora_targets or fam.lora_targets)
+        transformer.add_adapter(
+            LoraConfig(
+                r=cfg.lora_rank,
+                lora_alpha=cfg.lora_alpha,
+                init_lora_weights=True,
+                target_modules=targets,
+            )
+        )
+        for p in transformer.parameters():  # the adapter trains in fp32 (diffusers examples)
+            if p.requires_grad:
+                p.data = p.data.float()
+    else:
+        transformer.requires_grad_(True)
+        transformer.to(dtype=torch.float32)  # fp32 master weights; autocast does bf16 math
+    if cfg.gradient_checkpointing:
+        transformer.enable_gradient_checkpointing()
+    transformer.train()
+    params = [p for p in transformer.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(params, lr=cfg.learning_rate, weight_decay=cfg.weight_decay)
+    lr_sched = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda s: min(1.0, (s + 1) / cfg.warmup_steps) if cfg.warmup_steps else 1.0
+    )
+
+    # -- 6. will it fit? ------------------------------------------------------------------
+    from clearreel.train.memory import estimate
+
+    tc = transformer.config
+    pt, ph, pw = tc.patch_size
+    f0, h0, w0 = max(buckets, key=lambda b: b[0] * b[1] * b[2])
+    tokens = ((f0 - 1) // 4 + 1) // pt * (h0 // 8 // ph) * (w0 // 8 // pw)
+    mem = estimate(
+        transformer,
+        tokens=tokens,
+        batch_size=cfg.batch_size,
+        hidden=tc.num_attention_heads * tc.attention_head_dim,
+        layers=tc.num_layers,
+        act_bytes=2 if precision != "no" else 4,
+        checkpointing=cfg.gradient_checkpointing,
+        device=device,
+    )
+    log(mem.summary())
+    if mem.fits is False:
+        raise UsageError(
+            mem.summary() + ": lower batch_size or bucket size, enable "
+            "gradient_checkpointing, use mode=lora, or use more GPUs (FSDP)"
+        )
+
+    transformer, optimizer, lr_sched = accelerator.prepare(transformer, optimizer, lr_sched)
+
+    # -- 7. resume from the newest checkpoint of the same run -----------------------------
+    run_id = json.dumps(
+        {"config": cfg.to_dict(), "cache": cache_inputs, "base": base}, sort_keys=True, default=str
+    )
+    ckpt_root = out / "checkpoints"
+    step, losses = 0, []
+    latest = sorted(ckpt_root.glob("step-*")) if ckpt_root.is_dir() else []
+    if latest:
+        state = json.loads((latest[-1] / "trainer_state.json").read_text())
+        if state.get("run") != run_id:
+            raise UsageError(
+                f"{out} holds checkpoints of a different run (other data or config): "
+                "choose another --name or delete that directory"
+            )
+        accelerator.load_state(str(latest[-1]))
+        step, losses = int(state["step"]), list(state["losses"])
+        log(f"resumed from {latest[-1].name}")
+
+    def save_checkpoint() -> None:
+        d = ckpt_root / f"step-{step:07d}"
+        accelerator.save_state(str(d))
+        if accelerator.is_main_process:
+            (d / "trainer_state.json").write_text(
+                json.dumps({"run": run_id, "step": step, "losses": losses})
+            )
+            for old in sorted(ckpt_root.glob("step-*"))[:-2]:  # keep the newest two
+                shutil.rmtree(old, ignore_errors=True)
+
+    # -- 8. the loop ----------------------------------------------------------------------
+    from clearreel.cli._common import progress
+
+    t_loop = time.perf_counter()
+    rank = accelerator.process_index
+    steps = progress(
+        range(step, cfg.steps),
+        f"training {name}",
+        total=cfg.steps - step,
+        enabled=show_progress and accelerator.is_main_process,
+    )
+    for step_i in steps:
+        g = _step_generator(cfg.seed, step_i, rank)
+        x0, text = _pick_batch(samples, buckets_of, cfg, g)  # (B, C, f, h, w), (B, L, D)
+        sigma = torch.rand(x0.shape[0], generator=g)
+        sigma = shift * sigma / (1 + (shift - 1) * sigma)
+        noise = torch.randn(x0.shape, generator=g)
+        s = sigma.view(-1, 1, 1, 1, 1)
+        x_t = (1 - s) * x0 + s * noise
+        target = noise - x0
+        with accelerator.autocast():
+            pred = transformer(
+                hidden_states=x_t.to(device, weight_dtype),
+                timestep=(sigma * num_train_timesteps).to(device),
+                encoder_hidden_states=text.to(device, weight_dtype),
+                return_dict=False,
+            )[0]
+        loss = torch.nn.functional.mse_loss(pred.float(), target.to(device).float())
+        accelerator.backward(loss)
+        if cfg.max_grad_norm > 0 and accelerator.sync_gradients:
+            accelerator.clip_grad_norm_(params, cfg.max_grad_norm)
+        optimizer.step()
+        lr_sched.step()
+        optimizer.zero_grad(set_to_none=True)
+        step = step_i + 1
+        losses.append(float(accelerator.gather(loss.detach()).mean()))
+        if step % cfg.log_every == 0:
+            window = losses[-cfg.log_every :]
+            log(f"step {step}/{cfg.steps}  loss {sum(window) / len(window):.4f}")
+        if (cfg.checkpoint_every and step % cfg.checkpoint_every == 0) or step == stop_after:
+            save_checkpoint()
+        if stop_after is not None and step >= stop_after and step < cfg.steps:
+            accelerator.wait_for_everyone()
+            return None
+    train_seconds = time.perf_counter() - t_loop
+
+    # -- 9. save, register, audit ---------------------------------------------------------
+    accelerator.wait_for_everyone()
+    if not accelerator.is_main_process:
+        return None
+    model = accelerator.unwrap_model(transformer)
+    out.mkdir(parents=True, exist_ok=True)
+    for sub in ("lora", "transformer", "base"):
+        shutil.rmtree(out / sub, ignore_errors=True)
+    save_weights_(pipe_cls, model, cfg.mode, out)
+    if fam.name == "tiny":
+        shutil.copytree(base_dir, out / "base")
+    tail = losses[-max(1, len(losses) // 10) :]
+    metrics = {
+        "steps": step,
+        "first_loss": losses[0] if losses else None,
+        "final_loss": sum(tail) / len(tail) if tail else None,
+        "loss_curve": [round(v, 5) for v in losses[:: max(1, len(losses) // 100)]],
+        "train_seconds": round(train_seconds, 2),
+        "total_seconds": round(time.perf_counter() - t_start, 2),
+        "windows": len(samples["latents"]),
+        "clips": len(clips),
+        "cache_hit": hit,
+        "device": device,
+        "processes": accelerator.num_processes,
+        "precision": precision,
+        "memory_estimate": mem.to_json(),
+        "peak_cuda_bytes": int(torch.cuda.max_memory_allocated()) if cuda else None,
+        "fps": fps,
+        "buckets": [list(b) for b in buckets],
+        "max_sequence_length": max_len,
+    }
+    rec = ModelRecord(
+        name=name,
+        family=fam.name,
+        path=out.resolve(),
+        base=str(base_dir),
+        base_sha256=base_sha256,
+        mode=cfg.mode,
+        dataset=dataset,
+        dataset_manifest_sha256=manifest_sha256,
+        config=cfg.to_dict(),
+        metrics=metrics,
+        character=cfg.character,
+        trigger=cfg.trigger,
+    )
+    from clearreel.db import open_session
+    from clearreel.train.registry import register_model
+    from clearreel.train.weights import write_model_json
+
+    with open_session(settings) as s:
+        rec = register_model(s, rec, replace=replace)
+    write_model_json(out, rec.to_json())
+    shutil.rmtree(ckpt_root, ignore_errors=True)  # the run is complete; the weights are saved
+    log(
+        f"registered model {name}: loss {metrics['first_loss']:.4f} -> {metrics['final_loss']:.4f} "
+        f"in {train_seconds:.1f}s"
+    )
+    return rec
+
+
+def save_weights_(pipe_cls: Any, model: Any, mode: str, out: Path) -> None:
+    from clearreel.train.weights import save_weights
+
+    save_weights(pipe_cls, model, mode, out)
+
+
+__all__ = ["train_on_clips"]

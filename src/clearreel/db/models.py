@@ -10,6 +10,7 @@ MODEL_MODULES = [
     "clearreel.curate.models",
     "clearreel.ledger.models",
     "clearreel.generate.models",
+    "clearreel.train.models",
 ]
 
 

@@ -127,3 +127,10 @@ def test_with_the_tiny_model(studio, cli):
         pytest.skip("clearreel.generate.video (engineer T) has not landed")
     pytest.skip("needs a trained tiny model fixture from the train package")
     assert np  # pragma: no cover
+
+
+def test_a_non_mp4_output_is_refused_before_anything_runs(stand_in, cli):
+    code, _, _ = cli("generate", "--model", "m-tiny", "Darth Vader", "-o", "shot.mov")
+    assert code == 2 and CALLS == []
+    with open_session(stand_in) as session:
+        assert session.query(Output).count() == 0

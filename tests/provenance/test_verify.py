@@ -145,3 +145,19 @@ def test_an_identical_copy_still_verifies(made):
     shutil.copy(result["path"], dup)
     assert verify_file(s, dup)["verified"]
     assert np.array_equal(read_frames(dup)[0], read_frames(Path(result["path"]))[0])
+
+
+def test_tiny_model_sized_output_keeps_a_readable_watermark(studio, tmp_path):
+    """48x32, 9 frames (the `tiny` family's size): the encoder steps down the CRF ladder until
+    the mark reads back from the delivered file itself."""
+    from clearreel.db import open_session
+    from clearreel.generate.outputs import get_output
+
+    s = studio()
+    req = Request(model="m-tiny", prompt="waves")
+    frames = footage(frames=9, height=32, width=48, seed=2)
+    result = deliver(s, "out-0000000000000abc", frames, 8.0, req, INFO)
+    with open_session(s) as session:
+        params = get_output(session, "out-0000000000000abc").params
+    assert params["watermark"]["readable"] and params["watermark"]["crf"] in (17, 10, 0)
+    assert verify_file(s, Path(result["path"]))["watermark"]["output"] == "out-0000000000000abc"

@@ -6,6 +6,7 @@ refused, leaves an `Output` row and audit entries (`generate.guard`, `generate.r
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import math
@@ -61,6 +62,7 @@ class ModelInfo:
     dataset: str | None
     dataset_manifest_sha256: str | None
     character: str | None = None  # a character adapter depicts this character in every output
+    fps: float | None = None  # the model's frame rate, when the registry says
 
 
 def _result(output_id: str, path: str | None, blocked: bool, reasons: list[dict[str, Any]],
@@ -77,8 +79,16 @@ def model_info(settings: Settings, model: str) -> ModelInfo:
         raise UsageError("no model registry in this installation (clearreel.train.registry): "
                          "train a model first with `clearreel train`") from e
     rec = get_model(settings, model)
+    fps: float | None = None
+    try:
+        from clearreel.diffusion import get_family
+
+        fps = float((getattr(rec, "metrics", None) or {}).get("fps") or get_family(rec.family).fps)
+    except (ImportError, UsageError, AttributeError):
+        pass
     return ModelInfo(rec.name, getattr(rec, "dataset", None),
-                     getattr(rec, "dataset_manifest_sha256", None), getattr(rec, "character", None))
+                     getattr(rec, "dataset_manifest_sha256", None), getattr(rec, "character", None),
+                     fps)
 
 
 def _record(settings: Settings, output_id: str, req: Request, info: ModelInfo, *,
@@ -129,9 +139,9 @@ def deliver(settings: Settings, output_id: str, frames: np.ndarray, fps: float, 
             info: ModelInfo, out: Path | None = None) -> dict[str, Any]:
     """Everything after the frames exist: copy guard, watermark, mp4, C2PA, record, attribution."""
     from clearreel.provenance import watermark as wm
-    from clearreel.provenance._video import write_mp4
     from clearreel.provenance.c2pa_sign import sign_video
 
+    dest = _destination(settings, output_id, out)
     params: dict[str, Any] = {"fps": fps, "shape": list(frames.shape),
                               "watermark": {"scheme": wm.SCHEME}}
     use_attribution = _attribution_available() and info.dataset is not None
@@ -152,13 +162,10 @@ def deliver(settings: Settings, output_id: str, frames: np.ndarray, fps: float, 
             _record(settings, output_id, req, info, blocked=True, reasons=reasons, params=params)
             return _result(output_id, None, True, reasons, [])
     marked = wm.embed_id(frames, output_id)
-    dest = Path(out) if out else settings.path("outputs", f"{output_id}.mp4")
-    if dest.suffix.lower() != ".mp4":
-        raise UsageError(f"-o {dest}: outputs are mp4 files; use a .mp4 name")
     dest.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=dest.parent) as tmp:
         plain = Path(tmp) / "unsigned.mp4"
-        write_mp4(marked, fps, plain)
+        params["watermark"].update(_encode_readable(marked, fps, plain, output_id))
         sign_video(settings, plain, dest, output_id=output_id, model=info.name,
                    dataset=info.dataset, dataset_manifest_sha256=info.dataset_manifest_sha256)
     sha = hashlib.sha256(dest.read_bytes()).hexdigest()
@@ -173,17 +180,52 @@ def deliver(settings: Settings, output_id: str, frames: np.ndarray, fps: float, 
     return _result(output_id, str(dest.resolve()), False, [], shares)
 
 
+def _destination(settings: Settings, output_id: str, out: Path | None) -> Path:
+    dest = Path(out) if out else settings.path("outputs", f"{output_id}.mp4")
+    if dest.suffix.lower() != ".mp4":
+        raise UsageError(f"-o {dest}: outputs are mp4 files; use a .mp4 name")
+    return dest
+
+
+# H.264 quality ladder for the delivered file: visually transparent first, then finer until
+# the watermark reads back from the encoded file (very small frames, e.g. the 48x32 `tiny`
+# model, need it; CRF 0 is lossless in luma).
+CRF_LADDER = (17, 10, 0)
+
+
+def _encode_readable(marked: np.ndarray, fps: float, path: Path, output_id: str) -> dict[str, Any]:
+    """Encode, then check the watermark survives our own encode; returns what was used."""
+    from clearreel.provenance import watermark as wm
+    from clearreel.provenance._video import read_frames, write_mp4
+
+    for crf in CRF_LADDER:
+        write_mp4(marked, fps, path, crf=crf)
+        back, _ = read_frames(path)
+        if wm.extract(back, dataclasses.replace(wm.DEFAULT, search=False)).output_id == output_id:
+            return {"crf": crf, "readable": True}
+    return {"crf": CRF_LADDER[-1], "readable": False}
+
+
 FramesFn = Callable[..., tuple[np.ndarray, float]]
 
 
-def _frames(settings: Settings, req: Request,
-            generate_frames: FramesFn) -> tuple[np.ndarray, float]:
-    """One generation, or a chain of segments (each starting from the last frame) to --seconds."""
+def _frames(settings: Settings, req: Request, generate_frames: FramesFn,
+            info: ModelInfo) -> tuple[np.ndarray, float]:
+    """One generation, or a shot of --seconds.
+
+    When the model's frame rate is known and no segment length is forced (--frames), the
+    model side is asked for the whole length at once (it chains its own segments, with latent
+    conditioning). Otherwise segments are chained here through image-to-video, each starting
+    from the previous segment's last frame.
+    """
     kwargs: dict[str, Any] = {"seed": req.seed}
     for name, key in (("frames", "num_frames"), ("height", "height"), ("width", "width"),
                       ("steps", "steps")):
         if getattr(req, name) is not None:
             kwargs[key] = getattr(req, name)
+    if req.seconds is not None and req.frames is None and info.fps:
+        kwargs["num_frames"] = math.ceil(req.seconds * info.fps)
+        return generate_frames(settings, req.model, req.prompt, image=req.image, **kwargs)
     frames, fps = generate_frames(settings, req.model, req.prompt, image=req.image, **kwargs)
     if req.seconds is None:
         return frames, fps
@@ -211,6 +253,7 @@ def generate(settings: Settings, req: Request, out: Path | None = None,
 
     req.validate()
     info = model_info(settings, req.model)
+    _destination(settings, "out-check", out)
     output_id = new_output_id()
     allowed, reasons = guard(settings, req, info)
     if not allowed:
@@ -221,7 +264,7 @@ def generate(settings: Settings, req: Request, out: Path | None = None,
         from clearreel.generate.video import generate_frames as _gf
 
         generate_frames = _gf
-    frames, fps = _frames(settings, req, generate_frames)
+    frames, fps = _frames(settings, req, generate_frames, info)
     return deliver(settings, output_id, frames, fps, req, info, out)
 
 

@@ -177,3 +177,20 @@ def test_faces_in_stills_of_the_same_decode(tmp_path: Path) -> None:
     assert "faces" in a.sources and a.clips
     assert all("p-man" in c.performers for c in a.clips)
     assert any("faces" in c.presence["evidence"].get("p-man", []) for c in a.clips)
+
+
+@pytest.mark.parametrize("detector", ["pyscenedetect", "transnetv2"])
+def test_windowed_analysis_matches_one_window(sample_studio: dict[str, Any], detector: str) -> None:
+    """Long files are analysed window by window (bounded memory), each window after the
+    first starting on a detected shot boundary: the clips are the same as in one window."""
+    path = Path(sample_studio["root"]) / "media/harbor.mp4"
+    base = {"detector": detector, "analysis_width": 96, "clip_min_s": 1.0, "clip_max_s": 2.0}
+    whole = analyse_media(path, WorkContext("w"), CurateConfig(**base, window_s=300.0))
+    parts = analyse_media(path, WorkContext("w"), CurateConfig(**base, window_s=5.0))
+    assert [(s.start_frame, s.end_frame) for s in parts.shots] == [
+        (s.start_frame, s.end_frame) for s in whole.shots
+    ]
+    assert [(c.start_frame, c.end_frame, c.shot, c.phash) for c in parts.clips] == [
+        (c.start_frame, c.end_frame, c.shot, c.phash) for c in whole.clips
+    ]
+    assert parts.decoded_frames == whole.decoded_frames == 360 and not parts.warnings

@@ -33,7 +33,8 @@ from clearreel.curate.presence import Presence, presence
 from clearreel.curate.scores import compute_scores, filter_reasons
 from clearreel.curate.shots import Shot, detect_shots
 from clearreel.errors import ClearreelError
-from clearreel.media import Cue, Probe, decode, probe, read_subtitles
+from clearreel.media import Cue, Probe, probe, read_subtitles
+from clearreel.media._decode import DecodeStream
 
 Rect = tuple[int, int, int, int]
 
@@ -146,17 +147,6 @@ def analyse_media(path: str | Path, work: WorkContext, config: CurateConfig) -> 
             stills_size = analysis_size(pr.width, pr.height, fw - fw % 2)
     timings["probe"] = time.perf_counter() - t0
 
-    t = time.perf_counter()
-    dec = decode(path, aw, ah, stills_every=stills_every, stills_size=stills_size)
-    fps = float(dec.fps)
-    timings["decode"] = time.perf_counter() - t
-
-    t = time.perf_counter()
-    shots = detect_shots(config.detector, dec, config)
-    timings["shots"] = time.perf_counter() - t
-
-    ranges, dropped = plan_clips(shots, dec.frames, fps, config)
-
     cues: list[Cue] = []
     for sub in work.subtitles:
         try:
@@ -164,33 +154,76 @@ def analyse_media(path: str | Path, work: WorkContext, config: CurateConfig) -> 
         except ClearreelError as e:
             warnings.append(f"subtitles skipped: {e}")
     cues.sort(key=lambda c: (c.start_ms, c.end_ms))
-
-    t = time.perf_counter()
-    recognised: dict[int, dict[str, float]] = {}
-    if refs and dec.stills:
-        from clearreel.curate.faces import recognise
-
-        recognised = recognise(dec.stills, refs, config.face_threshold)
-    timings["faces"] = time.perf_counter() - t
-
-    t = time.perf_counter()
     names = {c.id: c.name for c in work.characters}
-    clips = [
-        _analyse_clip(
-            r,
-            dec.frames,
-            fps,
-            work,
-            cues,
-            recognised,
-            names,
-            config,
-            (aw, ah),
-            (pr.width, pr.height),
-        )
-        for r in ranges
-    ]
-    timings["clips"] = time.perf_counter() - t
+
+    timings.update(decode=0.0, shots=0.0, faces=0.0, clips=0.0)
+    shots: list[Shot] = []
+    clips: list[ClipAnalysis] = []
+    dropped: list[Dropped] = []
+    with DecodeStream(
+        path, aw, ah, chunk=256, stills_every=stills_every, stills_size=stills_size
+    ) as ds:
+        fps = float(ds.fps)
+        window = max(64, int(config.window_s * fps))
+        buf = np.empty((0, ah, aw, 3), np.uint8)
+        stills: dict[int, np.ndarray] = {}
+        offset = 0  # absolute index of buf[0]
+
+        def run(final: bool) -> None:
+            nonlocal buf, offset, stills
+            t = time.perf_counter()
+            found = detect_shots(config.detector, buf, config, fps=fps)
+            timings["shots"] += time.perf_counter() - t
+            if final or len(found) == 1:
+                if not final:
+                    warnings.append(
+                        f"a shot longer than window_s was split at frame {offset + len(buf)}"
+                    )
+                accepted, keep_from = found, len(buf)
+            else:
+                # The last shot may go on past the window: the next window starts on it.
+                accepted, keep_from = found[:-1], found[-1].start_frame
+            base = len(shots)
+            ranges, drop = plan_clips(accepted, buf, fps, config)
+            shots.extend(Shot(x.start_frame + offset, x.end_frame + offset) for x in accepted)
+            dropped.extend(
+                Dropped(d.start_frame + offset, d.end_frame + offset, d.shot + base, d.reason)
+                for d in drop
+            )
+            t = time.perf_counter()
+            seen: dict[int, dict[str, float]] = {}
+            if refs and stills:
+                from clearreel.curate.faces import recognise
+
+                upto = offset + (accepted[-1].end_frame if accepted else -1)
+                seen = recognise(
+                    {i: im for i, im in stills.items() if i <= upto}, refs, config.face_threshold
+                )
+            timings["faces"] += time.perf_counter() - t
+            t = time.perf_counter()
+            local = {i - offset: v for i, v in seen.items()}
+            for r in ranges:
+                c = _analyse_clip(
+                    r, buf, fps, work, cues, local, names, config, (aw, ah), (pr.width, pr.height)
+                )
+                clips.append(_shifted(c, offset, base, fps))
+            timings["clips"] += time.perf_counter() - t
+            buf = buf[keep_from:].copy()
+            offset += keep_from
+            stills = {i: im for i, im in stills.items() if i >= offset}
+
+        t_dec = time.perf_counter()
+        for chunk in ds:
+            buf = np.concatenate([buf, chunk.frames]) if len(buf) else chunk.frames
+            stills.update(chunk.stills)
+            while len(buf) >= window:
+                timings["decode"] += time.perf_counter() - t_dec
+                run(final=False)
+                t_dec = time.perf_counter()
+        timings["decode"] += time.perf_counter() - t_dec
+        if len(buf):
+            run(final=True)
+        decoded_frames = ds.count
     timings["total"] = time.perf_counter() - t0
 
     sources = presence(work, 0, 0, cues).sources
@@ -198,9 +231,9 @@ def analyse_media(path: str | Path, work: WorkContext, config: CurateConfig) -> 
         path=str(path),
         work=work.work,
         probe=pr,
-        fps=dec.fps,
+        fps=ds.fps,
         analysis_size=(aw, ah),
-        decoded_frames=dec.count,
+        decoded_frames=decoded_frames,
         shots=shots,
         clips=clips,
         dropped=dropped,
@@ -208,6 +241,18 @@ def analyse_media(path: str | Path, work: WorkContext, config: CurateConfig) -> 
         warnings=warnings,
         timings={k: round(v, 4) for k, v in timings.items()},
     )
+
+
+def _shifted(c: ClipAnalysis, offset: int, shot_base: int, fps: float) -> ClipAnalysis:
+    """A clip analysed inside a window, with its frame numbers made absolute."""
+    if not offset and not shot_base:
+        return c
+    c.start_frame += offset
+    c.end_frame += offset
+    c.shot += shot_base
+    c.start_ms = round(c.start_frame * 1000.0 / fps, 3)
+    c.end_ms = round((c.end_frame + 1) * 1000.0 / fps, 3)
+    return c
 
 
 def _analyse_clip(

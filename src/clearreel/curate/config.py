@@ -40,6 +40,9 @@ class CurateConfig:
 
     # The one decode pass: width of the analysis frames (height keeps the aspect, even).
     analysis_width: int = 160
+    # Long files are analysed in windows of this many seconds (memory: 160x90 RGB is 311 MB
+    # per 5 minutes at 24 fps); each window after the first starts on a detected shot boundary.
+    window_s: float = 300.0
     # Shot detection backend (`clearreel.curate.shots.DETECTORS`).
     detector: str = "transnetv2"
     # TransNetV2 single-frame transition probability above which a frame is a transition.
@@ -106,6 +109,8 @@ class CurateConfig:
             raise UsageError(
                 f"clip bounds must satisfy 0 < min <= max, got {self.clip_min_s}..{self.clip_max_s}"
             )
+        if self.window_s < 2 * self.clip_max_s:
+            raise UsageError("window_s must be at least twice clip_max_s")
         if self.frame_multiple < 1:
             raise UsageError("frame_multiple must be >= 1")
         if self.analysis_width < 16 or self.analysis_width % 2:

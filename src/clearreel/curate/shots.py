@@ -62,6 +62,9 @@ def shots_from_transitions(
     shots: list[Shot] = []
     start = 0
     for a, b in sorted(transitions):
+        if a <= start:  # a transition at the very start (or overlapping the previous one)
+            start = max(start, b + 1)
+            continue
         end = a if a == b else a - 1
         if end - start + 1 < min_frames or b + 1 >= n:
             continue
@@ -175,7 +178,9 @@ def _detect_transnet(frames: np.ndarray, fps: float, config: CurateConfig) -> li
         for ea, eb in extents:
             if ea <= b and a <= eb:
                 a, b = min(a, ea), max(b, eb)
-        runs.append((a, b))
+        # The many-hot head fades in and out over a dissolve's faint first and last frames
+        # (measured: up to 2 of 12 left out); one more frame each side keeps them out of clips.
+        runs.append((a, b) if a == b else (max(0, a - 1), b + 1))
     merged: list[tuple[int, int]] = []
     for a, b in sorted(runs):
         if merged and a <= merged[-1][1] + 1:

@@ -1,15 +1,21 @@
-"""`decode`: the ONE low-resolution decode pass that feeds every analyser.
+"""The ONE low-resolution decode pass that feeds every analyser.
 
 FFmpeg's swscale does the scaling (`VideoFrame.to_ndarray(width=, height=, format="rgb24")`),
 so a 4K file never exists in Python at full size. Optional "stills" keep every Nth frame at a
 larger size from the same pass (face recognition needs more pixels than shot detection).
+
+`DecodeStream` yields the frames in chunks so a feature-length file can be analysed in
+bounded memory (an hour at 160x90 is 3.7 GB as one array); `decode` collects them into one
+array for short files and tests.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -54,6 +60,130 @@ class Decoded:
         return frame * 1000.0 / float(self.fps)
 
 
+@dataclass
+class Chunk:
+    start: int  # index of the first frame
+    frames: np.ndarray  # (N, H, W, 3) uint8
+    stills: dict[int, np.ndarray]  # absolute frame index -> larger RGB frame
+
+
+class DecodeStream:
+    """Iterate over a file's frames in chunks of `chunk` frames, scaled to width x height.
+
+    Open it as a context manager; `fps`, `source_width`, `source_height` and
+    `expected_frames` are known on entry, `count` and `complete` after the last chunk. With
+    `strict` (default) a file that stops decoding midway raises `MediaError` (`.reason`
+    "truncated", or "corrupt" when no frame decodes) when the stream ends.
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        width: int,
+        height: int,
+        *,
+        chunk: int = 1024,
+        stills_every: int | None = None,
+        stills_size: tuple[int, int] | None = None,
+        max_frames: int | None = None,
+        strict: bool = True,
+        threads: int = 0,
+    ):
+        if width <= 0 or height <= 0:
+            raise ValueError(f"decode size must be positive, got {width}x{height}")
+        self.path = Path(path)
+        self.width, self.height, self.chunk = width, height, max(1, chunk)
+        self.stills_every, self.stills_size = stills_every, stills_size
+        self.max_frames, self.strict, self.threads = max_frames, strict, threads
+        self.count = 0
+        self.complete = False
+        self.error: Exception | None = None
+        self._container: Any = None
+
+    def __enter__(self) -> DecodeStream:
+        import av
+
+        try:
+            self._container = av.open(str(self.path))
+        except (av.FFmpegError, OSError, UnicodeDecodeError) as e:
+            raise media_error(self.path, "unreadable", f"FFmpeg cannot open it ({e})") from e
+        c = self._container
+        if not c.streams.video:
+            self.close()
+            raise media_error(self.path, "no_video", "the file has no video stream")
+        self._stream = s = c.streams.video[0]
+        s.thread_type = "AUTO"
+        s.codec_context.thread_count = self.threads
+        fps = _stream_fps(s)
+        if fps is None or fps <= 0:
+            self.close()
+            raise media_error(self.path, "corrupt", "the video stream has no frame rate")
+        self.fps: Fraction = fps
+        expected = int(s.frames or 0)
+        if expected <= 0 and s.duration and s.time_base:
+            expected = round(float(s.duration * s.time_base) * float(fps))
+        self.expected_frames = expected
+        self.source_width = int(s.codec_context.width)
+        self.source_height = int(s.codec_context.height)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._container is not None:
+            self._container.close()
+            self._container = None
+
+    def __iter__(self) -> Iterator[Chunk]:
+        import av
+
+        if self._container is None:
+            raise RuntimeError("use DecodeStream as a context manager")
+        sw, sh = self.stills_size or (self.source_width, self.source_height)
+        buf = np.empty((self.chunk, self.height, self.width, 3), dtype=np.uint8)
+        stills: dict[int, np.ndarray] = {}
+        n = 0  # frames in buf
+        start = 0
+        try:
+            for frame in self._container.decode(self._stream):
+                if self.max_frames is not None and self.count >= self.max_frames:
+                    break
+                # swscale converts and scales in one step; AREA averages on downscale.
+                buf[n] = frame.to_ndarray(
+                    width=self.width, height=self.height, format="rgb24", interpolation="AREA"
+                )
+                if self.stills_every and self.count % self.stills_every == 0:
+                    stills[self.count] = frame.to_ndarray(width=sw, height=sh, format="rgb24")
+                n += 1
+                self.count += 1
+                if n == self.chunk:
+                    yield Chunk(start, buf.copy(), stills)
+                    start, n, stills = self.count, 0, {}
+        except (av.FFmpegError, EOFError) as e:
+            self.error = e
+        if n:
+            yield Chunk(start, buf[:n].copy(), stills)
+        self._finish()
+
+    def _finish(self) -> None:
+        reached_end = self.max_frames is None or self.count < self.max_frames
+        exp = self.expected_frames
+        self.complete = self.error is None and (
+            not reached_end or exp <= 0 or self.count >= exp * _COMPLETE_SHARE - _COMPLETE_SLACK
+        )
+        if self.count == 0:
+            why = f"no frame could be decoded ({self.error})" if self.error else "no frame decoded"
+            raise media_error(self.path, "corrupt", why)
+        if self.strict and not self.complete:
+            why = (
+                f"decoding failed after frame {self.count} ({self.error})"
+                if self.error
+                else f"decoded {self.count} of {exp} frames the container announces"
+            )
+            raise media_error(self.path, "truncated", why)
+
+
 def decode(
     path: str | Path,
     width: int,
@@ -72,78 +202,29 @@ def decode(
     `.reason` "truncated" or "corrupt"; with `strict=False` the frames decoded so far are
     returned with `complete=False`. `threads=0` lets FFmpeg pick (frame + slice threading).
     """
-    import av
-
-    p = Path(path)
-    if width <= 0 or height <= 0:
-        raise ValueError(f"decode size must be positive, got {width}x{height}")
-    try:
-        container = av.open(str(p))
-    except (av.FFmpegError, OSError, UnicodeDecodeError) as e:
-        raise media_error(p, "unreadable", f"FFmpeg cannot open it ({e})") from e
-    try:
-        if not container.streams.video:
-            raise media_error(p, "no_video", "the file has no video stream")
-        stream = container.streams.video[0]
-        stream.thread_type = "AUTO"
-        stream.codec_context.thread_count = threads
-        fps = _stream_fps(stream)
-        if fps is None or fps <= 0:
-            raise media_error(p, "corrupt", "the video stream has no frame rate")
-        expected = int(stream.frames or 0)
-        if expected <= 0 and stream.duration and stream.time_base:
-            expected = round(float(stream.duration * stream.time_base) * float(fps))
-        src_w, src_h = int(stream.codec_context.width), int(stream.codec_context.height)
-
-        cap = max(expected + 8, 64)
-        if max_frames is not None:
-            cap = min(cap, max_frames)
-        buf = np.empty((cap, height, width, 3), dtype=np.uint8)
-        stills: dict[int, np.ndarray] = {}
-        n = 0
-        error: Exception | None = None
-        try:
-            for frame in container.decode(stream):
-                if max_frames is not None and n >= max_frames:
-                    break
-                if n >= buf.shape[0]:
-                    grown = np.empty((buf.shape[0] * 2, height, width, 3), dtype=np.uint8)
-                    grown[:n] = buf[:n]
-                    buf = grown
-                # swscale converts and scales in one step; AREA averages on downscale.
-                buf[n] = frame.to_ndarray(
-                    width=width, height=height, format="rgb24", interpolation="AREA"
-                )
-                if stills_every and n % stills_every == 0:
-                    sw, sh = stills_size or (src_w, src_h)
-                    stills[n] = frame.to_ndarray(width=sw, height=sh, format="rgb24")
-                n += 1
-        except (av.FFmpegError, EOFError) as e:
-            error = e
-        frames = buf[:n].copy() if n < buf.shape[0] // 2 else buf[:n]
-    finally:
-        container.close()
-
-    reached_end = max_frames is None or n < max_frames
-    complete = error is None and (
-        not reached_end or expected <= 0 or n >= expected * _COMPLETE_SHARE - _COMPLETE_SLACK
-    )
-    if n == 0:
-        detail = f"no frame could be decoded ({error})" if error else "no frame could be decoded"
-        raise media_error(p, "corrupt", detail)
-    if strict and not complete:
-        why = (
-            f"decoding failed after frame {n} ({error})"
-            if error
-            else (f"decoded {n} of {expected} frames the container announces")
-        )
-        raise media_error(p, "truncated", why)
+    chunks: list[np.ndarray] = []
+    stills: dict[int, np.ndarray] = {}
+    with DecodeStream(
+        path,
+        width,
+        height,
+        chunk=4096,
+        stills_every=stills_every,
+        stills_size=stills_size,
+        max_frames=max_frames,
+        strict=strict,
+        threads=threads,
+    ) as ds:
+        for c in ds:
+            chunks.append(c.frames)
+            stills.update(c.stills)
+    frames = chunks[0] if len(chunks) == 1 else np.concatenate(chunks)
     return Decoded(
         frames=frames,
-        fps=fps,
-        source_width=src_w,
-        source_height=src_h,
-        expected_frames=expected,
-        complete=complete,
+        fps=ds.fps,
+        source_width=ds.source_width,
+        source_height=ds.source_height,
+        expected_frames=ds.expected_frames,
+        complete=ds.complete,
         stills=stills,
     )

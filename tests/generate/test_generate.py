@@ -14,7 +14,6 @@ import sys
 import types
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from clearreel.db import open_session
@@ -121,12 +120,35 @@ def test_unknown_model_is_bad_input(studio, cli):
 
 
 @pytest.mark.slow
-def test_with_the_tiny_model(studio, cli):
-    """End to end with T's real tiny model, once `clearreel.generate.video` exists."""
-    if importlib.util.find_spec("clearreel.generate.video") is None:
-        pytest.skip("clearreel.generate.video (engineer T) has not landed")
-    pytest.skip("needs a trained tiny model fixture from the train package")
-    assert np  # pragma: no cover
+def test_with_the_tiny_model(studio, cli, tmp_path):
+    """End to end with engineer T's real `tiny` model: train 2 steps, generate, verify."""
+    if importlib.util.find_spec("clearreel.train.loop") is None:
+        pytest.skip("the train package (engineer T) has not landed")
+    from clearreel.provenance._video import write_mp4
+    from clearreel.train.data import Clip
+    from clearreel.train.loop import train_on_clips
+
+    s = studio()
+    clips = []
+    for i in range(2):
+        path = tmp_path / f"clip{i}.mp4"
+        write_mp4(footage(frames=17, height=32, width=48, seed=i), 8, path)
+        clips.append(Clip(id=f"c{i}", path=path, caption="a harbour at dusk",
+                          characters=[], work="w-harbor"))
+    train_on_clips(s, clips, base="tiny", name="m-e2e", config={"steps": 2},
+                   show_progress=False)
+    code, out, err = cli("generate", "--model", "m-e2e", "a harbour at dusk", "--steps", "2",
+                         "--json")
+    assert code == 0, (out, err)
+    doc = json.loads(out)
+    assert Path(doc["path"]).exists()
+    code, out, _ = cli("verify", doc["path"], "--json")
+    report = json.loads(out)
+    assert code == 0 and report["c2pa"]["trusted"] and report["model"] == "m-e2e"
+    assert report["watermark"]["output"] == doc["output"]
+    code, out, _ = cli("generate", "--model", "m-e2e", "Pikachu in the harbour", "--json")
+    assert code == 1 and json.loads(out)["blocked"]
+
 
 
 def test_a_non_mp4_output_is_refused_before_anything_runs(stand_in, cli):

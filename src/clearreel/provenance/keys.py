@@ -61,7 +61,8 @@ def ensure_studio_keys(settings: Settings, studio: str = "clearreel studio") -> 
                                        content_commitment=False, key_encipherment=False,
                                        data_encipherment=False, key_agreement=False,
                                        encipher_only=False, decipher_only=False), critical=True)
-          .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
+          .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()),
+                         critical=False)
           .sign(ca_key, hashes.SHA256()))
     leaf_key = ec.generate_private_key(ec.SECP256R1())
     leaf = (x509.CertificateBuilder().subject_name(_name(f"{studio} signing", studio))
@@ -69,15 +70,17 @@ def ensure_studio_keys(settings: Settings, studio: str = "clearreel studio") -> 
             .serial_number(x509.random_serial_number())
             .not_valid_before(now).not_valid_after(now + dt.timedelta(days=825))
             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=False, crl_sign=False,
-                                         content_commitment=False, key_encipherment=False,
-                                         data_encipherment=False, key_agreement=False,
-                                         encipher_only=False, decipher_only=False), critical=True)
-            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION, DOCUMENT_SIGNING]),
-                           critical=False)
+            .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=False,
+                                         crl_sign=False, content_commitment=False,
+                                         key_encipherment=False, data_encipherment=False,
+                                         key_agreement=False, encipher_only=False,
+                                         decipher_only=False), critical=True)
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION,
+                                                  DOCUMENT_SIGNING]), critical=False)
             .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()),
                            critical=False)
-            .add_extension(x509.SubjectKeyIdentifier.from_public_key(leaf_key.public_key()), critical=False)
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(leaf_key.public_key()),
+                           critical=False)
             .sign(ca_key, hashes.SHA256()))
     _write_key(paths["ca.key"], ca_key)
     paths["ca.pem"].write_bytes(ca.public_bytes(serialization.Encoding.PEM))
@@ -97,7 +100,8 @@ def load_signing_key(settings: Settings) -> ec.EllipticCurvePrivateKey:
 
 def signing_chain_pem(settings: Settings) -> bytes:
     """The leaf certificate followed by the CA, as C2PA signers expect."""
-    return (settings.keys_dir / "signing.pem").read_bytes() + (settings.keys_dir / "ca.pem").read_bytes()
+    keys = settings.keys_dir
+    return (keys / "signing.pem").read_bytes() + (keys / "ca.pem").read_bytes()
 
 
 def ca_pem(settings: Settings) -> bytes:

@@ -69,12 +69,22 @@ def ws(studio: Path, workspace: Settings) -> Settings:
     return workspace
 
 
+@pytest.fixture
+def ws_any(studio: Path, any_db: Settings) -> Settings:
+    """The same, on SQLite and on PostgreSQL."""
+    import_catalog(any_db, studio / "catalog.yaml")
+    return any_db
+
+
 def run(settings: Settings, name: str = "d1", **kw: Any) -> dict[str, Any]:
     kw.setdefault("workers", 1)
     return curate(settings, name, on=REFERENCE_DATE, config=CONFIG, progress=False, **kw)
 
 
-def test_no_uncleared_frame_and_every_exclusion_has_a_reason(ws: Settings, studio: Path) -> None:
+def test_no_uncleared_frame_and_every_exclusion_has_a_reason(
+    ws_any: Settings, studio: Path
+) -> None:
+    ws = ws_any
     from clearreel.db import open_session
     from clearreel.rights.clearance import check_use
 
@@ -121,7 +131,10 @@ def test_no_uncleared_frame_and_every_exclusion_has_a_reason(ws: Settings, studi
     assert verify(ws, "d1", on=REFERENCE_DATE)["ok"]
 
 
-def test_verify_catches_a_consent_revoked_after_curation(ws: Settings, studio: Path, cli) -> None:  # type: ignore[no-untyped-def]
+def test_verify_catches_a_consent_revoked_after_curation(
+    ws_any: Settings, studio: Path, cli
+) -> None:  # type: ignore[no-untyped-def]
+    ws = ws_any
     run(ws)
     ds = load(ws, "d1")
     with_ava = [c.id for c in ds.clips if "p-ava" in c.performers]

@@ -77,19 +77,37 @@ class CutTask:
     fps: float | None
 
 
+# Clips further apart than this (source frames) are cut from separate seeks rather than one
+# sequential decode: decoding the gap would cost more than seeking to the next keyframe.
+SEEK_GAP = 120
+
+
+def _runs(clips: tuple[Any, ...]) -> list[list[Any]]:
+    """Split clips (sorted by start) into runs whose gaps are at most SEEK_GAP frames."""
+    runs: list[list[Any]] = []
+    for c in sorted(clips, key=lambda c: (c[1], c[2])):
+        if runs and c[1] - max(x[2] for x in runs[-1]) <= SEEK_GAP:
+            runs[-1].append(c)
+        else:
+            runs.append([c])
+    return runs
+
+
 def cut_task(task: CutTask) -> dict[str, Any]:
-    """Cut a batch of clips of one file in one decode; return {clip id: sha256} or a reason."""
+    """Cut a batch of clips of one file, one decode per run of nearby clips (seeking between
+    runs, so only the admitted ranges are decoded); return {clip id: sha256} or a reason."""
     from clearreel.media import ClipSpec, cut_clips
 
-    specs = [
-        ClipSpec(s, e, Path(out), _crop(crop))
-        for _, s, e, out, crop in task.clips
-    ]
+    hashes: dict[str, str] = {}
     try:
-        hashes = cut_clips(local_path(task.uri), specs, task.width, task.height, task.fps)
+        src = local_path(task.uri)
+        for run in _runs(task.clips):
+            specs = [ClipSpec(s, e, Path(out), _crop(crop)) for _, s, e, out, crop in run]
+            got = cut_clips(src, specs, task.width, task.height, task.fps)
+            hashes.update({c[0]: h for c, h in zip(run, got, strict=True)})
     except MediaError as e:
         return {"ok": False, "reason": str(e)}
-    return {"ok": True, "hashes": {c[0]: h for c, h in zip(task.clips, hashes, strict=True)}}
+    return {"ok": True, "hashes": hashes}
 
 
 def local_path(uri: str) -> str:
@@ -152,12 +170,26 @@ def summarise_analysis(a: Any) -> dict[str, Any]:
         )
     # Shots that gave no clip (too short, all black) are recorded as exclusions too.
     for d in getattr(a, "dropped", []) or []:
-        candidates.append({
-            "start_frame": int(d.start_frame), "end_frame": int(d.end_frame), "crop": None,
-            "scores": {}, "phash": None, "performers": [], "characters": [], "presence": None,
-            "caption": "", "filter_reasons": [{"code": str(d.reason), "stage": "clips",
-                                               "detail": f"shot {d.shot}: {d.reason}"}],
-        })
+        candidates.append(
+            {
+                "start_frame": int(d.start_frame),
+                "end_frame": int(d.end_frame),
+                "crop": None,
+                "scores": {},
+                "phash": None,
+                "performers": [],
+                "characters": [],
+                "presence": None,
+                "caption": "",
+                "filter_reasons": [
+                    {
+                        "code": str(d.reason),
+                        "stage": "clips",
+                        "detail": f"shot {d.shot}: {d.reason}",
+                    }
+                ],
+            }
+        )
     return {
         "sha256": getattr(probe, "sha256", None),
         "probe": _plain(probe.to_dict() if hasattr(probe, "to_dict") else probe),

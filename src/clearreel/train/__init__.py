@@ -29,7 +29,7 @@ TINY_DEMO_CONFIG: dict[str, Any] = {
     "learning_rate": 2e-3,
     "weight_decay": 0.0,
     "warmup_steps": 20,
-    "windows_per_clip": 4,
+    "windows_per_clip": 8,
     "names_caption_prob": 0.5,
     "caption_dropout": 0.1,
     "gradient_checkpointing": False,

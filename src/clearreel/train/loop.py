@@ -113,7 +113,8 @@ def _build_samples(
                 }
             )
             full_caps.append(full_caption(clip, cfg.trigger))
-            short_caps.append(names_caption(clip, cfg.trigger, names))
+            short = names_caption(clip, cfg.trigger, names)
+            short_caps.append(short or full_caps[-1])  # no names: the short caption is the full one
     if not latents:
         raise UsageError(
             "no clip is long enough for the training buckets: add longer clips or "

@@ -100,11 +100,11 @@ def dominant_colours(
 def motion_words(motion: float | None) -> str | None:
     if motion is None:
         return None
-    if motion < 0.01:
+    if motion < 0.003:
         return "static"
-    if motion < 0.05:
+    if motion < 0.02:
         return "slow motion"
-    if motion < 0.2:
+    if motion < 0.15:
         return "moderate motion"
     return "fast motion"
 

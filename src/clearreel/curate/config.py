@@ -19,7 +19,7 @@ class Thresholds:
     """Filter thresholds over the per-clip scores (see `clearreel.curate.scores`)."""
 
     # Motion: mean Farneback flow magnitude as a share of the frame width per second.
-    min_motion: float = 0.01  # below: a still frame held on screen, nothing for a video model
+    min_motion: float = 0.003  # below: a still frame held on screen, nothing for a video model
     max_motion: float = 1.5  # above: whip pans / flashes (a frame width every 0.67 s)
     # Sharpness: variance of the Laplacian of luma at 160 px wide (scale-normalised).
     min_sharpness: float = 30.0

@@ -10,6 +10,8 @@ Public API (stable; other stages code against these names):
   with `fps`, `source_width`, `source_height`, `expected_frames`, `complete` and optional
   `stills` (every Nth frame at a larger size, same pass). A file that stops decoding midway
   raises `MediaError` (`.reason` "truncated" or "corrupt") unless `strict=False`.
+- `DecodeStream(path, width, height, chunk=1024, ...)`: the same pass as a context manager
+  yielding `Chunk(start, frames, stills)`, for analysis in bounded memory.
 - `cut_clip(src, start_frame, end_frame, out, width, height, fps=None, crop=None) -> sha256`:
   an H.264 mp4 of source frames [start, end] inclusive (frame-accurate), `crop` = (x, y, w, h)
   in source pixels, scaled to cover width x height. `fps=None` keeps every frame; another rate
@@ -21,15 +23,17 @@ Public API (stable; other stages code against these names):
 """
 
 from clearreel.media._cut import ClipSpec, Crop, cut_clip, cut_clips, resampled_indices
-from clearreel.media._decode import Decoded, decode
+from clearreel.media._decode import Chunk, Decoded, DecodeStream, decode
 from clearreel.media._probe import AudioStream, Probe, probe, sha256_file
 from clearreel.media.subtitles import Cue, parse_srt, read_subtitles
 
 __all__ = [
     "AudioStream",
+    "Chunk",
     "ClipSpec",
     "Crop",
     "Cue",
+    "DecodeStream",
     "Decoded",
     "Probe",
     "cut_clip",

@@ -89,7 +89,8 @@ def main() -> None:
                 totals[key][k] = totals[key].get(k, 0) + v
     print(f"sample studio: {args.films} films x {args.seconds:g} s at {w}x{h}, analysis at 160 px")
     print(
-        "| detector | hard cuts found | recall | precision | dissolves | blended frames in shots | frames/s |"
+        "| detector | hard cuts found | recall | precision | dissolves "
+        "| blended frames in shots | frames/s |"
     )
     print("| --- | --- | --- | --- | --- | --- | --- |")
     for key, r in totals.items():

@@ -74,3 +74,37 @@ def make_clips(root: Path, per_character: int = 2, frames: int = 20) -> list[Cli
 @pytest.fixture
 def tiny_clips(tmp_path: Path) -> list[Clip]:
     return make_clips(tmp_path / "clips")
+
+
+def new_workspace(home: Path):  # type: ignore[no-untyped-def]
+    """An initialised workspace with one organization (no catalog needed for training)."""
+    from clearreel.config import Settings
+    from clearreel.db import init_db, open_session
+    from clearreel.rights.models import Organization
+
+    s = Settings(home=home)
+    init_db(s)
+    with open_session(s, any_org=True) as ss:
+        ss.add(Organization(id="org-test", name="Test Pictures"))
+    return s
+
+
+FAST = {"mode": "full", "steps": 6, "batch_size": 2, "learning_rate": 2e-3,
+        "gradient_checkpointing": False, "cpu_threads": 1, "log_every": 1}
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """A workspace with a tiny model `m-full` trained for a few steps (module-scoped)."""
+    from clearreel.train import train_on_clips
+
+    root = tmp_path_factory.mktemp("trained")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CLEARREEL_HOME", str(root / "home"))
+        mp.delenv("CLEARREEL_DATABASE_URL", raising=False)
+        mp.delenv("CLEARREEL_ORG", raising=False)
+        s = new_workspace(root / "home")
+        clips = make_clips(root / "clips", per_character=1, frames=12)
+        rec = train_on_clips(s, clips, base="tiny", name="m-full", config=FAST,
+                             character_names=NAMES, show_progress=False)
+        yield s, clips, rec

@@ -52,7 +52,10 @@ def character_names(settings: Settings) -> dict[str, str]:
 def check_character(settings: Settings, character: str) -> None:
     """A character adapter needs `character_generation` from the character's owner (rule 4).
 
-    Denied (exit 1, nothing trained) otherwise; the decision is in the audit log.
+    Denied (exit 1, nothing trained) otherwise; the decision is in the audit log. The rest of
+    rule 4 (the digital_replica consent of the performer who plays the character) concerns
+    what is generated, and the prompt guard enforces it on every generation request: a
+    missing or out-of-scope replica consent does not stop the adapter from being trained.
     """
     from clearreel.db import open_session
     from clearreel.rights import audit
@@ -60,15 +63,16 @@ def check_character(settings: Settings, character: str) -> None:
 
     with open_session(settings) as s:
         decision = check_generation(s, characters=[character])
-        audit.record(
-            s,
-            "train.character",
-            character,
-            allowed=decision.allowed,
-            reasons=[r.code for r in decision.reasons],
-        )
-    if not decision.allowed:
-        why = "; ".join(f"{r.code}: {r.detail}" for r in decision.reasons) or "no licence allows it"
+        denials = [r for r in decision.reasons
+                   if r.effect == "deny" and not r.code.startswith("replica.")]
+        licensed = any(r.effect == "allow" and r.code.startswith("character.")
+                       for r in decision.reasons)
+        allowed = licensed and not denials
+        audit.record(s, "train.character", character, allowed=allowed,
+                     reasons=[r.code for r in decision.reasons])
+    if not allowed:
+        why = "; ".join(f"{r.code}: {r.detail}" for r in denials) or (
+            "no licence from the character's owner allows character_generation")
         raise Denied(f"character adapter for {character} refused: {why}")
 
 
@@ -97,10 +101,11 @@ def train_model(
     cfg.validate()
     if cfg.character and not cfg.trigger:
         raise UsageError("--character needs --trigger WORD (the word that calls the character up)")
+    if cfg.character:  # the rights question comes first: a denial trains nothing
+        check_character(settings, cfg.character)
     ds = load(settings, dataset)
     clips = list(ds.clips)
     if cfg.character:
-        check_character(settings, cfg.character)
         clips = [c for c in clips if cfg.character in (c.characters or [])]
         if not clips:
             raise UsageError(f"dataset {dataset} has no clip where {cfg.character} appears")

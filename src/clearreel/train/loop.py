@@ -179,10 +179,25 @@ def train_on_clips(
     `stop_after` ends the run after that many steps (having saved a checkpoint) and returns
     None: an interruption, as a test or a scheduler would cause; the next call resumes.
     """
-    import torch
-
     cfg = config if isinstance(config, TrainConfig) else TrainConfig.from_dict(config)
     cfg.validate()
+    # Arguments first, before anything heavy (torch, the base) is loaded.
+    check_name(name)
+    if not clips:
+        raise UsageError("no clips to train on")
+    for c in clips:
+        if not Path(c.path).is_file():
+            raise UsageError(f"clip {c.id}: file {c.path} is missing")
+    from clearreel.train.registry import list_models
+
+    if not replace and any(m.name == name for m in list_models(settings)):
+        raise UsageError(f"a model named {name!r} already exists: choose another --name")
+    if base != "tiny" and not Path(base).expanduser().is_dir():
+        raise UsageError(f"--base {base!r}: not 'tiny' and not a directory; give a local "
+                         "diffusers-format model directory (nothing is downloaded)")
+
+    import torch
+
     threads = torch.get_num_threads()
     if cfg.cpu_threads:
         torch.set_num_threads(cfg.cpu_threads)
@@ -242,17 +257,7 @@ def _train(
     show_progress: bool,
 ) -> ModelRecord | None:
 
-    # -- 1. arguments, before anything heavy is loaded ------------------------------------
-    check_name(name)
-    if not clips:
-        raise UsageError("no clips to train on")
-    for c in clips:
-        if not Path(c.path).is_file():
-            raise UsageError(f"clip {c.id}: file {c.path} is missing")
-    from clearreel.train.registry import list_models
-
-    if not replace and any(m.name == name for m in list_models(settings)):
-        raise UsageError(f"a model named {name!r} already exists: choose another --name")
+    # -- 1. arguments were checked by train_on_clips; now the base ----------------------
     from clearreel.diffusion import hash_model_dir, resolve_base
     from clearreel.diffusion.families import read_base_marker
 

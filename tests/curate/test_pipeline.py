@@ -281,3 +281,21 @@ def test_cli_curate_json_and_bad_input(ws: Settings, cli) -> None:  # type: igno
     assert code == 0 and json.loads(out)["clips"] == doc["clips"]
     assert len((ws.home / "ft" / "prompts.txt").read_text().splitlines()) == doc["clips"]
     shutil.rmtree(ws.home / "ft")
+
+
+def test_an_unfinished_dataset_resumes_only_with_the_same_options(ws: Settings, cli) -> None:  # type: ignore[no-untyped-def]
+    from clearreel.errors import UsageError
+
+    with pytest.raises(Interrupt):
+        run(ws, on_event=_stop_after("media", 1))
+    other = CurateConfig.from_dict({**CONFIG.to_dict(), "clip_max_s": 2.0})
+    with pytest.raises(UsageError, match="started with other config"):
+        curate(ws, "d1", on=REFERENCE_DATE, config=other, progress=False, workers=1)
+    code, out, _ = cli("dataset", "list", "--json")
+    assert [d["status"] for d in json.loads(out)["datasets"]] == ["building"]
+    code, _, _ = cli("dataset", "delete", "d1", "--yes")
+    assert code == 0 and not (ws.home / "datasets" / "d1").exists()
+    assert (
+        curate(ws, "d1", on=REFERENCE_DATE, config=other, progress=False, workers=1)["resumed"]
+        is False
+    )

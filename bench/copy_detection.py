@@ -143,8 +143,8 @@ class Method:
 class ClearreelVD(Method):
     name = "clearreel-vd"
 
-    def __init__(self) -> None:
-        self.emb = get_embedder("clearreel-vd")
+    def __init__(self, **options: object) -> None:
+        self.emb = get_embedder("clearreel-vd", **options)
 
     def index(self, clips: list[Video]) -> None:
         refs = [ClipRef(c.id, c.work, 0, 0, c.fps, c.path) for c in clips]
@@ -329,6 +329,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="a small, fast run")
     ap.add_argument("--fpr", type=float, default=0.01, help="target false-positive rate")
     ap.add_argument("--no-videohash", action="store_true", help="skip the videohash baseline")
+    ap.add_argument("--baselines", default="phash,videohash",
+                    help="comma-separated baselines to run beside clearreel-vd ('' for none)")
+    ap.add_argument("--vd", default="{}", help="clearreel-vd options as JSON, e.g. "
+                    "'{\"dct\": 12}' (to try a variant of the descriptor)")
     ap.add_argument("--json", type=Path, help="also write the results here")
     ap.add_argument("--keep", type=Path, help="keep the media in this directory")
     args = ap.parse_args(argv)
@@ -357,8 +361,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(train)} training clips, {n_copies} copies in {len(TRANSFORMS)} transforms, "
           f"{len(dpaths)} distractors ({time.perf_counter() - t_start:.0f} s)", file=sys.stderr)
 
-    methods: list[Method] = [ClearreelVD(), SingleFramePHash()]
-    if not args.no_videohash:
+    baselines = {b for b in args.baselines.split(",") if b}
+    methods: list[Method] = [ClearreelVD(**json.loads(args.vd))]
+    if "phash" in baselines:
+        methods.append(SingleFramePHash())
+    if "videohash" in baselines and not args.no_videohash:
         try:
             methods.append(VideoHashBaseline(work))
         except ImportError as e:
@@ -381,7 +388,7 @@ def main(argv: list[str] | None = None) -> int:
     assert isinstance(vd_method, ClearreelVD)
     seq_len = int(np.median(vd_method.idx.lengths))
     sizes = [1_000, 10_000] if q else [1_000, 10_000, 100_000]
-    lat = latency(int(get_embedder().dim), sizes, seq_len)
+    lat = latency(int(vd_method.emb.dim), sizes, seq_len)
 
     _print_report(results, thresholds, guards, lat, args.fpr, seq_len)
     if args.json:

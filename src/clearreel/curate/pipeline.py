@@ -25,6 +25,7 @@ decision is a function of the analyses (deterministic) and the registry.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import time
 import uuid
@@ -141,9 +142,10 @@ def _plain(v: Any) -> Any:
     if isinstance(v, Fraction):
         return float(v)
     if hasattr(v, "item") and callable(v.item):  # numpy scalar
-        return v.item()
+        v = v.item()
     if isinstance(v, float):
-        return round(v, 6)
+        # JSON has no NaN/Infinity (the manifest's canonical form refuses them).
+        return round(v, 6) if math.isfinite(v) else None
     return v
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from provenance.conftest import catalog, studio  # noqa: F401  (fixtures)
 
 from clearreel.config import Settings
 from clearreel.errors import Denied
+from provenance.conftest import catalog, studio  # noqa: F401  (fixtures)
 
 
 def test_character_licence_gate(studio: Callable[..., Settings]) -> None:  # noqa: F811

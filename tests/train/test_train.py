@@ -11,7 +11,7 @@ from clearreel.errors import UsageError
 from clearreel.train import TrainConfig, train_on_clips
 from clearreel.train.registry import get_model, list_models
 
-from .conftest import FAST, NAMES, make_clips, new_workspace
+from .conftest import FAST, make_clips, new_workspace
 
 
 def test_config_is_typed_and_strict() -> None:
@@ -46,7 +46,7 @@ def test_trained_model_is_registered(trained) -> None:  # type: ignore[no-untype
     from clearreel.rights.audit import entries
     from clearreel.train.data import clips_digest
 
-    s, clips, rec = trained
+    s, clips, _rec = trained
     got = get_model(s, "m-full")
     assert got.family == "tiny" and got.mode == "full"
     assert got.path == s.home.resolve() / "models" / "m-full"
@@ -108,7 +108,8 @@ def test_resume_replays_the_same_losses(tmp_path: Path) -> None:
     assert split is not None
     assert split.metrics["loss_curve"] == whole.metrics["loss_curve"]
     # A different config cannot resume another run's checkpoint.
-    train_on_clips(s, clips, base="tiny", name="other", config=FAST, stop_after=2, show_progress=False)
+    train_on_clips(s, clips, base="tiny", name="other", config=FAST, stop_after=2,
+                   show_progress=False)
     with pytest.raises(UsageError, match="different run"):
         train_on_clips(s, clips, base="tiny", name="other", config={**FAST, "learning_rate": 1e-3},
                        show_progress=False)

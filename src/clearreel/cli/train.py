@@ -127,6 +127,7 @@ def models_show(name: str = typer.Argument(..., help="Model name."),
                 "dataset_manifest_sha256", "character", "trigger", "path", "created"):
         out.print(f"{key}: {data[key]}", markup=False)
     m = rec.metrics
-    out.print(f"metrics: steps {m.get('steps')}, loss {m.get('first_loss')} -> {m.get('final_loss')}, "
+    out.print(f"metrics: steps {m.get('steps')}, "
+              f"loss {m.get('first_loss')} -> {m.get('final_loss')}, "
               f"{m.get('train_seconds')}s on {m.get('device')}", markup=False)
     out.print(f"config: {data['config']}", markup=False)

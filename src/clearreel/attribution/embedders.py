@@ -193,7 +193,8 @@ class _HFImageEmbedder(Embedder):
     """A transformers image encoder loaded from a local directory; per-frame vectors, averaged."""
 
     sample_fps = 2.0
-    _kind: ClassVar[str] = ""
+    model: Any
+    processor: Any
 
     def __init__(self, model_dir: str | Path | None = None, device: str = "cpu",
                  sample_fps: float | None = None, batch: int = 16) -> None:
@@ -255,8 +256,9 @@ class ClipEmbedder(_HFImageEmbedder):
     def _load(self) -> None:
         from transformers import CLIPImageProcessor, CLIPVisionModelWithProjection
 
-        self.model = CLIPVisionModelWithProjection.from_pretrained(
-            self.model_dir, local_files_only=True).to(self.device).eval()
+        model = CLIPVisionModelWithProjection.from_pretrained(self.model_dir,
+                                                              local_files_only=True)
+        self.model = model.to(self.device).eval()  # type: ignore[arg-type]
         self.processor = CLIPImageProcessor.from_pretrained(self.model_dir, local_files_only=True)
         self.dim = int(self.model.config.projection_dim)
         side = _side(getattr(self.processor, "crop_size", None))
@@ -274,8 +276,8 @@ class Dinov2Embedder(_HFImageEmbedder):
     def _load(self) -> None:
         from transformers import AutoImageProcessor, Dinov2Model
 
-        self.model = Dinov2Model.from_pretrained(self.model_dir, local_files_only=True)
-        self.model = self.model.to(self.device).eval()
+        model = Dinov2Model.from_pretrained(self.model_dir, local_files_only=True)
+        self.model = model.to(self.device).eval()  # type: ignore[arg-type]
         self.processor = AutoImageProcessor.from_pretrained(self.model_dir, local_files_only=True)
         self.dim = int(self.model.config.hidden_size)
         side = _side(getattr(self.processor, "crop_size", None))

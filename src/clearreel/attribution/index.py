@@ -242,6 +242,7 @@ def make_faiss(vectors: np.ndarray, kind: str) -> Any:
 
     n, d = vectors.shape
     x = np.ascontiguousarray(vectors, dtype=np.float32)
+    index: Any
     if kind == "flat":
         index = faiss.IndexFlatIP(d)
     elif kind == "hnsw":

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -34,7 +35,7 @@ def render_procedural(seed: int, width: int = 160, height: int = 90, frames: int
     room = np.array([bw - width, bh - height])
     pan = rng.uniform(-1.0, 1.0, size=2) * room / max(frames, 1) * 0.8
     start = np.array([(bw - width) / 2, (bh - height) / 2]) - pan * frames / 2
-    shapes = []
+    shapes: list[dict[str, Any]] = []
     for _ in range(int(rng.integers(2, 5))):
         shapes.append({
             "kind": int(rng.integers(0, 2)),

@@ -161,9 +161,9 @@ def shares_from_scores(scores: Sequence[tuple[str, float]], temperature: float =
     # Largest remainder first; ties by work id, so the result is deterministic.
     for w in sorted(exact, key=lambda w: (-(exact[w] - floor[w]), w))[:left]:
         floor[w] += 1
-    out = [{"work": w, "share": (Decimal(n) * unit).quantize(unit)} for w, n in floor.items() if n]
-    out.sort(key=lambda r: (-r["share"], r["work"]))
-    return out
+    out = sorted(((w, (Decimal(n) * unit).quantize(unit)) for w, n in floor.items() if n),
+                 key=lambda r: (-r[1], r[0]))
+    return [{"work": w, "share": share} for w, share in out]
 
 
 def attribute(settings: Settings, path_or_frames: str | Path | np.ndarray, dataset: str,

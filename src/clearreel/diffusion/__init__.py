@@ -12,6 +12,7 @@ Public API:
 """
 
 from clearreel.diffusion._load import (
+    cast_keeping_fp32,
     ensure_tiny_base,
     hash_model_dir,
     load_base_pipeline,
@@ -26,6 +27,7 @@ __all__ = [
     "Family",
     "build_tiny_base",
     "build_tiny_pipeline",
+    "cast_keeping_fp32",
     "ensure_tiny_base",
     "family_of_dir",
     "get_family",

@@ -165,3 +165,19 @@ def load_pipeline(
         path = Path(path_or_model)
         fam = family_of_dir(path)
     return load_base_pipeline(path, fam, device=device, dtype=dtype)
+
+
+def cast_keeping_fp32(model: Any, dtype: Any) -> Any:
+    """Cast a diffusers model to `dtype`, keeping its `_keep_in_fp32_modules` in float32
+    (for Wan: rope, time embedder, modulation tables and norms, which lose accuracy in bf16)."""
+    import torch
+
+    keep = tuple(getattr(model, "_keep_in_fp32_modules", None) or ())
+    for name, module in model.named_modules():
+        fp32 = any(k in name.split(".") for k in keep)
+        for p in module.parameters(recurse=False):
+            p.data = p.data.to(torch.float32 if fp32 else dtype)
+        for b_name, b in module.named_buffers(recurse=False):
+            if b.is_floating_point():
+                module._buffers[b_name] = b.to(torch.float32 if fp32 else dtype)
+    return model

@@ -78,7 +78,14 @@ def _pipeline(settings: Settings, rec: Any, i2v: bool) -> Any:
     if key not in _PIPES:
         _PIPES.clear()
         with quiet_diffusers():
-            _PIPES[key] = load_trained_pipeline(rec, settings=settings, i2v=i2v)
+            pipe = load_trained_pipeline(rec, settings=settings, i2v=i2v)
+            import torch
+
+            if torch.cuda.is_available():  # opt-in, measured by bench/gpu_generate.py
+                from clearreel.diffusion.optimise import Optimisations, apply
+
+                apply(pipe.transformer, Optimisations.from_env())
+            _PIPES[key] = pipe
     return _PIPES[key]
 
 

@@ -33,6 +33,7 @@ from clearreel.train.data import (
     plan_windows,
     window_frames,
 )
+from clearreel.train.objective import flow_matching_loss, sample_sigmas
 from clearreel.train.registry import ModelRecord, check_name, model_dir
 
 Log = Callable[[str], None]
@@ -258,7 +259,7 @@ def _train(
 ) -> ModelRecord | None:
 
     # -- 1. arguments were checked by train_on_clips; now the base ----------------------
-    from clearreel.diffusion import hash_model_dir, resolve_base
+    from clearreel.diffusion import cast_keeping_fp32, hash_model_dir, resolve_base
     from clearreel.diffusion.families import read_base_marker
 
     base_dir, fam = resolve_base(settings, base)
@@ -350,7 +351,7 @@ def _train(
         from peft import LoraConfig
 
         transformer.requires_grad_(False)
-        transformer.to(dtype=weight_dtype)  # frozen base in 16-bit on GPU
+        cast_keeping_fp32(transformer, weight_dtype)  # frozen base in 16-bit on GPU
         targets = list(cfg.lora_targets or fam.lora_targets)
         transformer.add_adapter(
             LoraConfig(
@@ -443,20 +444,11 @@ def _train(
     for step_i in steps:
         g = _step_generator(cfg.seed, step_i, rank)
         x0, text = _pick_batch(samples, buckets_of, cfg, g)  # (B, C, f, h, w), (B, L, D)
-        sigma = torch.rand(x0.shape[0], generator=g)
-        sigma = shift * sigma / (1 + (shift - 1) * sigma)
+        sigma = sample_sigmas(x0.shape[0], shift, g)
         noise = torch.randn(x0.shape, generator=g)
-        s = sigma.view(-1, 1, 1, 1, 1)
-        x_t = (1 - s) * x0 + s * noise
-        target = noise - x0
         with accelerator.autocast():
-            pred = transformer(
-                hidden_states=x_t.to(device, weight_dtype),
-                timestep=(sigma * num_train_timesteps).to(device),
-                encoder_hidden_states=text.to(device, weight_dtype),
-                return_dict=False,
-            )[0]
-        loss = torch.nn.functional.mse_loss(pred.float(), target.to(device).float())
+            loss = flow_matching_loss(transformer, x0, text, sigma, noise, device=device,
+                                      dtype=weight_dtype, num_train_timesteps=num_train_timesteps)
         accelerator.backward(loss)
         if cfg.max_grad_norm > 0 and accelerator.sync_gradients:
             accelerator.clip_grad_norm_(params, cfg.max_grad_norm)

@@ -47,6 +47,10 @@ class CurateConfig:
     detector: str = "transnetv2"
     # TransNetV2 single-frame transition probability above which a frame is a transition.
     transnet_threshold: float = 0.5
+    # TransNetV2 arithmetic: "auto" runs bfloat16 on CUDA and on CPUs with native bf16
+    # (AVX512-BF16 or AMX; measured 1.8x faster on CPU with transition probabilities within
+    # 0.01 and the same shots), float32 elsewhere; "fp32" or "bf16" force one.
+    transnet_precision: str = "auto"
     # PySceneDetect AdaptiveDetector: ratio of a frame's content score to its neighbours'.
     adaptive_threshold: float = 3.0
     adaptive_min_content_val: float = 15.0
@@ -109,6 +113,8 @@ class CurateConfig:
             raise UsageError(
                 f"clip bounds must satisfy 0 < min <= max, got {self.clip_min_s}..{self.clip_max_s}"
             )
+        if self.transnet_precision not in ("auto", "fp32", "bf16"):
+            raise UsageError("transnet_precision must be auto, fp32 or bf16")
         if self.window_s < 2 * self.clip_max_s:
             raise UsageError("window_s must be at least twice clip_max_s")
         if self.frame_multiple < 1:

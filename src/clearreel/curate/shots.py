@@ -126,7 +126,24 @@ _CONTEXT = 25
 _CHUNK = 400
 
 
-def transnet_predictions(frames: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _use_bf16(precision: str, device: Any) -> bool:
+    import torch
+
+    if precision != "auto":
+        return precision == "bf16"
+    if str(device).startswith("cuda"):
+        return bool(torch.cuda.is_bf16_supported())
+    cpu = torch.cpu
+    native = (
+        getattr(cpu, "_is_avx512_bf16_supported", lambda: False)()
+        or getattr(cpu, "_is_amx_tile_supported", lambda: False)()
+    )
+    return bool(native)
+
+
+def transnet_predictions(
+    frames: np.ndarray, precision: str = "auto"
+) -> tuple[np.ndarray, np.ndarray]:
     """TransNetV2's two heads per frame, (T,) float32 each.
 
     `single`: probability that the frame is where a transition happens (one frame per cut:
@@ -142,9 +159,13 @@ def transnet_predictions(frames: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     pad_a, pad_b = x[:1].expand(_CONTEXT, -1, -1, -1), x[-1:].expand(_CONTEXT, -1, -1, -1)
     padded = torch.cat([pad_a, x, pad_b])
     model = _transnet()
+    device_type = "cuda" if str(model.device).startswith("cuda") else "cpu"
+    autocast = torch.autocast(
+        device_type, dtype=torch.bfloat16, enabled=_use_bf16(precision, model.device)
+    )
     single = np.empty(len(x), dtype=np.float32)
     many = np.empty(len(x), dtype=np.float32)
-    with torch.inference_mode():
+    with torch.inference_mode(), autocast:
         for start in range(0, len(x), _CHUNK):
             stop = min(start + _CHUNK, len(x))
             window = padded[start : stop + 2 * _CONTEXT].to(model.device)
@@ -168,7 +189,7 @@ def runs_above(p: np.ndarray, threshold: float) -> list[tuple[int, int]]:
 
 
 def _detect_transnet(frames: np.ndarray, fps: float, config: CurateConfig) -> list[Shot]:
-    single, many = transnet_predictions(frames)
+    single, many = transnet_predictions(frames, config.transnet_precision)
     th = config.transnet_threshold
     # The single-frame head decides where transitions are; the many-hot head gives their
     # extent (all the blended frames of a dissolve; one frame for a hard cut).

@@ -45,43 +45,53 @@ def align(q: np.ndarray, r: np.ndarray, speeds: tuple[float, ...] = SPEEDS,
     """Best alignment of query rows ``q`` (n, d) against reference rows ``r`` (m, d)."""
     sim = (q @ r.T).astype(np.float64)  # (n, m) cosine similarities (rows are unit vectors)
     n, m = sim.shape
-    k = np.arange(n)
     best = Alignment(-1.0, 0, 0, 0, 1.0)
-    best_diag: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+    best_diag: tuple[np.ndarray, np.ndarray, np.ndarray, int] | None = None
     for s in speeds:
-        step = np.rint(s * k).astype(np.int64)   # (n,) reference advance per query sample
-        span = int(step[-1]) + 1
+        step = np.rint(s * np.arange(n)).astype(np.int64)  # (n,) reference advance per sample
         length = max(1, min(window, n, max(1, int(m / s))))
-        if length > n:
+        # Only the query samples that land inside the reference matter: for offset o they are
+        # the contiguous run k0(o) ... (step is monotonic), at most ~m/s + 1 of them; working
+        # on (offsets, m/s) instead of (offsets, n) keeps a 60 s output against a 2 s clip cheap.
+        offsets = np.arange(-int(step[-1]), m)                    # every placement with overlap
+        k0 = np.searchsorted(step, -offsets, side="left")         # first k with o + step[k] >= 0
+        run = min(n, int(np.ceil(m / s)) + 2)
+        kk = k0[:, None] + np.arange(run)[None, :]                # (O, run) query samples
+        inside = kk < n
+        j = offsets[:, None] + step[np.minimum(kk, n - 1)]        # (O, run) reference samples
+        valid = inside & (j >= 0) & (j < m)
+        vals = np.where(valid, sim[np.minimum(kk, n - 1), np.clip(j, 0, m - 1)], 0.0)
+        if run < length:
             continue
-        offsets = np.arange(-span + 1, m)        # every placement with some overlap
-        j = offsets[:, None] + step[None, :]     # (O, n) reference index per query sample
-        valid = (j >= 0) & (j < m)
-        vals = np.where(valid, sim[k[None, :], np.clip(j, 0, m - 1)], 0.0)
         means = _windows(vals, valid, length)
-        o, start = np.unravel_index(int(np.argmax(means)), means.shape)
-        if means[o, start] > best.score:
-            best = Alignment(float(means[o, start]), int(start), int(start) + length - 1,
-                             int(j[o, start]), float(s))
-            best_diag = (vals[o:o + 1], valid[o:o + 1], j[o])
+        o, st = np.unravel_index(int(np.argmax(means)), means.shape)
+        if means[o, st] > best.score:
+            k_first = int(kk[o, st])
+            best = Alignment(float(means[o, st]), k_first, k_first + length - 1,
+                             int(j[o, st]), float(s))
+            best_diag = (vals[o], valid[o], j[o], int(kk[o, 0]))
     if best_diag is None:
         return best
     return _extend(best, *best_diag)
 
 
-def _extend(a: Alignment, vals: np.ndarray, valid: np.ndarray, j: np.ndarray) -> Alignment:
+def _extend(a: Alignment, vals: np.ndarray, valid: np.ndarray, j: np.ndarray,
+            k_base: int) -> Alignment:
     """The longest window on the best diagonal that contains the best one and scores within
-    EXTEND_TOLERANCE of it: where the copy starts and ends."""
-    length = a.q_end - a.q_start + 1
-    n = vals.shape[1]
-    for L in range(n, length, -1):
-        means = _windows(vals, valid, L)[0]
-        lo, hi = max(0, a.q_end - L + 1), min(a.q_start, n - L)
-        if lo > hi:
-            continue
-        cand = means[lo:hi + 1]
-        i = int(np.argmax(cand))
-        if cand[i] >= a.score - EXTEND_TOLERANCE:
-            st = lo + i
-            return Alignment(a.score, st, st + L - 1, int(j[st]), a.speed)
-    return a
+    EXTEND_TOLERANCE of it: where the copy starts and ends. ``vals``/``valid``/``j`` run over
+    query samples k_base, k_base + 1, ..."""
+    cs = np.concatenate([[0.0], np.cumsum(vals)])
+    cv = np.concatenate([[0], np.cumsum(valid)])
+    lo, hi = a.q_start - k_base, a.q_end - k_base                  # the best window, local
+    starts = np.arange(0, lo + 1)[:, None]                          # (S, 1)
+    ends = np.arange(hi, len(vals))[None, :]                        # (1, E)
+    size = ends - starts + 1
+    full = (cv[ends + 1] - cv[starts]) == size
+    mean = np.where(full, (cs[ends + 1] - cs[starts]) / size, -np.inf)
+    ok = mean >= a.score - EXTEND_TOLERANCE
+    if not ok.any():
+        return a
+    size_ok = np.where(ok, size, 0)
+    si, ei = np.unravel_index(int(np.argmax(size_ok)), size_ok.shape)
+    st, en = int(starts[si, 0]), int(ends[0, ei])
+    return Alignment(a.score, k_base + st, k_base + en, int(j[st]), a.speed)

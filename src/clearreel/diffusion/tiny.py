@@ -96,17 +96,16 @@ def init_colour_autoencoder(vae: Any) -> None:
         return [(c, c, 1.0) for c in range(n)]
 
     with torch.no_grad():
+        m: Any
         for m in vae.modules():
             if isinstance(m, WanResidualBlock):
-                m.conv2.weight.zero_()
-                m.conv2.bias.zero_()
+                center(m.conv2, [])  # the residual branch adds nothing
                 if not isinstance(m.conv_shortcut, torch.nn.Identity):
                     center(m.conv_shortcut, eye(min(m.in_dim, m.out_dim)))
             elif isinstance(m, WanAttentionBlock):
-                m.proj.weight.zero_()
-                m.proj.bias.zero_()
+                center(m.proj, [])
             elif isinstance(m, WanResample):
-                conv = m.resample[-1]
+                conv: Any = m.resample[-1]
                 if m.mode.startswith("downsample"):
                     conv.weight.zero_()
                     conv.bias.zero_()
@@ -115,7 +114,7 @@ def init_colour_autoencoder(vae: Any) -> None:
                             0.25  # 2x2 average (taps 0,1 of the padded 3x3)
                         )
                     if m.mode == "downsample3d":
-                        tc = m.time_conv
+                        tc: Any = m.time_conv
                         tc.weight.zero_()
                         tc.bias.zero_()
                         for c in range(m.dim):
@@ -127,7 +126,8 @@ def init_colour_autoencoder(vae: Any) -> None:
                         center(
                             m.time_conv, eye(m.dim) + [(m.dim + c, c, 1.0) for c in range(m.dim)]
                         )
-        enc, dec = vae.encoder, vae.decoder
+        enc: Any = vae.encoder
+        dec: Any = vae.decoder
         # encoder in: RGB -> (+r, -r, +g, -g, +b, -b) and the constant K.
         center(enc.conv_in, [(2 * c + s, c, 1.0 - 2.0 * s) for c in range(3) for s in (0, 1)])
         enc.conv_in.bias[6] = _K

@@ -71,20 +71,20 @@ def character_resemblance(
         dist = {cid: tv_distance(hist, hists[cid]) for cid in decoded}
         own_mean = np.mean([means[c] for c in own], axis=0)
         other_mean = np.mean([means[c] for c in other], axis=0)
+        h_own, h_other = min(dist[c] for c in own), min(dist[c] for c in other)
+        m_own = float(np.linalg.norm(mean - own_mean))
+        m_other = float(np.linalg.norm(mean - other_mean))
         row = {
             "character": ch,
             "prompt": names.get(ch, ch),
             "own_shots": len(own),
             "other_shots": len(other),
-            "histogram_distance_own": round(min(dist[c] for c in own), 4),
-            "histogram_distance_other": round(min(dist[c] for c in other), 4),
-            "mean_colour_distance_own": round(float(np.linalg.norm(mean - own_mean)), 2),
-            "mean_colour_distance_other": round(float(np.linalg.norm(mean - other_mean)), 2),
+            "histogram_distance_own": round(h_own, 4),
+            "histogram_distance_other": round(h_other, 4),
+            "mean_colour_distance_own": round(m_own, 2),
+            "mean_colour_distance_other": round(m_other, 2),
+            "recognised": bool(h_own < h_other and m_own < m_other),
         }
-        row["recognised"] = bool(
-            row["histogram_distance_own"] < row["histogram_distance_other"]
-            and row["mean_colour_distance_own"] < row["mean_colour_distance_other"]
-        )
         rows.append(row)
     hits = sum(bool(r["recognised"]) for r in rows)
     return {"model": model, "characters": rows, "recognised": hits, "total": len(rows)}

@@ -225,21 +225,21 @@ def train_on_clips(
 @contextlib.contextmanager
 def quiet_diffusers() -> Iterator[None]:
     """Silence diffusers/transformers loading bars and notices (clearreel prints its own)."""
-    import diffusers
-    import transformers
+    from diffusers.utils import logging as dlog
+    from transformers.utils import logging as tlog
 
-    d, t = diffusers.logging.get_verbosity(), transformers.logging.get_verbosity()
-    diffusers.logging.set_verbosity_error()
-    transformers.logging.set_verbosity_error()
-    diffusers.utils.logging.disable_progress_bar()
-    transformers.utils.logging.disable_progress_bar()
+    d, t = dlog.get_verbosity(), tlog.get_verbosity()
+    dlog.set_verbosity_error()
+    tlog.set_verbosity_error()
+    dlog.disable_progress_bar()
+    tlog.disable_progress_bar()
     try:
         yield
     finally:
-        diffusers.logging.set_verbosity(d)
-        transformers.logging.set_verbosity(t)
-        diffusers.utils.logging.enable_progress_bar()
-        transformers.utils.logging.enable_progress_bar()
+        dlog.set_verbosity(d)
+        tlog.set_verbosity(t)
+        dlog.enable_progress_bar()
+        tlog.enable_progress_bar()
 
 
 def _train(

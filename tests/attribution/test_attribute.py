@@ -69,3 +69,18 @@ def test_copy_guard_blocks_a_copy_and_passes_new_footage(workspace, tiny_dataset
         assert {e.subject: e.payload["blocked"] for e in entries} == {"out-1": True, "out-2": False}
         assert not audit.verify(s)
     assert np.isclose(hit.to_json()["score"], hit.score, atol=1e-4)
+
+
+def test_assess_gives_shares_and_the_guard_in_one_pass(workspace, tiny_dataset, organization,  # type: ignore[no-untyped-def]
+                                                       tmp_path: Path) -> None:
+    from clearreel.attribution import assess, index_dataset
+
+    index_dataset(workspace, "tiny")
+    a = assess(workspace, clip_frames("clip-2"), "tiny", fps=FPS, subject="out-9")
+    assert a.blocked and a.copy is not None and a.copy.clip == "clip-2"
+    assert a.attribution[0]["work"] == "w-c" and sum(s["share"] for s in a.attribution) == 1
+    doc = a.to_json()
+    assert doc["blocked"] and doc["copy"]["clip"] == "clip-2"
+    assert isinstance(doc["attribution"][0]["share"], str)
+    fresh = assess(workspace, render_procedural(4343, W, H, 40), "tiny", fps=FPS, audit=False)
+    assert not fresh.blocked and sum(s["share"] for s in fresh.attribution) == 1

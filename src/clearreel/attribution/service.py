@@ -182,8 +182,13 @@ def copy_guard(settings: Settings, path_or_frames: str | Path | np.ndarray, data
     A returned match means: block the output before delivery, naming that clip. The decision
     is written to the audit log (``attribution.copy_guard``) when ``audit`` is set.
     """
-    limit = COPY_THRESHOLD if threshold is None else float(threshold)
     matches = query(settings, path_or_frames, dataset, top=1, fps=fps)
+    return _guard(settings, matches, dataset, threshold, audit, subject)
+
+
+def _guard(settings: Settings, matches: list[Match], dataset: str, threshold: float | None,
+           audit: bool, subject: str | None) -> Match | None:
+    limit = COPY_THRESHOLD if threshold is None else float(threshold)
     hit = matches[0] if matches and matches[0].score >= limit else None
     if audit:
         from clearreel.db import open_session
@@ -194,3 +199,30 @@ def copy_guard(settings: Settings, path_or_frames: str | Path | np.ndarray, data
             record(s, "attribution.copy_guard", subject or dataset, dataset=dataset,
                    threshold=limit, blocked=hit is not None, best=best)
     return hit
+
+
+@dataclass
+class Assessment:
+    """What generation needs of an output before delivery, from one fingerprint."""
+
+    attribution: list[dict[str, Any]]   # [{"work", "share": Decimal}], sums to exactly 1
+    copy: Match | None                  # the training clip it copies: block delivery
+    matches: list[Match]                # the nearest clips, best first
+
+    @property
+    def blocked(self) -> bool:
+        return self.copy is not None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"attribution": [{"work": a["work"], "share": str(a["share"])}
+                                for a in self.attribution],
+                "blocked": self.blocked, "copy": self.copy.to_json() if self.copy else None}
+
+
+def assess(settings: Settings, path_or_frames: str | Path | np.ndarray, dataset: str, *,
+           fps: float | None = None, top: int = 10, threshold: float | None = None,
+           audit: bool = True, subject: str | None = None) -> Assessment:
+    """``attribute`` and ``copy_guard`` of one output in one pass (one decode, one search)."""
+    matches = query(settings, path_or_frames, dataset, top=top, fps=fps)
+    return Assessment(shares_from_scores([(m.work, m.score) for m in matches]),
+                      _guard(settings, matches, dataset, threshold, audit, subject), matches)

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from clearreel.curate.config import CurateConfig
 from clearreel.curate.shots import (
     DETECTORS,
     Shot,
@@ -131,3 +132,11 @@ def test_transnet_leaves_global_rng_and_determinism_alone() -> None:
     finally:
         if loaded is not None:
             shots._TRANSNET = loaded
+
+
+@pytest.mark.slow
+def test_transnet_bf16_and_fp32_find_the_same_shots(decoded: Callable[[str], Decoded]) -> None:
+    d = decoded("w-tides")
+    fp32 = detect_shots("transnetv2", d, CurateConfig(transnet_precision="fp32"))
+    bf16 = detect_shots("transnetv2", d, CurateConfig(transnet_precision="bf16"))
+    assert fp32 == bf16

@@ -105,3 +105,16 @@ def test_truncated_mp4_stops_decoding_midway(tmp_path: Path) -> None:
     assert e.value.reason == "truncated"  # type: ignore[attr-defined]
     partial = decode(cut, 32, 18, strict=False)
     assert not partial.complete and 0 < partial.count < 96
+
+
+def test_decode_stream_yields_contiguous_chunks(film: Path) -> None:
+    from clearreel.media import DecodeStream
+
+    whole = decode(film, 64, 36, stills_every=7)
+    with DecodeStream(film, 64, 36, chunk=16, stills_every=7) as ds:
+        assert ds.fps == Fraction(24) and ds.expected_frames == 60
+        chunks = list(ds)
+    assert [c.start for c in chunks] == [0, 16, 32, 48]
+    assert np.array_equal(np.concatenate([c.frames for c in chunks]), whole.frames)
+    assert {i for c in chunks for i in c.stills} == set(whole.stills) == set(range(0, 60, 7))
+    assert ds.count == 60 and ds.complete

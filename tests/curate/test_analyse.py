@@ -179,7 +179,9 @@ def test_faces_in_stills_of_the_same_decode(tmp_path: Path) -> None:
     assert any("faces" in c.presence["evidence"].get("p-man", []) for c in a.clips)
 
 
-@pytest.mark.parametrize("detector", ["pyscenedetect", "transnetv2"])
+@pytest.mark.parametrize(
+    "detector", ["pyscenedetect", pytest.param("transnetv2", marks=pytest.mark.slow)]
+)
 def test_windowed_analysis_matches_one_window(sample_studio: dict[str, Any], detector: str) -> None:
     """Long files are analysed window by window (bounded memory), each window after the
     first starting on a detected shot boundary: the clips are the same as in one window."""

@@ -63,16 +63,24 @@ def check_character(settings: Settings, character: str) -> None:
 
     with open_session(settings) as s:
         decision = check_generation(s, characters=[character])
-        denials = [r for r in decision.reasons
-                   if r.effect == "deny" and not r.code.startswith("replica.")]
-        licensed = any(r.effect == "allow" and r.code.startswith("character.")
-                       for r in decision.reasons)
+        denials = [
+            r for r in decision.reasons if r.effect == "deny" and not r.code.startswith("replica.")
+        ]
+        licensed = any(
+            r.effect == "allow" and r.code.startswith("character.") for r in decision.reasons
+        )
         allowed = licensed and not denials
-        audit.record(s, "train.character", character, allowed=allowed,
-                     reasons=[r.code for r in decision.reasons])
+        audit.record(
+            s,
+            "train.character",
+            character,
+            allowed=allowed,
+            reasons=[r.code for r in decision.reasons],
+        )
     if not allowed:
         why = "; ".join(f"{r.code}: {r.detail}" for r in denials) or (
-            "no licence from the character's owner allows character_generation")
+            "no licence from the character's owner allows character_generation"
+        )
         raise Denied(f"character adapter for {character} refused: {why}")
 
 
@@ -128,6 +136,34 @@ def train_model(
     return rec
 
 
+def train_and_evaluate(
+    settings: Settings,
+    dataset: str,
+    *,
+    name: str = "studio-tiny",
+    base: str = "tiny",
+    config: dict[str, Any] | None = None,
+    replace: bool = False,
+    log: Callable[[str], None] | None = None,
+    show_progress: bool = True,
+) -> dict[str, Any]:
+    """The demo's training stage: train the tiny base on `dataset` (TINY_DEMO_CONFIG), then
+    prompt it with each character's name and measure the colour statistic
+    (`clearreel.train.evaluate`). Returns {"model": record JSON, "seconds", "resemblance"}."""
+    import time
+
+    from clearreel.dataset import load
+    from clearreel.train.evaluate import character_resemblance
+
+    t = time.perf_counter()
+    rec = train_model(settings, dataset, base, name, {**TINY_DEMO_CONFIG, **(config or {})},
+                      replace=replace, log=log, show_progress=show_progress)
+    seconds = time.perf_counter() - t
+    report = character_resemblance(settings, name, load(settings, dataset).clips,
+                                   character_names(settings))
+    return {"model": rec.to_json(), "seconds": round(seconds, 1), "resemblance": report}
+
+
 __all__ = [
     "TINY_DEMO_CONFIG",
     "ModelRecord",
@@ -135,6 +171,7 @@ __all__ = [
     "check_character",
     "get_model",
     "list_models",
+    "train_and_evaluate",
     "train_model",
     "train_on_clips",
 ]

@@ -1,0 +1,193 @@
+"""`clearreel train` on a curated dataset (built by hand from rendered clips, packed and
+signed with the dataset writer), including character adapters and the licence gate."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from clearreel.config import Settings
+from provenance.conftest import catalog, studio  # noqa: F401  (fixtures)
+
+from .conftest import render_clip
+
+# clip id -> (character present, look of the rendered clip)
+CLIPS = {
+    "w-harbor_m0_0000000_0000019": ("c-mara", "c-ruby"),
+    "w-harbor_m0_0000100_0000119": ("c-mara", "c-ruby"),
+    "w-harbor_m0_0000200_0000219": ("c-jon", "c-teal"),
+}
+
+
+def build_dataset(settings: Settings, name: str = "d1") -> str:
+    from clearreel.curate.models import Clip, Dataset
+    from clearreel.dataset.manifest import file_sha256
+    from clearreel.dataset.writer import clip_entry, dataset_dir, pack
+    from clearreel.db import open_session
+
+    root = dataset_dir(settings, name)
+    (root / "clips").mkdir(parents=True)
+    entries = []
+    for i, (cid, (character, look)) in enumerate(CLIPS.items()):
+        path = render_clip(root / "clips" / f"{cid}.mp4", look, seed=i, frames=20)
+        entries.append(
+            clip_entry(
+                id=cid,
+                work="w-harbor",
+                media="/m/harbor.mp4",
+                media_sha256="0" * 64,
+                start_frame=i * 100,
+                end_frame=i * 100 + 19,
+                source_fps=8.0,
+                start_tc="00:00:00:00",
+                end_tc="00:00:02:03",
+                fps=8.0,
+                frames=20,
+                width=48,
+                height=32,
+                file=f"clips/{cid}.mp4",
+                sha256=file_sha256(path),
+                caption=f"{character} on the harbour",
+                performers=[],
+                characters=[character],
+                licenses=["l-north"],
+                consents=[],
+                scores={},
+            )
+        )
+    header = {
+        "dataset": name,
+        "id": f"ds-{name}",
+        "organization": "org-north",
+        "created": "2026-01-01T00:00:00Z",
+        "clearance": {"use": "ai_generative_training", "on": "2026-01-01", "territory": "US"},
+        "config": {},
+        "works": None,
+        "pipeline": {"engine": "local"},
+    }
+    packed = pack(settings, root, header=header, clips=entries, exclusions=[], sources=[])
+    with open_session(settings) as s:
+        ds = Dataset(
+            id=f"ds-{name}",
+            name=name,
+            config={},
+            on=dt.date(2026, 1, 1),
+            territory="US",
+            engine="local",
+            status="ready",
+            stage="done",
+            manifest_sha256=packed.manifest_sha256,
+            merkle_root=packed.merkle_root,
+        )
+        s.add(ds)
+        s.flush()
+        for e in entries:
+            s.add(
+                Clip(
+                    dataset_pk=ds.pk,
+                    clip_id=e["id"],
+                    work_id="w-harbor",
+                    media_uri=e["media"],
+                    start_frame=e["start_frame"],
+                    end_frame=e["end_frame"],
+                    source_fps=8.0,
+                    fps=8.0,
+                    start_tc=e["start_tc"],
+                    end_tc=e["end_tc"],
+                    path=e["file"],
+                    sha256=e["sha256"],
+                    caption=e["caption"],
+                    performers=e["performers"],
+                    characters=e["characters"],
+                    licenses=e["licenses"],
+                    consents=e["consents"],
+                    status="written",
+                )
+            )
+    return str(packed.manifest_sha256)
+
+
+@pytest.fixture
+def with_dataset(studio: Callable[..., Settings]) -> tuple[Settings, str]:  # noqa: F811
+    s = studio()
+    return s, build_dataset(s)
+
+
+FAST = ["--set", "batch_size=2", "--set", "cpu_threads=1", "--set", "gradient_checkpointing=false"]
+
+
+def test_cli_trains_a_registered_model_on_a_dataset(with_dataset, cli) -> None:  # type: ignore[no-untyped-def]
+    _s, manifest = with_dataset
+    code, out, err = cli(
+        "train",
+        "--dataset",
+        "d1",
+        "--base",
+        "tiny",
+        "--name",
+        "m1",
+        "--steps",
+        "3",
+        *FAST,
+        "--json",
+    )
+    assert code == 0, err
+    rec = json.loads(out)
+    assert rec["dataset"] == "d1" and rec["dataset_manifest_sha256"] == manifest
+    assert rec["mode"] == "full" and rec["config"]["steps"] == 3  # TINY_DEMO_CONFIG + overrides
+    assert rec["metrics"]["clips"] == 3
+    assert Path(rec["path"], "transformer").is_dir()
+    code, out, _ = cli("models", "list", "--json")
+    assert [m["name"] for m in json.loads(out)["models"]] == ["m1"]
+
+
+def test_character_adapter_trains_on_that_character_only(with_dataset, cli) -> None:  # type: ignore[no-untyped-def]
+    s, _manifest = with_dataset
+    code, out, err = cli(
+        "train",
+        "--dataset",
+        "d1",
+        "--name",
+        "mara",
+        "--character",
+        "c-mara",
+        "--trigger",
+        "marax",
+        "--mode",
+        "lora",
+        "--steps",
+        "2",
+        *FAST,
+        "--set",
+        "lora_rank=4",
+        "--json",
+    )
+    assert code == 0, err
+    rec = json.loads(out)
+    assert rec["character"] == "c-mara" and rec["trigger"] == "marax"
+    assert rec["metrics"]["clips"] == 2  # the two clips Mara is in
+    assert Path(rec["path"], "lora", "pytorch_lora_weights.safetensors").is_file()
+    # The adapter's model generates (base + LoRA) through the registry.
+    from clearreel.generate.video import generate_frames
+
+    frames, fps = generate_frames(s, "mara", "marax", steps=2, seed=0)
+    assert frames.shape == (9, 32, 48, 3) and fps == 8
+    code, _out, err = cli(
+        "train",
+        "--dataset",
+        "d1",
+        "--name",
+        "jon",
+        "--character",
+        "c-jon",
+        "--trigger",
+        "jonx",
+        "--steps",
+        "2",
+    )
+    assert code == 1 and "refused" in err
+    assert not (s.home / "models" / "jon").exists()

@@ -170,3 +170,33 @@ def test_memory_estimate_says_when_it_does_not_fit() -> None:
     full = estimate(model, tokens=10**6, batch_size=1, hidden=1536, layers=30, act_bytes=2,
                     checkpointing=False, device="cpu")
     assert ckpt.activations_bytes < full.activations_bytes / 5
+
+
+def test_a_wan_directory_base_trains_a_lora_and_generates(tmp_path: Path) -> None:
+    """The real-checkpoint path: a diffusers Wan directory (here the tiny weights without
+    clearreel's marker), LoRA, base referenced by path and hash, not copied."""
+    import shutil
+
+    from clearreel.diffusion import ensure_tiny_base, family_of_dir
+    from clearreel.generate.video import generate_frames
+
+    s = new_workspace(tmp_path / "home")
+    wan = tmp_path / "Wan-mini-Diffusers"
+    shutil.copytree(ensure_tiny_base(s), wan)
+    (wan / "clearreel_base.json").unlink()
+    assert family_of_dir(wan).name == "wan"
+    clips = make_clips(tmp_path / "clips", per_character=1, frames=12)
+    cfg = {**FAST, "mode": "lora", "lora_rank": 4, "steps": 2, "buckets": [[9, 32, 48]],
+           "fps": 8, "max_sequence_length": 32}
+    rec = train_on_clips(s, clips, base=str(wan), name="wan-lora", config=cfg, show_progress=False)
+    assert rec is not None and rec.family == "wan" and rec.base == str(wan.resolve())
+    assert not (rec.path / "base").exists()
+    frames, fps = generate_frames(s, "wan-lora", "Ruby", steps=2)
+    assert frames.shape == (9, 32, 48, 3) and fps == 8
+    # A base changed after training is refused, not silently used.
+    (wan / "scheduler" / "scheduler_config.json").write_text("{}")
+    import clearreel.generate.video as video
+
+    video._PIPES.clear()
+    with pytest.raises(UsageError, match="has changed since training"):
+        generate_frames(s, "wan-lora", "Ruby", steps=2)

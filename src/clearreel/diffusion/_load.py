@@ -118,6 +118,11 @@ def load_base_pipeline(
         if saved in family.pipeline_classes and not i2v:
             cls_name = saved
     cls = _diffusers_class(cls_name)
+    device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+    if dtype is None and device.startswith("cuda"):
+        # bf16 on GPU (Wan's UMT5-XXL encoder alone is 23 GB in fp32), the VAE below in fp32
+        # as Wan recommends for decoding quality.
+        dtype = torch.bfloat16
     kwargs: dict[str, Any] = {"local_files_only": True}
     if dtype is not None:
         kwargs["torch_dtype"] = dtype
@@ -126,7 +131,8 @@ def load_base_pipeline(
     except OSError as e:
         raise UsageError(f"cannot load {family.name} base from {path}: {e}") from e
     pipe.set_progress_bar_config(disable=True)
-    device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+    if getattr(pipe, "vae", None) is not None and dtype is not None:
+        pipe.vae.to(torch.float32)
     return pipe.to(device)
 
 

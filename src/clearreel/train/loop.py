@@ -103,6 +103,8 @@ def _build_samples(
             if size not in by_size:
                 by_size[size], _ = decode_clip(clip.path, size[1], size[0])
             frames = window_frames(by_size[size], w)
+            if len(frames) < w.bucket[0]:  # the container announced more frames than decoded
+                continue
             latents.append(encode_video(pipe.vae, frames, device))
             meta.append(
                 {

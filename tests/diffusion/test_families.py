@@ -94,31 +94,9 @@ def test_tiny_base_loads_through_from_pretrained(tmp_path: Path) -> None:
 
 def test_other_families_load_from_local_dirs(tmp_path: Path) -> None:
     """An LTX-Video checkpoint (tiny config, as in diffusers' tests) through LTXPipeline."""
-    from diffusers import (
-        AutoencoderKLLTXVideo,
-        FlowMatchEulerDiscreteScheduler,
-        LTXPipeline,
-        LTXVideoTransformer3DModel,
-    )
-    from transformers import T5Config, T5EncoderModel
+    from train.conftest import tiny_ltx_pipeline
 
-    from clearreel.diffusion.tiny import tiny_tokenizer
-
-    torch.manual_seed(0)
-    pipe = LTXPipeline(
-        transformer=LTXVideoTransformer3DModel(
-            in_channels=8, out_channels=8, patch_size=1, patch_size_t=1, num_attention_heads=4,
-            attention_head_dim=8, cross_attention_dim=32, num_layers=1, caption_channels=32),
-        vae=AutoencoderKLLTXVideo(
-            latent_channels=8, block_out_channels=(8, 8, 8, 8),
-            spatio_temporal_scaling=(True, True, False, False), layers_per_block=(1, 1, 1, 1, 1),
-            patch_size=1, patch_size_t=1, encoder_causal=True, decoder_causal=False),
-        scheduler=FlowMatchEulerDiscreteScheduler(),
-        text_encoder=T5EncoderModel(T5Config(vocab_size=259, d_model=32, d_kv=8, d_ff=37,
-                                             num_layers=1, num_heads=4)),
-        tokenizer=tiny_tokenizer(),
-    )
-    pipe.save_pretrained(tmp_path / "ltx")
+    tiny_ltx_pipeline().save_pretrained(tmp_path / "ltx")
     index = json.loads((tmp_path / "ltx" / "model_index.json").read_text())
     assert index["_class_name"] == "LTXPipeline"
     assert family_of_dir(tmp_path / "ltx").name == "ltx"

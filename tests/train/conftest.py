@@ -108,3 +108,33 @@ def trained(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untype
         rec = train_on_clips(s, clips, base="tiny", name="m-full", config=FAST,
                              character_names=NAMES, show_progress=False)
         yield s, clips, rec
+
+
+def tiny_ltx_pipeline():  # type: ignore[no-untyped-def]
+    """An LTX-Video pipeline at the sizes of diffusers' tests/pipelines/ltx, random weights,
+    with clearreel's offline byte tokenizer and a tiny T5 encoder."""
+    import torch
+    from diffusers import (
+        AutoencoderKLLTXVideo,
+        FlowMatchEulerDiscreteScheduler,
+        LTXPipeline,
+        LTXVideoTransformer3DModel,
+    )
+    from transformers import T5Config, T5EncoderModel
+
+    from clearreel.diffusion.tiny import tiny_tokenizer
+
+    torch.manual_seed(0)
+    return LTXPipeline(
+        transformer=LTXVideoTransformer3DModel(
+            in_channels=8, out_channels=8, patch_size=1, patch_size_t=1, num_attention_heads=4,
+            attention_head_dim=8, cross_attention_dim=32, num_layers=1, caption_channels=32),
+        vae=AutoencoderKLLTXVideo(
+            latent_channels=8, block_out_channels=(8, 8, 8, 8),
+            spatio_temporal_scaling=(True, True, False, False), layers_per_block=(1, 1, 1, 1, 1),
+            patch_size=1, patch_size_t=1, encoder_causal=True, decoder_causal=False),
+        scheduler=FlowMatchEulerDiscreteScheduler(),
+        text_encoder=T5EncoderModel(T5Config(vocab_size=259, d_model=32, d_kv=8, d_ff=37,
+                                             num_layers=1, num_heads=4)),
+        tokenizer=tiny_tokenizer(),
+    )

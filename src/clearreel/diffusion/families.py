@@ -77,7 +77,7 @@ FAMILIES: dict[str, Family] = {
         num_frames=121,
         steps=50,
         guidance=3.0,
-        max_sequence_length=128,
+        max_sequence_length=128, trainable=True,
         notes="LTX-Video (Lightricks); the same checkpoint serves text- and image-to-video.",
     ),
     "cogvideox": Family(

@@ -62,6 +62,7 @@ def _resolve_buckets(
 
 def _build_samples(
     pipe: Any,
+    adapter: Any,
     clips: Sequence[Any],
     cfg: TrainConfig,
     buckets: list[tuple[int, int, int]],
@@ -77,7 +78,6 @@ def _build_samples(
 
     from clearreel.cli._common import progress
     from clearreel.media import probe
-    from clearreel.train.cache import encode_text, encode_video
 
     latents: list[Any] = []
     meta: list[dict[str, Any]] = []
@@ -105,7 +105,7 @@ def _build_samples(
             frames = window_frames(by_size[size], w)
             if len(frames) < w.bucket[0]:  # the container announced more frames than decoded
                 continue
-            latents.append(encode_video(pipe.vae, frames, device))
+            latents.append(adapter.encode_video(pipe, frames, device))  # (C, f, h, w)
             meta.append(
                 {
                     "clip": clip.id,
@@ -124,12 +124,13 @@ def _build_samples(
             "smaller buckets (frames 4k+1)"
         )
     uniq = sorted(set(full_caps) | set(short_caps) | {""})
-    emb = encode_text(pipe, uniq, max_len, device)
+    emb, mask = adapter.encode_text(pipe, uniq, max_len, device)  # (N, L, D), (N, L) or None
     index = {c: i for i, c in enumerate(uniq)}
     return {
         "latents": latents,
         "meta": meta,
         "text": emb,
+        "mask": mask,
         "full": torch.tensor([index[c] for c in full_caps]),
         "short": torch.tensor([index[c] for c in short_caps]),
         "empty": torch.tensor(index[""]),
@@ -139,8 +140,9 @@ def _build_samples(
 
 def _pick_batch(
     samples: dict[str, Any], buckets_of: dict[tuple[int, ...], list[int]], cfg: TrainConfig, g: Any
-) -> tuple[Any, Any]:
-    """One batch from one bucket: latents (B, C, f, h, w) and text embeddings (B, L, D)."""
+) -> tuple[Any, Any, Any]:
+    """One batch from one bucket: latents (B, C, f, h, w), text embeddings (B, L, D) and
+    their attention mask (B, L) where the family uses one."""
     import torch
 
     n = len(samples["latents"])
@@ -159,7 +161,9 @@ def _pick_batch(
             text_ids.append(int(samples["short"][i]))
         else:
             text_ids.append(int(samples["full"][i]))
-    return x0, samples["text"][torch.tensor(text_ids)]
+    rows = torch.tensor(text_ids)
+    mask = samples.get("mask")
+    return x0, samples["text"][rows], None if mask is None else mask[rows]
 
 
 def train_on_clips(
@@ -196,8 +200,10 @@ def train_on_clips(
     if not replace and any(m.name == name for m in list_models(settings)):
         raise UsageError(f"a model named {name!r} already exists: choose another --name")
     if base != "tiny" and not Path(base).expanduser().is_dir():
-        raise UsageError(f"--base {base!r}: not 'tiny' and not a directory; give a local "
-                         "diffusers-format model directory (nothing is downloaded)")
+        raise UsageError(
+            f"--base {base!r}: not 'tiny' and not a directory; give a local "
+            "diffusers-format model directory (nothing is downloaded)"
+        )
 
     import torch
 
@@ -268,10 +274,17 @@ def _train(
     if not fam.trainable:
         raise UsageError(
             f"training the {fam.name} family is not supported yet (trainable: "
-            "wan, tiny); it can be loaded for generation"
+            "wan, ltx, tiny); it can be loaded for generation"
         )
     marker = read_base_marker(base_dir)
     buckets = _resolve_buckets(cfg, fam, marker)
+    fm, sm = (8, 32) if fam.name == "ltx" else (4, 16)
+    for f, h, w in buckets:
+        if (f - 1) % fm or h % sm or w % sm:
+            raise UsageError(
+                f"bucket {[f, h, w]}: {fam.name} needs frames {fm}k+1 and sizes "
+                f"that are multiples of {sm}"
+            )
     fps = int(cfg.fps or (marker or {}).get("fps", fam.fps))
     max_len = int(
         cfg.max_sequence_length
@@ -300,6 +313,9 @@ def _train(
 
     t_start = time.perf_counter()
     pipe = load_base_pipeline(base_dir, fam, device=device)
+    from clearreel.train.adapters import make_adapter
+
+    adapter = make_adapter(fam.name, pipe, fps)
 
     # -- 4. latents and text embeddings, cached per (dataset, base, sizes) ------------------
     from clearreel.train.cache import load_or_build
@@ -320,6 +336,7 @@ def _train(
         cache_inputs,
         lambda: _build_samples(
             pipe,
+            adapter,
             clips,
             cfg,
             buckets,
@@ -382,9 +399,14 @@ def _train(
     from clearreel.train.memory import estimate
 
     tc = transformer.config
-    pt, ph, pw = tc.patch_size
-    f0, h0, w0 = max(buckets, key=lambda b: b[0] * b[1] * b[2])
-    tokens = ((f0 - 1) // 4 + 1) // pt * (h0 // 8 // ph) * (w0 // 8 // pw)
+    if isinstance(tc.patch_size, int):  # LTX: spatial patch, temporal patch apart
+        pt, ph, pw = int(getattr(tc, "patch_size_t", 1)), tc.patch_size, tc.patch_size
+    else:  # Wan: (t, h, w)
+        pt, ph, pw = tc.patch_size
+    _c, f0, h0, w0 = max(
+        (tuple(z.shape) for z in samples["latents"]), key=lambda z: z[1] * z[2] * z[3]
+    )
+    tokens = f0 // pt * (h0 // ph) * (w0 // pw)
     mem = estimate(
         transformer,
         tokens=tokens,
@@ -445,12 +467,18 @@ def _train(
     )
     for step_i in steps:
         g = _step_generator(cfg.seed, step_i, rank)
-        x0, text = _pick_batch(samples, buckets_of, cfg, g)  # (B, C, f, h, w), (B, L, D)
+        x0, text, mask = _pick_batch(samples, buckets_of, cfg, g)  # (B,C,f,h,w), (B,L,D), (B,L)
         sigma = sample_sigmas(x0.shape[0], shift, g)
         noise = torch.randn(x0.shape, generator=g)
+
+        def forward(x: Any, t: Any, text: Any = text, mask: Any = mask) -> Any:
+            m = None if mask is None else mask.to(device)
+            return adapter.forward(transformer, x, t, text.to(device, weight_dtype), m)
+
         with accelerator.autocast():
             loss = flow_matching_loss(transformer, x0, text, sigma, noise, device=device,
-                                      dtype=weight_dtype, num_train_timesteps=num_train_timesteps)
+                                      dtype=weight_dtype, num_train_timesteps=num_train_timesteps,
+                                      forward=forward)
         accelerator.backward(loss)
         if cfg.max_grad_norm > 0 and accelerator.sync_gradients:
             accelerator.clip_grad_norm_(params, cfg.max_grad_norm)

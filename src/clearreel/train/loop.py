@@ -39,6 +39,10 @@ from clearreel.train.registry import ModelRecord, check_name, model_dir
 Log = Callable[[str], None]
 
 
+def _quiet(message: str) -> None:
+    """The log of a non-main process: silent."""
+
+
 def _step_generator(seed: int, step: int, rank: int) -> Any:
     import torch
 
@@ -305,6 +309,8 @@ def _train(
         raise UsageError(f"mixed_precision {precision} needs a GPU; use 'no' or 'auto' on the CPU")
     accelerator = Accelerator(mixed_precision=precision, cpu=not cuda)
     device = str(accelerator.device)
+    if not accelerator.is_main_process:
+        log = _quiet  # one process speaks
     set_seed(cfg.seed)
     weight_dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(precision, torch.float32)
 
@@ -331,23 +337,14 @@ def _train(
         "clips": sorted(c.id for c in clips),
         "names": character_names or {},
     }
-    samples, hit = load_or_build(
-        settings.path("cache", "latents"),
-        cache_inputs,
-        lambda: _build_samples(
-            pipe,
-            adapter,
-            clips,
-            cfg,
-            buckets,
-            fps,
-            max_len,
-            character_names or {},
-            device,
-            log,
-            show_progress,
-        ),
-    )
+    # With several processes the main one encodes and writes the cache; the others then read it.
+    with accelerator.main_process_first():
+        samples, hit = load_or_build(
+            settings.path("cache", "latents"),
+            cache_inputs,
+            lambda: _build_samples(pipe, adapter, clips, cfg, buckets, fps, max_len,
+                                   character_names or {}, device, log, show_progress),
+        )
     log(
         f"{len(samples['latents'])} training windows from {len(clips)} clips "
         f"({'cache hit' if hit else 'encoded'}) in {time.perf_counter() - t_start:.1f}s"

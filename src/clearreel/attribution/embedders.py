@@ -83,9 +83,10 @@ class VDConfig:
     grid: int = 32              # luma is reduced to grid x grid before the DCT (pHash uses 32)
     dct: int = 8                # keep the dct x dct lowest frequencies, minus DC (pHash: 8)
     cells: int = 4              # colour and motion are pooled on a cells x cells layout
-    w_dct: float = 0.80         # block weights; each block is unit-normalised first
-    w_colour: float = 0.45
-    w_motion: float = 0.40
+    w_dct: float = 0.74         # block weights; each block is unit-normalised first (chosen on
+                                # bench/copy_detection.py --seed 0, see docs/attribution.md)
+    w_colour: float = 0.60
+    w_motion: float = 0.30
     dct_gain: float = 0.0       # coefficient (u, v) is scaled by (1 + u + v) ** dct_gain
     colour: str = "ab"          # "ab": a*, b* layout; "chroma": |(a*, b*)| layout (hue-free)
 

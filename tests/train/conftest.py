@@ -138,3 +138,34 @@ def tiny_ltx_pipeline():  # type: ignore[no-untyped-def]
                                              num_layers=1, num_heads=4)),
         tokenizer=tiny_tokenizer(),
     )
+
+
+def tiny_cogvideox_pipeline():  # type: ignore[no-untyped-def]
+    """A CogVideoX pipeline at the sizes of diffusers' tests/pipelines/cogvideo (16x16 px,
+    9 frames, 16 text tokens), random weights, clearreel's byte tokenizer."""
+    import torch
+    from diffusers import (
+        AutoencoderKLCogVideoX,
+        CogVideoXDDIMScheduler,
+        CogVideoXPipeline,
+        CogVideoXTransformer3DModel,
+    )
+    from transformers import T5Config, T5EncoderModel
+
+    from clearreel.diffusion.tiny import tiny_tokenizer
+
+    torch.manual_seed(0)
+    return CogVideoXPipeline(
+        transformer=CogVideoXTransformer3DModel(
+            num_attention_heads=4, attention_head_dim=8, in_channels=4, out_channels=4,
+            time_embed_dim=2, text_embed_dim=32, num_layers=1, sample_width=2, sample_height=2,
+            sample_frames=9, patch_size=2, temporal_compression_ratio=4, max_text_seq_length=16),
+        vae=AutoencoderKLCogVideoX(
+            in_channels=3, out_channels=3, down_block_types=("CogVideoXDownBlock3D",) * 4,
+            up_block_types=("CogVideoXUpBlock3D",) * 4, block_out_channels=(8, 8, 8, 8),
+            latent_channels=4, layers_per_block=1, norm_num_groups=2, temporal_compression_ratio=4),
+        scheduler=CogVideoXDDIMScheduler(),
+        text_encoder=T5EncoderModel(T5Config(vocab_size=259, d_model=32, d_kv=8, d_ff=37,
+                                             num_layers=1, num_heads=4)),
+        tokenizer=tiny_tokenizer(),
+    )

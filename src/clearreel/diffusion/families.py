@@ -93,6 +93,7 @@ FAMILIES: dict[str, Family] = {
         steps=50,
         guidance=6.0,
         max_sequence_length=226,
+        trainable=True,
         notes="CogVideoX (THUDM); image-to-video needs an I2V checkpoint (transformer with "
         "twice the latent input channels).",
     ),

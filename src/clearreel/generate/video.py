@@ -151,8 +151,7 @@ def _segment(
         "generator": g,
         "output_type": "np",
     }
-    if rec.family in ("wan", "tiny"):
-        kwargs["max_sequence_length"] = max_len
+    kwargs["max_sequence_length"] = max_len  # as trained (CogVideoX-2B's positions need it)
     if cond is not None and native_i2v:
         kwargs["image"] = Image.fromarray(cond)
     elif rec.family in ("wan", "tiny"):

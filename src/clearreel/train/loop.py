@@ -33,7 +33,6 @@ from clearreel.train.data import (
     plan_windows,
     window_frames,
 )
-from clearreel.train.objective import flow_matching_loss, sample_sigmas
 from clearreel.train.registry import ModelRecord, check_name, model_dir
 
 Log = Callable[[str], None]
@@ -342,8 +341,19 @@ def _train(
         samples, hit = load_or_build(
             settings.path("cache", "latents"),
             cache_inputs,
-            lambda: _build_samples(pipe, adapter, clips, cfg, buckets, fps, max_len,
-                                   character_names or {}, device, log, show_progress),
+            lambda: _build_samples(
+                pipe,
+                adapter,
+                clips,
+                cfg,
+                buckets,
+                fps,
+                max_len,
+                character_names or {},
+                device,
+                log,
+                show_progress,
+            ),
         )
     log(
         f"{len(samples['latents'])} training windows from {len(clips)} clips "
@@ -396,8 +406,8 @@ def _train(
     from clearreel.train.memory import estimate
 
     tc = transformer.config
-    if isinstance(tc.patch_size, int):  # LTX: spatial patch, temporal patch apart
-        pt, ph, pw = int(getattr(tc, "patch_size_t", 1)), tc.patch_size, tc.patch_size
+    if isinstance(tc.patch_size, int):  # LTX, CogVideoX: spatial patch; temporal apart
+        pt, ph, pw = int(getattr(tc, "patch_size_t", 1) or 1), tc.patch_size, tc.patch_size
     else:  # Wan: (t, h, w)
         pt, ph, pw = tc.patch_size
     _c, f0, h0, w0 = max(
@@ -465,17 +475,18 @@ def _train(
     for step_i in steps:
         g = _step_generator(cfg.seed, step_i, rank)
         x0, text, mask = _pick_batch(samples, buckets_of, cfg, g)  # (B,C,f,h,w), (B,L,D), (B,L)
-        sigma = sample_sigmas(x0.shape[0], shift, g)
-        noise = torch.randn(x0.shape, generator=g)
-
-        def forward(x: Any, t: Any, text: Any = text, mask: Any = mask) -> Any:
-            m = None if mask is None else mask.to(device)
-            return adapter.forward(transformer, x, t, text.to(device, weight_dtype), m)
-
         with accelerator.autocast():
-            loss = flow_matching_loss(transformer, x0, text, sigma, noise, device=device,
-                                      dtype=weight_dtype, num_train_timesteps=num_train_timesteps,
-                                      forward=forward)
+            loss = adapter.loss(
+                transformer,
+                x0,
+                text,
+                mask,
+                g,
+                device=device,
+                dtype=weight_dtype,
+                shift=shift,
+                num_train_timesteps=num_train_timesteps,
+            )
         accelerator.backward(loss)
         if cfg.max_grad_norm > 0 and accelerator.sync_gradients:
             accelerator.clip_grad_norm_(params, cfg.max_grad_norm)

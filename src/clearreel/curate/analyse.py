@@ -10,6 +10,7 @@ pipeline, which also groups near-duplicates across every file (`near_duplicate_g
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -160,8 +161,18 @@ def analyse_media(path: str | Path, work: WorkContext, config: CurateConfig) -> 
     shots: list[Shot] = []
     clips: list[ClipAnalysis] = []
     dropped: list[Dropped] = []
+    # In an engine worker, FFmpeg gets the worker's share of the cores (one each when there
+    # are as many workers as cores) instead of a thread per core in every worker.
+    share = os.environ.get("CLEARREEL_WORKER_THREADS", "")
+    threads = int(share) if share.isdigit() else 0
     with DecodeStream(
-        path, aw, ah, chunk=256, stills_every=stills_every, stills_size=stills_size
+        path,
+        aw,
+        ah,
+        chunk=256,
+        stills_every=stills_every,
+        stills_size=stills_size,
+        threads=threads,
     ) as ds:
         fps = float(ds.fps)
         window = max(64, int(config.window_s * fps))

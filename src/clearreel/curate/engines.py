@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Protocol, TypeVar
 
@@ -66,6 +67,12 @@ def _limit_threads(threads: int) -> None:
         cv2.setNumThreads(threads)
     except ImportError:  # pragma: no cover - opencv is a core dependency
         pass
+    # torch reads OMP_NUM_THREADS when it is first imported; one imported already (a forked
+    # worker, an initializer that imported it) keeps one thread per core, and N workers
+    # would each run N threads. TransNetV2's loader applies CLEARREEL_WORKER_THREADS too.
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.set_num_threads(threads)
 
 
 class LocalEngine:

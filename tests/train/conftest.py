@@ -111,8 +111,8 @@ def trained(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untype
 
 
 def tiny_ltx_pipeline():  # type: ignore[no-untyped-def]
-    """An LTX-Video pipeline at the sizes of diffusers' tests/pipelines/ltx, random weights,
-    with clearreel's offline byte tokenizer and a tiny T5 encoder."""
+    """An LTX-Video pipeline at about the sizes of diffusers' tests/pipelines/ltx, random
+    weights, with clearreel's offline byte tokenizer and a tiny T5 encoder."""
     import torch
     from diffusers import (
         AutoencoderKLLTXVideo,
@@ -130,9 +130,10 @@ def tiny_ltx_pipeline():  # type: ignore[no-untyped-def]
             in_channels=8, out_channels=8, patch_size=1, patch_size_t=1, num_attention_heads=4,
             attention_head_dim=8, cross_attention_dim=32, num_layers=1, caption_channels=32),
         vae=AutoencoderKLLTXVideo(
+            # LTX-Video's compression (32x spatial = patch 4 x 2^3, 8x temporal) at width 8
             latent_channels=8, block_out_channels=(8, 8, 8, 8),
-            spatio_temporal_scaling=(True, True, False, False), layers_per_block=(1, 1, 1, 1, 1),
-            patch_size=1, patch_size_t=1, encoder_causal=True, decoder_causal=False),
+            spatio_temporal_scaling=(True, True, True, False), layers_per_block=(1, 1, 1, 1, 1),
+            patch_size=4, patch_size_t=1, encoder_causal=True, decoder_causal=False),
         scheduler=FlowMatchEulerDiscreteScheduler(),
         text_encoder=T5EncoderModel(T5Config(vocab_size=259, d_model=32, d_kv=8, d_ff=37,
                                              num_layers=1, num_heads=4)),

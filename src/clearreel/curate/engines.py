@@ -56,6 +56,44 @@ def default_workers() -> int:
     return max(1, os.cpu_count() or 1)
 
 
+# In a local-engine worker: how many of the pool's tasks are running right now (a shared
+# counter) and how many cores the pool has. `thread_share()` reads them.
+_ACTIVE: Any = None
+_CORES = 0
+
+
+def thread_share() -> int | None:
+    """Cores this task may use now, or None outside a local-engine worker.
+
+    Each worker gets cores / workers threads when it starts; when fewer tasks than workers are
+    running (the last files of a batch), a task may use the idle workers' cores too, so the
+    tail of a batch does not run on one core while the others wait. Read it just before a
+    multi-threaded step (TransNetV2 inference) and set that step's threads from it.
+    """
+    if _ACTIVE is None:
+        return None
+    return max(1, _CORES // max(1, int(_ACTIVE.value)))
+
+
+def _counted(fn: Callable[[Any], Any], task: Any) -> Any:
+    """Run one task in a worker, counted as running while it runs (see `thread_share`)."""
+    if _ACTIVE is None:
+        return fn(task)
+    with _ACTIVE.get_lock():
+        _ACTIVE.value += 1
+    try:
+        return fn(task)
+    finally:
+        with _ACTIVE.get_lock():
+            _ACTIVE.value -= 1
+
+
+def _init_worker(threads: int, active: Any, cores: int) -> None:
+    global _ACTIVE, _CORES
+    _ACTIVE, _CORES = active, cores
+    _limit_threads(threads)
+
+
 def _limit_threads(threads: int) -> None:
     """Give each worker its share of the cores: BLAS/OpenMP, OpenCV and torch thread pools."""
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -97,14 +135,16 @@ class LocalEngine:
             import multiprocessing as mp
             from concurrent.futures import ProcessPoolExecutor
 
-            threads = max(1, default_workers() // self.workers)
+            cores = default_workers()
+            threads = max(1, cores // self.workers)
             # spawn, not fork: the parent holds database connections and maybe initialised
             # thread pools (torch, OpenMP) that must not be duplicated into children.
+            ctx = mp.get_context("spawn")
             self._pool = ProcessPoolExecutor(
                 max_workers=self.workers,
-                mp_context=mp.get_context("spawn"),
-                initializer=_limit_threads,
-                initargs=(threads,),
+                mp_context=ctx,
+                initializer=_init_worker,
+                initargs=(threads, ctx.Value("i", 0), cores),
             )
         return self._pool
 
@@ -124,7 +164,7 @@ class LocalEngine:
         it = iter(enumerate(tasks))
         try:
             for i, task in it:
-                pending[pool.submit(fn, task)] = i
+                pending[pool.submit(_counted, fn, task)] = i
                 if len(pending) >= 2 * self.workers:
                     break
             while pending:
@@ -134,7 +174,7 @@ class LocalEngine:
                     yield i, fut.result()
                     nxt = next(it, None)
                     if nxt is not None:
-                        pending[pool.submit(fn, nxt[1])] = nxt[0]
+                        pending[pool.submit(_counted, fn, nxt[1])] = nxt[0]
         finally:
             for fut in pending:
                 fut.cancel()
@@ -237,4 +277,12 @@ def get_engine(name: str, workers: int | None = None) -> Engine:
         ) from None
 
 
-__all__ = ["ENGINES", "Engine", "LocalEngine", "RayEngine", "default_workers", "get_engine"]
+__all__ = [
+    "ENGINES",
+    "Engine",
+    "LocalEngine",
+    "RayEngine",
+    "default_workers",
+    "get_engine",
+    "thread_share",
+]

@@ -185,8 +185,11 @@ def transnet_predictions(
     # Pad with copies of the first and last frame, as the package's own predict_frames does.
     pad_a, pad_b = x[:1].expand(_CONTEXT, -1, -1, -1), x[-1:].expand(_CONTEXT, -1, -1, -1)
     padded = torch.cat([pad_a, x, pad_b])
+    from clearreel.curate.engines import thread_share
+
     model = _transnet()
-    device_type = "cuda" if str(model.device).startswith("cuda") else "cpu"
+    on_cpu = not str(model.device).startswith("cuda")
+    device_type = "cpu" if on_cpu else "cuda"
     autocast = torch.autocast(
         device_type, dtype=torch.bfloat16, enabled=_use_bf16(precision, model.device)
     )
@@ -195,6 +198,10 @@ def transnet_predictions(
     with torch.inference_mode(), autocast:
         for start in range(0, len(x), _CHUNK):
             stop = min(start + _CHUNK, len(x))
+            share = thread_share() if on_cpu else None
+            if share is not None and share != torch.get_num_threads():
+                # In a pool worker: its share of the cores, more once other workers are idle.
+                torch.set_num_threads(share)
             window = padded[start : stop + 2 * _CONTEXT].to(model.device)
             one, all_ = model.predict_raw(window[None])  # (1, W, 1) probabilities each
             keep = slice(_CONTEXT, _CONTEXT + stop - start)

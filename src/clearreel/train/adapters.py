@@ -232,14 +232,15 @@ class CogVideoXAdapter:
         return (((x0_pred - x0.to(device)) ** 2) / (1 - a)).mean()
 
 
+ADAPTERS: dict[str, Any] = {"wan": WanAdapter, "tiny": WanAdapter, "ltx": LTXAdapter,
+                            "cogvideox": CogVideoXAdapter}
+
+
 def make_adapter(family: str, pipe: Any, fps: int) -> Any:
-    if family in ("wan", "tiny"):
-        return WanAdapter(pipe, fps)
-    if family == "ltx":
-        return LTXAdapter(pipe, fps)
-    if family == "cogvideox":
-        return CogVideoXAdapter(pipe, fps)
-    raise UsageError(f"no training adapter for the {family} family")
+    try:
+        return ADAPTERS[family](pipe, fps)
+    except KeyError:
+        raise UsageError(f"no training adapter for the {family} family") from None
 
 
-__all__ = ["CogVideoXAdapter", "LTXAdapter", "WanAdapter", "make_adapter"]
+__all__ = ["ADAPTERS", "CogVideoXAdapter", "LTXAdapter", "WanAdapter", "make_adapter"]

@@ -277,11 +277,13 @@ def _train(
     if not fam.trainable:
         raise UsageError(
             f"training the {fam.name} family is not supported yet (trainable: "
-            "wan, ltx, tiny); it can be loaded for generation"
+            "wan, ltx, cogvideox, tiny); it can be loaded for generation"
         )
     marker = read_base_marker(base_dir)
     buckets = _resolve_buckets(cfg, fam, marker)
-    fm, sm = (8, 32) if fam.name == "ltx" else (4, 16)
+    from clearreel.train.adapters import ADAPTERS
+
+    fm, sm = ADAPTERS[fam.name].frame_multiple, ADAPTERS[fam.name].size_multiple
     for f, h, w in buckets:
         if (f - 1) % fm or h % sm or w % sm:
             raise UsageError(

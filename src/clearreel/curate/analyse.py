@@ -30,6 +30,7 @@ from clearreel.curate.context import (
     work_context,
 )
 from clearreel.curate.dedup import choose_keepers, clip_fingerprint, near_duplicate_groups
+from clearreel.curate.engines import thread_share
 from clearreel.curate.presence import Presence, presence
 from clearreel.curate.scores import compute_scores, filter_reasons
 from clearreel.curate.shots import Shot, detect_shots
@@ -162,9 +163,11 @@ def analyse_media(path: str | Path, work: WorkContext, config: CurateConfig) -> 
     clips: list[ClipAnalysis] = []
     dropped: list[Dropped] = []
     # In an engine worker, FFmpeg gets the worker's share of the cores (one each when there
-    # are as many workers as cores) instead of a thread per core in every worker.
-    share = os.environ.get("CLEARREEL_WORKER_THREADS", "")
-    threads = int(share) if share.isdigit() else 0
+    # are as many workers as cores, more when other workers are idle) instead of a thread
+    # per core in every worker; elsewhere FFmpeg picks (0).
+    share = thread_share()
+    env = os.environ.get("CLEARREEL_WORKER_THREADS", "")
+    threads = share if share is not None else int(env) if env.isdigit() else 0
     with DecodeStream(
         path,
         aw,

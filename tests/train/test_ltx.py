@@ -24,6 +24,12 @@ def test_ltx_lora_trains_and_generates(tmp_path: Path) -> None:
     assert (rec.path / "lora" / "pytorch_lora_weights.safetensors").is_file()
     frames, fps = generate_frames(s, "ltx-lora", "Ruby", steps=2, seed=0)
     assert frames.shape == (9, 32, 32, 3) and fps == 8
+    # Image-to-video through LTXImageToVideoPipeline on the same checkpoint (+ the LoRA).
+    import numpy as np
+
+    still = np.full((32, 32, 3), (200, 40, 40), np.uint8)
+    shot, _ = generate_frames(s, "ltx-lora", "Ruby", steps=2, seed=0, image=still)
+    assert shot.shape == (9, 32, 32, 3)
 
 
 def test_cogvideox_lora_trains_with_its_own_objective(tmp_path: Path) -> None:

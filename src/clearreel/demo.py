@@ -93,6 +93,11 @@ def stage_import(ctx: DemoContext) -> dict[str, Any]:
     return summary
 
 
+def _why(r: Any) -> str:
+    ref = r.license or r.consent or r.party
+    return f"{r.code} ({ref})" if ref else r.code
+
+
 def stage_report(ctx: DemoContext) -> dict[str, Any]:
     """What may be used for what today, in the studio's home territory, and why."""
     from clearreel.db import open_session
@@ -107,15 +112,13 @@ def stage_report(ctx: DemoContext) -> dict[str, Any]:
             cells, rows[w.id] = [], {}
             for use in USES:
                 d = check_use(s, w.id, use)
-                codes = [r.code for r in d.reasons if getattr(r, "effect", "") == "deny"]
+                codes = [r.code for r in d.reasons if r.effect == "deny"]
                 rows[w.id][use] = {"allowed": d.allowed, "reasons": [r.code for r in d.reasons]}
                 if d.allowed:
                     cells.append("[green]cleared[/green]")
                 else:
-                    why = "; ".join(
-                        f"{r.code} ({r.license or r.consent or r.party or ''})".replace(" ()", "")
-                        for r in d.reasons if getattr(r, "effect", "") == "deny") or ", ".join(codes)
-                    cells.append(f"[red]denied[/red] {why}")
+                    why = "; ".join(_why(r) for r in d.reasons if r.effect == "deny")
+                    cells.append(f"[red]denied[/red] {why or ', '.join(codes)}")
             table.add_row(f"{w.id}\n{w.title}", *cells)
     ctx.console.print(table)
     return rows
@@ -220,8 +223,8 @@ def stage_royalties(ctx: DemoContext) -> dict[str, Any]:
     html = ctx.root / f"statements-{period}.html"
     html.write_text(page, encoding="utf-8")
     ledger = check(ctx.settings)
-    ctx.console.print(f"statements page: {html}; ledger check: "
-                      f"{'[green]balanced, chain intact[/green]' if ledger.get('valid') else ledger}")
+    state = "[green]balanced, chain intact[/green]" if ledger.get("valid") else ledger["problems"]
+    ctx.console.print(f"statements page: {html}; ledger check: {state}")
     return {"statements": report, "html": str(html), "check": ledger}
 
 
@@ -232,8 +235,8 @@ def stage_audit(ctx: DemoContext) -> dict[str, Any]:
     with open_session(ctx.settings) as s:
         problems = audit.verify(s)
         n = len(audit.entries(s))
-    ctx.console.print(f"audit log: {n} entries, "
-                      f"{'[green]chain intact[/green]' if not problems else problems}")
+    state = problems or "[green]chain intact[/green]"
+    ctx.console.print(f"audit log: {n} entries, {state}")
     return {"entries": n, "problems": problems}
 
 

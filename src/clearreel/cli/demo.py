@@ -12,8 +12,10 @@ def register(app: typer.Typer) -> None:
 
 
 def demo(
-    directory: Path = typer.Argument(Path("clearreel-demo"), help="Where the demo writes everything "
-                                     "(its own workspace; a previous demo there is replaced)."),
+    directory: Path = typer.Argument(
+        Path("clearreel-demo"),
+        help="Where the demo writes everything: its own workspace (a previous demo is replaced).",
+    ),
     films: int = typer.Option(3, min=1, max=8, help="How many synthetic films."),
     seed: int = typer.Option(0, help="Seed of the sample studio."),
     quick: bool = typer.Option(False, "--quick", help="Shorter films and training (a smoke run)."),

@@ -40,7 +40,7 @@ class DemoContext:
     root: Path
     settings: Settings
     console: Console
-    films: int = 3
+    films: int = 5
     seed: int = 0
     quick: bool = False
     catalog: Path | None = None
@@ -256,7 +256,7 @@ STAGES: list[tuple[str, Callable[[DemoContext], dict[str, Any]]]] = [
 ]
 
 
-def run_demo(root: Path, *, films: int = 3, seed: int = 0, quick: bool = False,
+def run_demo(root: Path, *, films: int = 5, seed: int = 0, quick: bool = False,
              console: Console | None = None, until: str | None = None) -> dict[str, Any]:
     """Run the stages in order (up to and including `until`); returns {stage: result}."""
     root = root.resolve()

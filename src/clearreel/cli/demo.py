@@ -16,7 +16,8 @@ def demo(
         Path("clearreel-demo"),
         help="Where the demo writes everything: its own workspace (a previous demo is replaced).",
     ),
-    films: int = typer.Option(3, min=1, max=8, help="How many synthetic films."),
+    films: int = typer.Option(5, min=1, max=8, help="How many synthetic films (the first three "
+                              "exercise the rules, the rest are cleared shorts)."),
     seed: int = typer.Option(0, help="Seed of the sample studio."),
     quick: bool = typer.Option(False, "--quick", help="Shorter films and training (a smoke run)."),
     json_: bool = typer.Option(False, "--json", help="Print one JSON summary of every stage."),

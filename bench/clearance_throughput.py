@@ -88,7 +88,7 @@ def main() -> None:
                 Clearance(s).check_use(f"w-{w}", "ai_training", on=on, audit=audit,
                                        performers=[f"p-{w * 3 + (i % 3)}"])
             peer = (time.perf_counter() - t) / m
-        print(f"audit={str(audit):<5}: cached engine {ours * 1e3:.2f} ms/decision "
+        print(f"audit={audit!s:<5}: cached engine {ours * 1e3:.2f} ms/decision "
               f"({1 / ours:,.0f}/s); fresh engine per decision {peer * 1e3:.2f} ms; "
               f"ratio {peer / ours:.1f}x")
 

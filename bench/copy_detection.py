@@ -42,10 +42,11 @@ from pathlib import Path
 import numpy as np
 
 from clearreel.attribution import ClipRef, FingerprintIndex, get_embedder
-from clearreel.attribution._video import decode, write_video
+from clearreel.attribution._video import decode
 from clearreel.attribution.index import fingerprint_query, make_faiss
 from clearreel.attribution.matching import align
 from clearreel.attribution.robustness import TRANSFORMS, make_copy, render_procedural
+from clearreel.media import write_video
 
 TOP = 10
 

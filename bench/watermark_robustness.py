@@ -30,8 +30,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from clearreel.media import read_frames, write_video
 from clearreel.provenance import watermark as wm
-from clearreel.provenance._video import read_frames, write_mp4
 
 Frames = np.ndarray
 
@@ -42,7 +42,7 @@ def _reencode(crf: int) -> Callable[[Frames], Frames]:
     def f(frames: Frames) -> Frames:
         with tempfile.TemporaryDirectory() as d:
             p = Path(d) / "x.mp4"
-            write_mp4(frames, 24, p, crf=crf)
+            write_video(p, frames, 24, crf=crf, preset="medium")
             return read_frames(p)[0]
     return f
 

@@ -56,8 +56,10 @@ def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
 
 
 @pytest.fixture(params=["sqlite", pytest.param("pg", marks=pytest.mark.pg)])
-def any_db(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
-    """The same workspace on SQLite and on PostgreSQL (skipped when CLEARREEL_TEST_PG_URL is unset)."""
+def any_db(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Settings]:
+    """One workspace on SQLite, and on PostgreSQL when CLEARREEL_TEST_PG_URL is set."""
     home = tmp_path / "home"
     monkeypatch.setenv("CLEARREEL_HOME", str(home))
     monkeypatch.delenv("CLEARREEL_ORG", raising=False)
@@ -83,7 +85,6 @@ def run_cli(*args: str) -> tuple[int, str, str]:
     from typer.testing import CliRunner
 
     from clearreel.cli import build_app
-    from clearreel.cli._common import report_error
     from clearreel.errors import ClearreelError
 
     runner = CliRunner()

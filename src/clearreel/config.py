@@ -14,14 +14,20 @@ from pathlib import Path
 @dataclass(frozen=True)
 class Settings:
     # The workspace: clearreel.db, keys/, media/, datasets/, models/, outputs/, cache/.
-    home: Path = field(default_factory=lambda: Path(os.environ.get("CLEARREEL_HOME", "clearreel-home")))
+    home: Path = field(
+        default_factory=lambda: Path(os.environ.get("CLEARREEL_HOME", "clearreel-home"))
+    )
     # SQLAlchemy URL; SQLite inside the workspace unless CLEARREEL_DATABASE_URL is set.
-    database_url: str | None = field(default_factory=lambda: os.environ.get("CLEARREEL_DATABASE_URL"))
+    database_url: str | None = field(
+        default_factory=lambda: os.environ.get("CLEARREEL_DATABASE_URL")
+    )
     # The organization (tenant) every query is scoped to; None means "the only one there is".
     org: str | None = field(default_factory=lambda: os.environ.get("CLEARREEL_ORG"))
     # Rule 3 of the clearance contract: "strict" needs a granted training consent from every
     # performer present; "unless_refused" (a studio's opt-in) only denies on refusal/revocation.
-    consent_mode: str = field(default_factory=lambda: os.environ.get("CLEARREEL_CONSENT_MODE", "strict"))
+    consent_mode: str = field(
+        default_factory=lambda: os.environ.get("CLEARREEL_CONSENT_MODE", "strict")
+    )
 
     @property
     def url(self) -> str:

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from clearreel.attribution import ClipRef, ClipSet, build_index
-from clearreel.attribution._video import write_video
 from clearreel.attribution.robustness import render_procedural
+from clearreel.media import write_video
 
 W, H, FPS, T = 96, 54, 16, 40  # 2.5 s clips at 96x54
 # clip id -> (work, seed); seeds >= 1000 are kept for unrelated videos

@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 
 from clearreel.attribution import ClipRef, ClipSet, build_index
-from clearreel.attribution._video import write_video
 from clearreel.attribution.robustness import render_procedural
 from clearreel.db import open_session
 from clearreel.generate.outputs import get_output
 from clearreel.generate.pipeline import ModelInfo, Request, deliver
+from clearreel.media import write_video
 from provenance.media import footage
 
 W, H, FPS, T = 96, 54, 16, 40

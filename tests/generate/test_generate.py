@@ -23,14 +23,14 @@ CALLS: list[dict] = []
 
 
 def train_tiny(settings, tmp_path: Path, name: str, steps: int = 1) -> None:
-    from clearreel.provenance._video import write_mp4
+    from clearreel.media import write_video
     from clearreel.train.data import Clip
     from clearreel.train.loop import train_on_clips
 
     clips = []
     for i in range(2):
         path = tmp_path / f"{name}-clip{i}.mp4"
-        write_mp4(footage(frames=17, height=32, width=48, seed=i), 8, path)
+        write_video(path, footage(frames=17, height=32, width=48, seed=i), 8)
         clips.append(Clip(id=f"c{i}", path=path, caption="a harbour at dusk",
                           characters=[], work="w-harbor"))
     train_on_clips(settings, clips, base="tiny", name=name, config={"steps": steps},
@@ -110,7 +110,7 @@ def test_output_file_option_and_chaining(stand_in, cli, tmp_path):
     assert target.exists() and json.loads(out)["path"] == str(target.resolve())
     # 2.5 s at 8 fps = 20 frames: 9, then 8 new + 8 new (each segment repeats its still).
     assert len(CALLS) == 3 and CALLS[0]["image"] is None and CALLS[1]["image"].endswith(".png")
-    from clearreel.provenance._video import read_frames
+    from clearreel.media import read_frames
 
     assert len(read_frames(target)[0]) == 20
 

@@ -17,8 +17,9 @@ from clearreel.media import (
     probe,
     resampled_indices,
     sha256_file,
+    write_video,
 )
-from clearreel.media.synth import ShotSpec, render_frames, write_video
+from clearreel.media.synth import ShotSpec, render_frames
 
 Src = tuple[Path, np.ndarray]
 

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from clearreel.errors import MediaError
-from clearreel.media import decode, probe, sha256_file
-from clearreel.media.synth import ShotSpec, render_film, render_frames, write_video
+from clearreel.media import decode, probe, sha256_file, write_video
+from clearreel.media.synth import ShotSpec, render_film, render_frames
 
 
 @pytest.fixture(scope="module")

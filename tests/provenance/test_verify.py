@@ -11,8 +11,8 @@ import pytest
 
 from clearreel.config import Settings
 from clearreel.generate.pipeline import ModelInfo, Request, deliver
+from clearreel.media import read_frames, write_video
 from clearreel.provenance import verify_file
-from clearreel.provenance._video import read_frames, write_mp4
 from clearreel.provenance.c2pa_sign import (
     CAWG_USES,
     GENERATION_LABEL,
@@ -88,7 +88,7 @@ def test_file_signed_by_another_ca_is_untrusted(made, tmp_path, cli):
     other = Settings(home=tmp_path / "elsewhere")
     ensure_studio_keys(other, studio="someone else")
     plain = tmp_path / "plain.mp4"
-    write_mp4(footage(frames=8), 24, plain)
+    write_video(plain, footage(frames=8), 24)
     forged = tmp_path / "forged.mp4"
     sign_video(other, plain, forged, output_id="out-00112233aabbccdd", model="m-tiny")
     report = verify_file(s, forged)
@@ -102,7 +102,8 @@ def test_stripped_and_reencoded_copy_is_traced_by_the_watermark(made, tmp_path, 
     s, result = made
     frames, fps = read_frames(Path(result["path"]))
     copy = tmp_path / "copy.mp4"
-    write_mp4(frames, fps, copy, crf=23)  # a new file: no manifest survives re-encoding
+    # A new file: no manifest survives re-encoding.
+    write_video(copy, frames, fps, crf=23, preset="medium")
     report = verify_file(s, copy)
     assert report["c2pa"] == {"present": False, "valid": False, "trusted": False}
     assert report["watermark"] == {"present": True, "output": "out-00112233aabbccdd"}
@@ -115,7 +116,7 @@ def test_stripped_and_reencoded_copy_is_traced_by_the_watermark(made, tmp_path, 
 def test_no_provenance_at_all_fails(studio, tmp_path, cli):
     s = studio()
     plain = tmp_path / "plain.mp4"
-    write_mp4(footage(seed=5), 24, plain)
+    write_video(plain, footage(seed=5), 24)
     report = verify_file(s, plain)
     assert not report["c2pa"]["present"] and not report["watermark"]["present"]
     assert report["output"] is None and not report["verified"]

@@ -7,8 +7,8 @@ import cv2
 import numpy as np
 import pytest
 
+from clearreel.media import read_frames, write_video
 from clearreel.provenance import watermark as wm
-from clearreel.provenance._video import read_frames, write_mp4
 
 from .media import footage
 
@@ -63,7 +63,7 @@ def test_a_different_key_cannot_read_it(marked):
 @pytest.mark.parametrize(("crf", "min_accuracy"), [(18, 1.0), (23, 1.0), (28, 0.95)])
 def test_bit_accuracy_after_h264_reencode(tmp_path: Path, marked, crf, min_accuracy):
     path = tmp_path / f"crf{crf}.mp4"
-    write_mp4(marked, 24, path, crf=crf)
+    write_video(path, marked, 24, crf=crf, preset="medium")
     frames, _ = read_frames(path)
     found = wm.extract(frames)
     assert found.bits is not None

@@ -46,31 +46,3 @@ def resize_frames(frames: np.ndarray, width: int, height: int) -> np.ndarray:
     if frames.shape[1] == height and frames.shape[2] == width:
         return frames
     return np.stack([cv2.resize(f, (width, height), interpolation=cv2.INTER_AREA) for f in frames])
-
-
-def write_video(path: str | Path, frames: np.ndarray, fps: float, *, crf: int = 23,
-                bitrate: int | None = None) -> Path:
-    """Encode ``(T, H, W, 3)`` uint8 RGB frames as H.264 mp4 (even dimensions are required)."""
-    from fractions import Fraction
-
-    import av
-
-    p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    t, h, w, _ = frames.shape
-    h2, w2 = h - h % 2, w - w % 2
-    with av.open(str(p), "w") as c:
-        s = c.add_stream("libx264", rate=Fraction(fps).limit_denominator(1001))
-        s.width, s.height, s.pix_fmt = w2, h2, "yuv420p"
-        if bitrate:
-            s.bit_rate = bitrate
-        else:
-            s.options = {"crf": str(crf), "preset": "veryfast"}
-        for i in range(t):
-            img = np.ascontiguousarray(frames[i, :h2, :w2])
-            frame = av.VideoFrame.from_ndarray(img, format="rgb24")
-            for pkt in s.encode(frame):
-                c.mux(pkt)
-        for pkt in s.encode():
-            c.mux(pkt)
-    return p

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from ._video import write_video
+from clearreel.media import write_video
 
 Frames = np.ndarray  # (T, H, W, 3) uint8 RGB
 

@@ -26,12 +26,24 @@ _state: dict[str, Any] = {}
 
 
 def app_callback(
-    home: Path | None = typer.Option(None, "--home", envvar="CLEARREEL_HOME",
-                                     help="Workspace directory (default ./clearreel-home)."),
-    org: str | None = typer.Option(None, "--org", envvar="CLEARREEL_ORG",
-                                   help="Organization (tenant) to act for; default: the only one."),
-    database_url: str | None = typer.Option(None, "--database-url", envvar="CLEARREEL_DATABASE_URL",
-                                            help="SQLAlchemy URL (default: SQLite in the workspace)."),
+    home: Path | None = typer.Option(
+        None,
+        "--home",
+        envvar="CLEARREEL_HOME",
+        help="Workspace directory (default ./clearreel-home).",
+    ),
+    org: str | None = typer.Option(
+        None,
+        "--org",
+        envvar="CLEARREEL_ORG",
+        help="Organization (tenant) to act for; default: the only one.",
+    ),
+    database_url: str | None = typer.Option(
+        None,
+        "--database-url",
+        envvar="CLEARREEL_DATABASE_URL",
+        help="SQLAlchemy URL (default: SQLite in the workspace).",
+    ),
 ) -> None:
     """clearreel: rights registry, curation, training, guarded generation, provenance, royalties."""
     _state["settings"] = Settings(
@@ -66,7 +78,9 @@ def parse_date(value: str | None, option: str = "--on") -> dt.date | None:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise UsageError(f"{option} {value!r} is not a date: use ISO 8601, e.g. 2026-03-31") from None
+        raise UsageError(
+            f"{option} {value!r} is not a date: use ISO 8601, e.g. 2026-03-31"
+        ) from None
 
 
 def report_error(e: ClearreelError) -> None:
@@ -75,20 +89,36 @@ def report_error(e: ClearreelError) -> None:
             err.print(p, markup=False)
         err.print(f"[red]refused:[/red] {len(e.problems)} problem(s); nothing was written.")
         return
-    err.print(f"[red]error:[/red] {e}" if e.exit_code == 2 else f"[red]failed:[/red] {e}",
-              markup=True, highlight=False)
+    err.print(
+        f"[red]error:[/red] {e}" if e.exit_code == 2 else f"[red]failed:[/red] {e}",
+        markup=True,
+        highlight=False,
+    )
 
 
-def progress(items: Iterable[T], description: str, total: int | None = None,
-             enabled: bool = True) -> Iterator[T]:
+def progress(
+    items: Iterable[T], description: str, total: int | None = None, enabled: bool = True
+) -> Iterator[T]:
     """A rich progress bar on stderr (hidden when not a terminal or when disabled)."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
 
     if not enabled or not err.is_terminal:
         yield from items
         return
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeRemainingColumn(), console=err, transient=False) as bar:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=False,
+    ) as bar:
         task = bar.add_task(description, total=total)
         for item in items:
             yield item
@@ -101,4 +131,13 @@ def fail(message: str) -> None:
     raise typer.Exit(1)
 
 
-__all__ = ["ClearreelError", "emit_json", "err", "fail", "out", "parse_date", "progress", "settings"]
+__all__ = [
+    "ClearreelError",
+    "emit_json",
+    "err",
+    "fail",
+    "out",
+    "parse_date",
+    "progress",
+    "settings",
+]

@@ -4,7 +4,9 @@ import typer
 
 from clearreel.cli._common import emit_json, err, out, settings
 
-audit_app = typer.Typer(help="The hash-chained audit log of every rights decision.", no_args_is_help=True)
+audit_app = typer.Typer(
+    help="The hash-chained audit log of every rights decision.", no_args_is_help=True
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -32,18 +34,32 @@ def verify(json_: bool = typer.Option(False, "--json")) -> None:
 
 
 @audit_app.command("list")
-def list_(action: str | None = typer.Option(None, help="Only this action, e.g. rights.check."),
-          limit: int = typer.Option(20), json_: bool = typer.Option(False, "--json")) -> None:
+def list_(
+    action: str | None = typer.Option(None, help="Only this action, e.g. rights.check."),
+    limit: int = typer.Option(20),
+    json_: bool = typer.Option(False, "--json"),
+) -> None:
     """The newest audit entries."""
     from clearreel.db import open_session
     from clearreel.rights import audit
 
     with open_session(settings()) as s:
-        rows = [{"seq": e.seq, "at": e.at, "action": e.action, "subject": e.subject,
-                 "payload": e.payload, "hash": e.hash} for e in audit.entries(s, action, limit)]
+        rows = [
+            {
+                "seq": e.seq,
+                "at": e.at,
+                "action": e.action,
+                "subject": e.subject,
+                "payload": e.payload,
+                "hash": e.hash,
+            }
+            for e in audit.entries(s, action, limit)
+        ]
     if json_:
         emit_json({"entries": rows})
         return
     for r in rows:
-        out.print(f"{r['seq']:>6}  {r['at']:%Y-%m-%d %H:%M:%S}  {r['action']:<22} {r['subject'] or ''}",
-                  markup=False)
+        out.print(
+            f"{r['seq']:>6}  {r['at']:%Y-%m-%d %H:%M:%S}  {r['action']:<22} {r['subject'] or ''}",
+            markup=False,
+        )

@@ -27,7 +27,10 @@ class TenantMixin:
     """A row that belongs to one organization. Queries never cross organizations."""
 
     @declared_attr
-    def org_id(cls) -> Mapped[str]:  # noqa: N805 - SQLAlchemy declared_attr signature
+    def org_id(cls) -> Mapped[str]:
         return mapped_column(
-            String(64), ForeignKey("organizations.id", ondelete="CASCADE"), index=True, nullable=False
+            String(64),
+            ForeignKey("organizations.id", ondelete="CASCADE"),
+            index=True,
+            nullable=False,
         )

@@ -79,9 +79,13 @@ def resolve_org(settings: Settings, engine: Engine | None = None) -> str:
     if len(ids) == 1:
         return ids[0]
     if not ids:
-        raise UsageError("the registry has no organization yet: import a catalog first "
-                         "(`clearreel catalog import FILE`)")
-    raise UsageError("several organizations in this registry: choose one with --org or CLEARREEL_ORG")
+        raise UsageError(
+            "the registry has no organization yet: import a catalog first "
+            "(`clearreel catalog import FILE`)"
+        )
+    raise UsageError(
+        "several organizations in this registry: choose one with --org or CLEARREEL_ORG"
+    )
 
 
 class TenantSession(Session):
@@ -107,15 +111,18 @@ def _stamp_org(session, _ctx, _instances) -> None:  # type: ignore[no-untyped-de
         if obj.org_id is None:
             obj.org_id = org
         elif org is not None and obj.org_id != org:
-            raise UsageError(f"refusing to write a row of organization {obj.org_id!r} "
-                             f"from a session of {org!r}")
+            raise UsageError(
+                f"refusing to write a row of organization {obj.org_id!r} from a session of {org!r}"
+            )
 
 
 _factories: dict[int, sessionmaker[TenantSession]] = {}
 
 
 @contextlib.contextmanager
-def open_session(settings: Settings, org: str | None = None, *, any_org: bool = False) -> Iterator[TenantSession]:
+def open_session(
+    settings: Settings, org: str | None = None, *, any_org: bool = False
+) -> Iterator[TenantSession]:
     """A transaction scoped to one organization: committed on success, rolled back on error.
 
     `any_org=True` is for the few admin paths (import of a new organization) that must
@@ -123,7 +130,9 @@ def open_session(settings: Settings, org: str | None = None, *, any_org: bool = 
     """
     engine = connect(settings)
     _check_schema(engine)
-    factory = _factories.setdefault(id(engine), sessionmaker(engine, class_=TenantSession, expire_on_commit=False))
+    factory = _factories.setdefault(
+        id(engine), sessionmaker(engine, class_=TenantSession, expire_on_commit=False)
+    )
     if org is None and not any_org:
         org = resolve_org(settings, engine)
     s = factory()

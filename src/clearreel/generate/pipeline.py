@@ -195,11 +195,11 @@ CRF_LADDER = (17, 10, 0)
 
 def _encode_readable(marked: np.ndarray, fps: float, path: Path, output_id: str) -> dict[str, Any]:
     """Encode, then check the watermark survives our own encode; returns what was used."""
+    from clearreel.media import read_frames, write_video
     from clearreel.provenance import watermark as wm
-    from clearreel.provenance._video import read_frames, write_mp4
 
     for crf in CRF_LADDER:
-        write_mp4(marked, fps, path, crf=crf)
+        write_video(path, marked, fps, crf=crf, preset="medium")
         back, _ = read_frames(path)
         if wm.extract(back, dataclasses.replace(wm.DEFAULT, search=False)).output_id == output_id:
             return {"crf": crf, "readable": True}

@@ -20,10 +20,14 @@ Public API (stable; other stages code against these names):
   the same for many clips of one file in one sequential decode.
 - `read_subtitles(path) -> list[Cue]` (`Cue(start_ms, end_ms, speaker, text)`), `parse_srt(text)`.
 - `sha256_file(path)`.
+- `write_video(path, frames, fps, *, crf, preset, bitrate, faststart) -> path`: (T, H, W, 3)
+  uint8 RGB to an H.264 yuv420p mp4; `read_frames(path, max_frames=None) -> (frames, fps)`
+  at the file's own size.
 """
 
 from clearreel.media._cut import ClipSpec, Crop, cut_clip, cut_clips, resampled_indices
 from clearreel.media._decode import Chunk, Decoded, DecodeStream, decode
+from clearreel.media._encode import read_frames, write_video
 from clearreel.media._probe import AudioStream, Probe, probe, sha256_file
 from clearreel.media.subtitles import Cue, parse_srt, read_subtitles
 
@@ -41,7 +45,9 @@ __all__ = [
     "decode",
     "parse_srt",
     "probe",
+    "read_frames",
     "read_subtitles",
     "resampled_indices",
     "sha256_file",
+    "write_video",
 ]

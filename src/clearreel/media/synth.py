@@ -11,11 +11,12 @@ truth.json (cuts, dissolves, shots).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from clearreel.media._encode import write_video
 
 
 @dataclass(frozen=True)
@@ -170,37 +171,6 @@ def render_frames(
     }
 
 
-def write_video(
-    path: str | Path,
-    frames: np.ndarray,
-    fps: Fraction | int = 24,
-    *,
-    codec: str = "libx264",
-    faststart: bool = False,
-    crf: int = 16,
-) -> Path:
-    """Encode (T, H, W, 3) uint8 RGB frames to an mp4 (or any container PyAV infers)."""
-    import av
-
-    p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    options = {"movflags": "faststart"} if faststart else {}
-    with av.open(str(p), "w", options=options) as c:
-        s: Any = c.add_stream(codec, rate=Fraction(fps))
-        s.width, s.height = int(frames.shape[2]), int(frames.shape[1])
-        s.pix_fmt = "yuv420p"
-        if codec == "libx264":
-            s.options = {"crf": str(crf), "preset": "veryfast"}
-        for i, img in enumerate(frames):
-            f = av.VideoFrame.from_ndarray(np.ascontiguousarray(img), format="rgb24")
-            f.pts = i
-            for pkt in s.encode(f):
-                c.mux(pkt)
-        for pkt in s.encode():
-            c.mux(pkt)
-    return p
-
-
 def render_film(
     path: str | Path,
     shots: list[ShotSpec],
@@ -211,7 +181,7 @@ def render_film(
 ) -> dict[str, Any]:
     """Render and encode a film; return its truth (`cuts`, `dissolves`, `shots`, `fps`)."""
     frames, truth = render_frames(shots, width, height)
-    write_video(path, frames, fps, **kw)
+    write_video(path, frames, fps, **{"crf": 16, **kw})
     truth["fps"] = fps
     truth["media"] = str(path)
     return truth

@@ -18,8 +18,8 @@ from typing import Any
 
 from clearreel.config import Settings
 from clearreel.errors import MediaError, UsageError
+from clearreel.media import read_frames
 from clearreel.provenance import watermark as wm
-from clearreel.provenance._video import read_frames
 from clearreel.provenance.c2pa_sign import GENERATION_LABEL, assertion, read_manifest
 
 MAX_FRAMES = 240  # the watermark is the same in every frame; 10 s at 24 fps is plenty

@@ -112,11 +112,14 @@ class Film:
 
 
 def _hsv(h: float, s: float, v: float) -> np.ndarray:
-    return np.array(colorsys.hsv_to_rgb(h % 1.0, min(max(s, 0.0), 1.0), min(max(v, 0.0), 1.0)),
-                    dtype=np.float32)
+    return np.array(
+        colorsys.hsv_to_rgb(h % 1.0, min(max(s, 0.0), 1.0), min(max(v, 0.0), 1.0)), dtype=np.float32
+    )
 
 
-def _smooth_noise(rng: np.random.Generator, cells: tuple[int, int], size: tuple[int, int]) -> np.ndarray:
+def _smooth_noise(
+    rng: np.random.Generator, cells: tuple[int, int], size: tuple[int, int]
+) -> np.ndarray:
     import cv2
 
     small = rng.random(cells, dtype=np.float32)
@@ -199,8 +202,9 @@ def _draw_figure(img: np.ndarray, fig: Figure, x: float, y: float, scale: float)
         body = np.array([[x - w, y], [x + w, y], [x + w, y - 0.7 * h], [x - w, y - 0.7 * h]])
         head = (x, y - 0.83 * h, 0.13 * h)
     else:  # diamond
-        body = np.array([[x, y], [x + 0.25 * h, y - 0.4 * h], [x, y - 0.8 * h],
-                         [x - 0.25 * h, y - 0.4 * h]])
+        body = np.array(
+            [[x, y], [x + 0.25 * h, y - 0.4 * h], [x, y - 0.8 * h], [x - 0.25 * h, y - 0.4 * h]]
+        )
         head = (x, y - 0.92 * h, 0.1 * h)
     poly = (np.asarray(body, dtype=np.float64) * _ONE).round().astype(np.int32)
     cv2.fillPoly(img, [poly], color, aa, _SHIFT)
@@ -224,7 +228,8 @@ def _text_card(film: Film, shot: Shot) -> np.ndarray:
     else:  # credits: dark navy
         top, bottom = _hsv(0.63, 0.6, 0.3), _hsv(0.66, 0.7, 0.12)
     img = np.ascontiguousarray(
-        np.broadcast_to((top + (bottom - top) * y) * 255.0, (h, w, 3)).astype(np.uint8))
+        np.broadcast_to((top + (bottom - top) * y) * 255.0, (h, w, 3)).astype(np.uint8)
+    )
     font = cv2.FONT_HERSHEY_SIMPLEX
     n = len(shot.lines)
     for i, line in enumerate(shot.lines):
@@ -263,14 +268,18 @@ def _render_shot(film: Film, shot: Shot, t: int) -> np.ndarray:
         tex = film._textures[shot.index] = _texture(shot, w, h)
     th, tw = tex.shape[:2]
     sec = (t - shot.start) / film.fps
-    zoom = max(1.0, 1.0 + shot.zoom_rate * sec) if shot.zoom_rate >= 0 else \
-        max(1.0, 1.12 + shot.zoom_rate * sec)
+    zoom = (
+        max(1.0, 1.0 + shot.zoom_rate * sec)
+        if shot.zoom_rate >= 0
+        else max(1.0, 1.12 + shot.zoom_rate * sec)
+    )
     vw, vh = w / zoom, h / zoom  # the camera's window, in texture pixels
     x0 = min(max((shot.cam_x + shot.cam_vx * sec) * w - vw / 2, 0.0), tw - vw)
     y0 = min(max((shot.cam_y + shot.cam_vy * sec) * h - vh / 2, 0.0), th - vh)
     m = np.array([[1.0 / zoom, 0.0, x0], [0.0, 1.0 / zoom, y0]], dtype=np.float64)
-    img = cv2.warpAffine(tex, m, (w, h), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
-                         borderMode=cv2.BORDER_REFLECT)
+    img = cv2.warpAffine(
+        tex, m, (w, h), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REFLECT
+    )
     for fig in shot.figures:
         fx = (fig.x0 + fig.vx * sec) * w
         fy = (fig.ground + fig.bob * math.sin(2 * math.pi * fig.bob_hz * sec + fig.phase)) * h
@@ -315,7 +324,7 @@ def pick_codec() -> str:
         try:
             av.codec.Codec(name, "w")
             return name
-        except Exception:  # noqa: S112 - try the next encoder
+        except Exception:
             continue
     from clearreel.errors import MissingDependency
 

@@ -138,22 +138,22 @@ def segment(frames: Frames, rng: np.random.Generator) -> Frames:
     return frames[s:s + n]
 
 
-# name -> (frame transform, encoder settings for the copy)
-TRANSFORMS: dict[str, tuple[Callable[[Frames, np.random.Generator], Frames], dict[str, int]]] = {
-    "exact": (reencode, {"crf": 18}),
-    "reencode": (reencode, {"crf": 45}),
-    "rescale": (rescale, {"crf": 28}),
-    "crop": (crop, {"crf": 28}),
-    "colour": (colour_shift, {"crf": 28}),
-    "flip": (flip, {"crf": 28}),
-    "speed_0.8": (_speed(0.8), {"crf": 28}),
-    "speed_1.25": (_speed(1.25), {"crf": 28}),
-    "overlay": (overlay, {"crf": 28}),
-    "segment": (segment, {"crf": 28}),
+# name -> (frame transform, H.264 CRF of the copy)
+TRANSFORMS: dict[str, tuple[Callable[[Frames, np.random.Generator], Frames], int]] = {
+    "exact": (reencode, 18),
+    "reencode": (reencode, 45),
+    "rescale": (rescale, 28),
+    "crop": (crop, 28),
+    "colour": (colour_shift, 28),
+    "flip": (flip, 28),
+    "speed_0.8": (_speed(0.8), 28),
+    "speed_1.25": (_speed(1.25), 28),
+    "overlay": (overlay, 28),
+    "segment": (segment, 28),
 }
 
 
 def make_copy(frames: Frames, fps: float, transform: str, out: Path, seed: int = 0) -> Path:
     """Write a transformed copy of ``frames`` to ``out`` (mp4) and return its path."""
-    fn, enc = TRANSFORMS[transform]
-    return write_video(out, fn(frames, np.random.default_rng(seed)), fps, **enc)
+    fn, crf = TRANSFORMS[transform]
+    return write_video(out, fn(frames, np.random.default_rng(seed)), fps, crf=crf)

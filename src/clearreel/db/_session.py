@@ -21,7 +21,7 @@ def _engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30})
 
         @event.listens_for(engine, "connect")
-        def _pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+        def _pragmas(dbapi_conn, _record):
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA journal_mode=WAL")
@@ -40,7 +40,7 @@ def connect(settings: Settings) -> Engine:
     return _engine(settings.url)
 
 
-def _alembic_config(url: str):  # type: ignore[no-untyped-def]
+def _alembic_config(url: str):
     from alembic.config import Config
 
     cfg = Config()
@@ -93,7 +93,7 @@ class TenantSession(Session):
 
 
 @event.listens_for(TenantSession, "do_orm_execute")
-def _scope_to_org(state) -> None:  # type: ignore[no-untyped-def]
+def _scope_to_org(state) -> None:
     org = state.session.info.get("org")
     if org is None or not state.is_select:
         return
@@ -103,7 +103,7 @@ def _scope_to_org(state) -> None:  # type: ignore[no-untyped-def]
 
 
 @event.listens_for(TenantSession, "before_flush")
-def _stamp_org(session, _ctx, _instances) -> None:  # type: ignore[no-untyped-def]
+def _stamp_org(session, _ctx, _instances) -> None:
     org = session.info.get("org")
     for obj in list(session.new) + list(session.dirty):
         if not isinstance(obj, TenantMixin):

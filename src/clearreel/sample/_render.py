@@ -342,7 +342,7 @@ def encode(film: Film, path: Path, progress: Any = None) -> str:
     codec = pick_codec()
     path.parent.mkdir(parents=True, exist_ok=True)
     with av.open(str(path), "w", format="mp4") as out:
-        stream = out.add_stream(codec, rate=film.fps)
+        stream: Any = out.add_stream(codec, rate=film.fps)
         stream.width, stream.height = film.width, film.height
         stream.pix_fmt = "yuv420p"
         stream.time_base = Fraction(1, film.fps)

@@ -281,13 +281,13 @@ def _catalog(films: list[tuple[Scenario, Film]],
              if c.performer in performers]
     lic = licenses(work_ids, bool(bbb))
     kon = [(k, n) for k, n in consents(work_ids) if k["party"] in performers]
-    data = {"organization": dict(ORG),
+    data: dict[str, Any] = {"organization": dict(ORG),
             "parties": [p for p, _ in parties],
             "works": [w for w, _ in works],
             "characters": [c for c, _ in chars],
             "licenses": [x for x, _ in lic],
             "consents": [k for k, _ in kon]}
-    notes = {"parties": [n for _, n in parties], "works": [n for _, n in works],
+    notes: dict[str, list[str | None]] = {"parties": [n for _, n in parties], "works": [n for _, n in works],
              "characters": [n for _, n in chars], "licenses": [n for _, n in lic],
              "consents": [n for _, n in kon]}
     return data, notes

@@ -287,9 +287,10 @@ def _catalog(films: list[tuple[Scenario, Film]],
             "characters": [c for c, _ in chars],
             "licenses": [x for x, _ in lic],
             "consents": [k for k, _ in kon]}
-    notes: dict[str, list[str | None]] = {"parties": [n for _, n in parties], "works": [n for _, n in works],
-             "characters": [n for _, n in chars], "licenses": [n for _, n in lic],
-             "consents": [n for _, n in kon]}
+    notes: dict[str, list[str | None]] = {
+        "parties": [n for _, n in parties], "works": [n for _, n in works],
+        "characters": [n for _, n in chars], "licenses": [n for _, n in lic],
+        "consents": [n for _, n in kon]}
     return data, notes
 
 

@@ -168,7 +168,8 @@ def _cli_check(settings: Any) -> dict[str, Any]:
     try:
         data: dict[str, Any] = json.loads(r.stdout)
     except json.JSONDecodeError:
-        raise SystemExit(f"ledger check printed no JSON (exit {r.returncode}): {r.stderr}") from None
+        msg = f"ledger check printed no JSON (exit {r.returncode}): {r.stderr}"
+        raise SystemExit(msg) from None
     data["exit"] = r.returncode
     return data
 

@@ -245,24 +245,58 @@ svg text{font:11px system-ui,sans-serif;fill:#3a3a3c}
 """
 
 
+def _grouped(amount: str) -> str:
+    """'1234567.89' -> '1,234,567.89' (display only; the JSON and CSV keep plain decimals)."""
+    sign, body = ("-", amount[1:]) if amount.startswith("-") else ("", amount)
+    whole, dot, frac = body.partition(".")
+    return f"{sign}{int(whole):,}{dot}{frac}"
+
+
+def _axis_step(peak: int, ticks: int = 4) -> int:
+    """A round gridline step (1, 2, 2.5 or 5 times a power of ten, in minor units) such that
+    `ticks` steps cover `peak`."""
+    raw = max(peak / ticks, 1)
+    mag = 10 ** (len(str(int(raw))) - 1)
+    for m in (1, 2, 2.5, 5, 10):
+        step = int(m * mag)
+        if step >= raw and step == m * mag:
+            return step
+    return 10 * mag
+
+
+def _axis_label(v: int, currency: str) -> str:
+    """Gridline label: grouped digits, without a fraction of zeros ('4,000,000')."""
+    s = format_amount(v, currency)
+    whole, _dot, frac = s.partition(".")
+    return _grouped(whole if not frac.strip("0") else s)
+
+
 def _svg_chart(currency: str, by_month: dict[str, dict[str, int]], colours: dict[str, str]) -> str:
-    """A stacked bar chart (inline SVG): one bar per month, one segment per work."""
+    """A stacked bar chart (inline SVG): one bar per month, one segment per work.
+
+    The value axis has round gridlines and a left margin as wide as its longest label, so
+    large amounts are not clipped at the edge of the drawing.
+    """
     months = list(by_month)
-    width, height, left, right, top, bottom = 720, 260, 70, 10, 10, 40
+    highest = max((sum(v.values()) for v in by_month.values()), default=0)
+    step = _axis_step(highest)
+    peak = step * 4
+    labels = [_axis_label(step * i, currency) for i in range(5)]
+    # ~6.5 px per character of the 11 px label font, plus the gap to the axis.
+    left = max(48, int(6.5 * max(len(lb) for lb in labels)) + 14)
+    width, height, right, top, bottom = 720, 260, 10, 10, 40
     plot_w, plot_h = width - left - right, height - top - bottom
-    peak = max((sum(v.values()) for v in by_month.values()), default=0) or 1
     bar_w = plot_w / max(len(months), 1)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
         f'width="100%" role="img" aria-label="Earnings by work and month, {currency}">'
     ]
     for i in range(5):
-        v = peak * i // 4
-        y = top + plot_h - plot_h * v / peak
+        y = top + plot_h - plot_h * i / 4
         parts.append(
             f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" '
             f'stroke="#e5e5ea"/><text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">'
-            f"{html.escape(format_amount(v, currency))}</text>"
+            f"{html.escape(labels[i])}</text>"
         )
     for i, month in enumerate(months):
         x = left + i * bar_w + bar_w * 0.15
@@ -276,7 +310,7 @@ def _svg_chart(currency: str, by_month: dict[str, dict[str, int]], colours: dict
             parts.append(
                 f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar_w * 0.7:.1f}" height="{h:.1f}" '
                 f'fill="{colours[work]}"><title>{html.escape(work)} {month}: '
-                f"{html.escape(format_amount(amt, currency))} {currency}</title></rect>"
+                f"{html.escape(_grouped(format_amount(amt, currency)))} {currency}</title></rect>"
             )
         parts.append(
             f'<text x="{left + i * bar_w + bar_w / 2:.1f}" y="{height - bottom + 16}" '
@@ -318,7 +352,7 @@ def to_html(
         out.append(
             f"<tr><td>{e(c)}</td>"
             + "".join(
-                f'<td class="num">{e(report[k].get(c, "0"))}</td>'
+                f'<td class="num">{e(_grouped(report[k].get(c, "0")))}</td>'
                 for k in ("revenue", "allocated", "retained", "suspense")
             )
             + "</tr>"
@@ -348,11 +382,12 @@ def to_html(
             out.append(
                 f"<tr><td>{e(ln['date'])}</td><td>{e(ln['transaction'])}</td>"
                 f"<td>{e(ln['source'])}</td><td>{e(ln['work'] or '')}</td>"
-                f'<td class="num">{e(ln["amount"])}</td></tr>'
+                f'<td class="num">{e(_grouped(ln["amount"]))}</td></tr>'
             )
         out.append(
-            f'</tbody><tfoot><tr><td colspan="4">Total</td><td class="num">{e(st["amount"])}'
-            f" {e(st['currency'])}</td></tr></tfoot></table>"
+            '</tbody><tfoot><tr><td colspan="4">Total</td>'
+            f'<td class="num">{e(_grouped(st["amount"]))} {e(st["currency"])}</td></tr>'
+            "</tfoot></table>"
         )
     out.append("</body></html>")
     return "\n".join(out)

@@ -152,6 +152,9 @@ def cut_clips(
         if use_pts:
             target = start_pts + int(Fraction(first) / src_fps / tb)
             container.seek(target, stream=stream, backward=True)
+        from av.video.reformatter import VideoReformatter
+
+        to_rgb = VideoReformatter()  # one SwsContext for the stream, not one per frame
         n = -1
         for frame in container.decode(stream):
             if use_pts and frame.pts is not None:
@@ -168,7 +171,7 @@ def cut_clips(
                 if not times:
                     continue
                 if rgb is None:
-                    rgb = frame.to_ndarray(format="rgb24")
+                    rgb = to_rgb.reformat(frame, format="rgb24").to_ndarray()
                 if k not in writers:
                     writers[k] = _Writer(Path(s.out), width, height, out_fps, crf)
                 img = _fit(rgb, s.crop, width, height)

@@ -29,7 +29,7 @@ import sys
 import time
 from typing import Any
 
-from gpu_train import FULL_LATENT, SMALL, SMALL_LATENT, WAN_1_3B
+from gpu_train import device_setup
 
 VARIANTS = {
     "stock": "",
@@ -120,18 +120,12 @@ def main(argv: list[str] | None = None) -> int:
         "--variants", default=None, help=f"comma-separated subset of {', '.join(VARIANTS)}"
     )
     args = ap.parse_args(argv)
+    setup = device_setup(args.small)
+    if setup is None:
+        return 0
+    device, dtype, cfg, latent, text_len = setup
     import torch
 
-    cuda = torch.cuda.is_available()
-    if not cuda and not args.small:
-        print(
-            json.dumps({"skipped": "no CUDA device; run on a GPU, or --small for a CPU smoke test"})
-        )
-        return 0
-    device, dtype = ("cuda", torch.bfloat16) if cuda and not args.small else ("cpu", torch.float32)
-    cfg, latent, text_len = (
-        (SMALL, SMALL_LATENT, 16) if args.small else (WAN_1_3B, FULL_LATENT, 512)
-    )
     steps = args.steps or (4 if args.small else 50)
     names = (
         args.variants.split(",")

@@ -143,6 +143,23 @@ def variant(
     return out
 
 
+def device_setup(small: bool) -> tuple[str, Any, dict[str, Any], Any, int] | None:
+    """(device, dtype, transformer config, latent shape, text length), or None (and a JSON
+    `skipped` line) without CUDA unless `small` asks for the CPU smoke test."""
+    import torch
+
+    cuda = torch.cuda.is_available()
+    if not cuda and not small:
+        print(
+            json.dumps({"skipped": "no CUDA device; run on a GPU, or --small for a CPU smoke test"})
+        )
+        return None
+    device, dtype = ("cuda", torch.bfloat16) if cuda and not small else ("cpu", torch.float32)
+    if small:
+        return device, dtype, SMALL, SMALL_LATENT, 16
+    return device, dtype, WAN_1_3B, FULL_LATENT, 512
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -153,18 +170,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rank", type=int, default=32)
     ap.add_argument("--variants", default=None, help="comma-separated subset")
     args = ap.parse_args(argv)
+    setup = device_setup(args.small)
+    if setup is None:
+        return 0
+    device, dtype, cfg, latent, text_len = setup
     import torch
 
-    cuda = torch.cuda.is_available()
-    if not cuda and not args.small:
-        print(
-            json.dumps({"skipped": "no CUDA device; run on a GPU, or --small for a CPU smoke test"})
-        )
-        return 0
-    device, dtype = ("cuda", torch.bfloat16) if cuda and not args.small else ("cpu", torch.float32)
-    cfg, latent, text_len = (
-        (SMALL, SMALL_LATENT, 16) if args.small else (WAN_1_3B, FULL_LATENT, 512)
-    )
+    cuda = device == "cuda"
     steps = args.steps or (2 if args.small else 10)
     warmup = args.warmup if args.warmup is not None else (1 if args.small else 3)
     names = (

@@ -6,7 +6,6 @@ The clip files here are opaque bytes: these tests are about packaging and tamper
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import tarfile
 from pathlib import Path
@@ -18,10 +17,10 @@ from clearreel.config import Settings
 from clearreel.dataset import export, load, verify
 from clearreel.dataset.manifest import canonical, file_sha256, sha256_hex
 from clearreel.dataset.writer import clip_entry, dataset_dir, pack
+from dataset.registry import register_packed
 
 
 def _build(settings: Settings, name: str = "tiny", n: int = 5, shard_clips: int = 2) -> Path:
-    from clearreel.curate.models import Clip, Dataset
     from clearreel.db import open_session
     from clearreel.rights.models import Organization
 
@@ -78,44 +77,7 @@ def _build(settings: Settings, name: str = "tiny", n: int = 5, shard_clips: int 
         sources=[],
         shard_clips=shard_clips,
     )
-    with open_session(settings, org="org-t") as s:
-        ds = Dataset(
-            id="ds-test",
-            name=name,
-            config={},
-            on=dt.date(2026, 1, 1),
-            territory="US",
-            engine="local",
-            status="ready",
-            stage="done",
-            manifest_sha256=packed.manifest_sha256,
-            merkle_root=packed.merkle_root,
-        )
-        s.add(ds)
-        s.flush()
-        for e in entries:
-            s.add(
-                Clip(
-                    dataset_pk=ds.pk,
-                    clip_id=e["id"],
-                    work_id="w-a",
-                    media_uri=e["media"],
-                    start_frame=e["start_frame"],
-                    end_frame=e["end_frame"],
-                    source_fps=24.0,
-                    fps=16.0,
-                    start_tc=e["start_tc"],
-                    end_tc=e["end_tc"],
-                    path=e["file"],
-                    sha256=e["sha256"],
-                    caption=e["caption"],
-                    performers=e["performers"],
-                    characters=e["characters"],
-                    licenses=e["licenses"],
-                    consents=e["consents"],
-                    status="written",
-                )
-            )
+    register_packed(settings, name, "ds-test", packed, entries, org="org-t")
     return root
 
 

@@ -3,7 +3,6 @@ signed with the dataset writer), including character adapters and the licence ga
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -11,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from clearreel.config import Settings
+from dataset.registry import register_packed
 from provenance.conftest import catalog, studio  # noqa: F401  (fixtures)
 
 from .conftest import render_clip
@@ -24,10 +24,8 @@ CLIPS = {
 
 
 def build_dataset(settings: Settings, name: str = "d1") -> str:
-    from clearreel.curate.models import Clip, Dataset
     from clearreel.dataset.manifest import file_sha256
     from clearreel.dataset.writer import clip_entry, dataset_dir, pack
-    from clearreel.db import open_session
 
     root = dataset_dir(settings, name)
     (root / "clips").mkdir(parents=True)
@@ -70,44 +68,7 @@ def build_dataset(settings: Settings, name: str = "d1") -> str:
         "pipeline": {"engine": "local"},
     }
     packed = pack(settings, root, header=header, clips=entries, exclusions=[], sources=[])
-    with open_session(settings) as s:
-        ds = Dataset(
-            id=f"ds-{name}",
-            name=name,
-            config={},
-            on=dt.date(2026, 1, 1),
-            territory="US",
-            engine="local",
-            status="ready",
-            stage="done",
-            manifest_sha256=packed.manifest_sha256,
-            merkle_root=packed.merkle_root,
-        )
-        s.add(ds)
-        s.flush()
-        for e in entries:
-            s.add(
-                Clip(
-                    dataset_pk=ds.pk,
-                    clip_id=e["id"],
-                    work_id="w-harbor",
-                    media_uri=e["media"],
-                    start_frame=e["start_frame"],
-                    end_frame=e["end_frame"],
-                    source_fps=8.0,
-                    fps=8.0,
-                    start_tc=e["start_tc"],
-                    end_tc=e["end_tc"],
-                    path=e["file"],
-                    sha256=e["sha256"],
-                    caption=e["caption"],
-                    performers=e["performers"],
-                    characters=e["characters"],
-                    licenses=e["licenses"],
-                    consents=e["consents"],
-                    status="written",
-                )
-            )
+    register_packed(settings, name, f"ds-{name}", packed, entries)
     return str(packed.manifest_sha256)
 
 

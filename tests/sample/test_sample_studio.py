@@ -121,3 +121,106 @@ def test_cli_writes_a_studio(tmp_path: Path, cli) -> None:
 def test_bad_size_is_refused(tmp_path: Path, cli) -> None:
     code, _, err = cli("sample-studio", str(tmp_path / "s"), "--width", "95")
     assert code == 2 and "even" in err
+
+
+def _plan(studio: Path, work: str):  # type: ignore[no-untyped-def]
+    from clearreel.sample._studio import plan_film, scenarios
+
+    truth = load_truth(studio)
+    i, sc = next((i, sc) for i, sc in enumerate(scenarios(SMALL["films"])) if sc.work == work)
+    return plan_film(sc, i, seed=truth["seed"], width=truth["width"], height=truth["height"],
+                     fps=truth["fps"], seconds=SMALL["seconds"])
+
+
+def test_decoded_frames_are_the_rendered_ones(studio: Path) -> None:
+    """The video holds what the plan says: every frame close to the pure renderer's."""
+    from clearreel.sample._render import render_frame
+
+    film = _plan(studio, "w-harbor")
+    frames = _frames(studio / "media" / "harbor.mp4").astype(np.float32)
+    assert len(frames) == film.frames == load_truth(studio)["works"]["w-harbor"]["frames"]
+    errors = [np.abs(frames[t] - render_frame(film, t)).mean() for t in range(film.frames)]
+    assert max(errors) < 6.0, max(errors)
+
+
+def test_dissolve_is_a_blend_of_its_two_shots(studio: Path) -> None:
+    from clearreel.sample._render import dissolve_alpha, render_shot_frame
+
+    film = _plan(studio, "w-harbor")
+    frames = _frames(studio / "media" / "harbor.mp4").astype(np.float32)
+    d = film.dissolves[0]
+    assert d.last - d.first + 1 == 12
+    for t in range(d.first, d.last + 1):
+        alpha = dissolve_alpha(film, t)
+        assert alpha is not None and 0 < alpha < 1
+        a = render_shot_frame(film, d.shot_a, t).astype(np.float32)
+        b = render_shot_frame(film, d.shot_b, t).astype(np.float32)
+        blend_err = np.abs(frames[t] - ((1 - alpha) * a + alpha * b)).mean()
+        assert blend_err < 0.5 * min(np.abs(frames[t] - a).mean(), np.abs(frames[t] - b).mean())
+
+
+def test_black_text_and_repeated_shots(studio: Path) -> None:
+    truth = load_truth(studio)
+    for work in truth["works"].values():
+        frames = _frames(studio / work["media"]).astype(np.float32)
+        for a, b in work["black_frames"]:
+            assert b - a + 1 >= 16 and frames[a : b + 1].max() <= 8
+        for a, b in work["text_frames"]:  # light text on a card: pixels far above its median
+            card = frames[a : b + 1].mean(axis=-1)
+            assert (card > np.median(card) + 60).mean() > 0.002
+        shots = {s["index"]: s for s in work["shots"]}
+        [(orig, rep)] = work["near_duplicates"]
+        o, r = shots[orig], shots[rep]
+        dup = np.abs(frames[o["start_frame"] + 3] - frames[r["start_frame"] + 3]).mean()
+        others = [np.abs(frames[o["start_frame"] + 3] - frames[s["start_frame"] + 3]).mean()
+                  for s in shots.values() if s["kind"] == "scene" and s["index"] not in (orig, rep)]
+        assert dup < min(others) / 3, (dup, others)
+
+
+def test_shots_and_generation_meet_expectations(studio: Path, workspace) -> None:
+    """Per-shot `cleared` and the generation expectations hold in the real engine."""
+    import datetime as dt
+
+    from clearreel.db import open_session
+    from clearreel.rights.catalog import import_catalog
+    from clearreel.rights.clearance import check_generation, check_use
+    from clearreel.sample import REFERENCE_DATE
+
+    import_catalog(workspace, studio / "catalog.yaml")
+    truth = load_truth(studio)
+    with open_session(workspace) as s:
+        harbor = truth["works"]["w-harbor"]
+        assert harbor["presence"] == "scenes"
+        seen = set()
+        for shot in harbor["shots"]:
+            d = check_use(s, "w-harbor", "ai_generative_training", on=REFERENCE_DATE,
+                          territory="US", performers=shot["performers"], audit=False)
+            assert d.allowed == shot["cleared"], shot
+            seen.add(d.allowed)
+        assert seen == {True, False}  # some shots cleared, some excluded
+        for e in truth["expectations"]["generation"]:
+            d = check_generation(s, performers=e["performers"], characters=e["characters"],
+                                 purpose=e["purpose"], on=dt.date.fromisoformat(e["on"]),
+                                 territory=e["territory"], audit=False)
+            assert d.allowed == e["allowed"], (e, [r.code for r in d.reasons])
+
+
+def test_demo_reports_the_expected_clearance(tmp_path: Path) -> None:
+    """The demo's first stages (init, sample studio, import, report) on a small studio."""
+    from rich.console import Console
+
+    from clearreel.demo import run_demo
+
+    summary = run_demo(tmp_path / "demo", films=3, quick=True, console=Console(quiet=True),
+                       until="clearance report")
+    truth = load_truth(tmp_path / "demo" / "studio")
+    report = summary["clearance report"]
+    checked = 0
+    for e in truth["expectations"]["clearance"]:
+        if e["territory"] == "US" and e["performers"] is None and e["on"] == "2026-11-22":
+            assert report[e["work"]][e["use"]]["allowed"] == e["allowed"], e
+            checked += 1
+    assert checked >= 12
+    assert {w for w, uses in report.items() if all(u["allowed"] for u in uses.values())}
+    assert not report["w-tides"]["ai_generative_training"]["allowed"]
+    assert not report["w-northwind"]["ai_training"]["allowed"]

@@ -259,6 +259,12 @@ def _get_output(session: Session, output_id: str) -> Any:
             f"unknown output {output_id!r}: see `clearreel verify FILE` or the "
             "output id printed by `clearreel generate --json`"
         )
+    if getattr(out, "blocked", False):
+        # A refused request made no video: it cannot have earned anything.
+        raise UsageError(
+            f"output {output_id!r} was blocked by the prompt guard and has no video: "
+            "record revenue only for delivered outputs"
+        )
     return out
 
 

@@ -242,8 +242,7 @@ def _text_card(film: Film, shot: Shot) -> np.ndarray:
             (tw, th), _ = cv2.getTextSize(line, font, scale, thick)
         cy = round(h * (i + 1) / (n + 1) + th / 2)
         org = (round((w - tw) / 2), cy)
-        if thick >= 2:  # a dark outline, only where it cannot swallow thin strokes
-            cv2.putText(img, line, org, font, scale, (0, 0, 0), thick + 2, cv2.LINE_AA)
+        cv2.putText(img, line, org, font, scale, (0, 0, 0), thick + 2, cv2.LINE_AA)
         cv2.putText(img, line, org, font, scale, (255, 255, 255), thick, cv2.LINE_AA)
     return img
 

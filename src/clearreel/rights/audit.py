@@ -11,7 +11,7 @@ import hashlib
 import json
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from clearreel.db import current_org, utcnow
@@ -32,9 +32,21 @@ def _entry_hash(e: AuditEntry) -> str:
     return hashlib.sha256(canonical(body)).hexdigest()
 
 
+def _lock_chain(session: Session, org: str) -> None:
+    """Serialise appends to one organization's chain. On PostgreSQL concurrent writers would
+    otherwise read the same head and collide on (org, seq); a transaction-scoped advisory lock
+    makes them queue. SQLite's single writer lock already does."""
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        key = int.from_bytes(hashlib.sha256(f"clearreel.audit:{org}".encode()).digest()[:8],
+                             "big", signed=True)
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+
+
 def record(session: Session, action: str, subject: str | None = None, **payload: Any) -> AuditEntry:
     """Append one entry to the organization's chain (in the caller's transaction)."""
     org = current_org(session)
+    _lock_chain(session, org)
     last = session.scalars(
         select(AuditEntry).where(AuditEntry.org_id == org).order_by(AuditEntry.seq.desc()).limit(1)
     ).first()

@@ -7,6 +7,7 @@ is added to every SELECT) and refuses to flush a row of another organization.
 
 from clearreel.db._base import Base, TenantMixin, utcnow
 from clearreel.db._session import (
+    advisory_xact_lock,
     connect,
     current_org,
     init_db,
@@ -17,6 +18,7 @@ from clearreel.db._session import (
 __all__ = [
     "Base",
     "TenantMixin",
+    "advisory_xact_lock",
     "connect",
     "current_org",
     "init_db",

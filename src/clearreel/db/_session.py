@@ -2,10 +2,11 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
 from collections.abc import Iterator
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, inspect, select
+from sqlalchemy import Engine, create_engine, event, inspect, select, text
 from sqlalchemy.orm import Session, sessionmaker, with_loader_criteria
 
 from clearreel.config import Settings
@@ -147,6 +148,16 @@ def open_session(
         s.close()
 
 
+def advisory_xact_lock(session: Session, name: str) -> None:
+    """On PostgreSQL, take a transaction-scoped advisory lock named `name` (released at commit
+    or rollback), so writers of one chain queue instead of racing. Elsewhere a no-op: SQLite
+    serialises writers with its database lock."""
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+
+
 def current_org(session: Session) -> str:
     org = session.info.get("org")
     if org is None:
@@ -154,4 +165,7 @@ def current_org(session: Session) -> str:
     return str(org)
 
 
-__all__ = ["Base", "connect", "current_org", "init_db", "open_session", "resolve_org"]
+__all__ = [
+    "Base", "advisory_xact_lock", "connect", "current_org", "init_db", "open_session",
+    "resolve_org",
+]

@@ -32,7 +32,7 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from clearreel.db import current_org, utcnow
+from clearreel.db import advisory_xact_lock, current_org, utcnow
 from clearreel.ledger.models import LedgerAccount, LedgerHead, LedgerPosting, LedgerTransaction
 
 GENESIS = "0" * 64
@@ -56,13 +56,6 @@ class Line:
     work: str | None = None  # for payable/suspense: the work whose share this is
 
 
-def lock_key(org: str) -> int:
-    """The signed 64-bit advisory-lock key of an organization's ledger."""
-    return int.from_bytes(
-        hashlib.sha256(f"clearreel.ledger:{org}".encode()).digest()[:8], "big", signed=True
-    )
-
-
 def lock(session: Session) -> LedgerHead:
     """Take the organization's ledger lock for the rest of the session's transaction, and
     return its chain head (created at genesis on first use).
@@ -73,7 +66,7 @@ def lock(session: Session) -> LedgerHead:
     org = current_org(session)
     conn = session.connection()
     if conn.dialect.name == "postgresql":
-        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": lock_key(org)})
+        advisory_xact_lock(session, f"clearreel.ledger:{org}")
     elif conn.dialect.name == "sqlite":
         dbapi = conn.connection.dbapi_connection
         if dbapi is not None and not dbapi.in_transaction:
@@ -331,4 +324,4 @@ def check(session: Session) -> dict[str, Any]:
     }
 
 
-__all__ = ["GENESIS", "Line", "check", "lock", "lock_key", "post", "posting_hash", "txn_digest"]
+__all__ = ["GENESIS", "Line", "check", "lock", "post", "posting_hash", "txn_digest"]

@@ -11,10 +11,10 @@ import hashlib
 import json
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from clearreel.db import current_org, utcnow
+from clearreel.db import advisory_xact_lock, current_org, utcnow
 from clearreel.rights.models import AuditEntry
 
 GENESIS = "0" * 64
@@ -32,21 +32,12 @@ def _entry_hash(e: AuditEntry) -> str:
     return hashlib.sha256(canonical(body)).hexdigest()
 
 
-def _lock_chain(session: Session, org: str) -> None:
-    """Serialise appends to one organization's chain. On PostgreSQL concurrent writers would
-    otherwise read the same head and collide on (org, seq); a transaction-scoped advisory lock
-    makes them queue. SQLite's single writer lock already does."""
-    conn = session.connection()
-    if conn.dialect.name == "postgresql":
-        key = int.from_bytes(hashlib.sha256(f"clearreel.audit:{org}".encode()).digest()[:8],
-                             "big", signed=True)
-        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
-
-
 def record(session: Session, action: str, subject: str | None = None, **payload: Any) -> AuditEntry:
     """Append one entry to the organization's chain (in the caller's transaction)."""
     org = current_org(session)
-    _lock_chain(session, org)
+    # Writers of one chain queue on PostgreSQL; otherwise two could read the same head and
+    # collide on (org, seq). SQLite's single writer lock already serialises them.
+    advisory_xact_lock(session, f"clearreel.audit:{org}")
     last = session.scalars(
         select(AuditEntry).where(AuditEntry.org_id == org).order_by(AuditEntry.seq.desc()).limit(1)
     ).first()

@@ -160,19 +160,9 @@ class CogVideoXAdapter:
     def encode_text(
         self, pipe: Any, prompts: Sequence[str], max_len: int, device: str
     ) -> tuple[Any, Any]:
-        import torch
+        from clearreel.train.cache import encode_text
 
-        out = []
-        with torch.no_grad():
-            for i in range(0, len(prompts), 16):
-                emb, _ = pipe.encode_prompt(
-                    prompt=list(prompts[i : i + 16]),
-                    do_classifier_free_guidance=False,
-                    max_sequence_length=max_len,
-                    device=device,
-                )
-                out.append(emb.float().cpu())
-        return torch.cat(out), None
+        return encode_text(pipe, prompts, max_len, device), None
 
     def encode_video(self, pipe: Any, frames: np.ndarray, device: str) -> Any:
         import torch

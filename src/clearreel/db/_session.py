@@ -59,7 +59,7 @@ def init_db(settings: Settings) -> None:
     cfg = _alembic_config(settings.url)
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "heads")
+        command.upgrade(cfg, "head")
 
 
 def _check_schema(engine: Engine) -> None:

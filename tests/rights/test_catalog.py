@@ -236,8 +236,9 @@ def test_import_updates_what_changed_and_keeps_the_rest(any_db: Settings, tmp_pa
     assert out["updated"] == {"works": 1, "licenses": 1, "consents": 1}
     with open_session(any_db, org="org-test") as s:
         w = s.scalars(select(Work).where(Work.id == "w-one")).one()
-        assert [(m.uri.rsplit("/", 1)[-1], m.status) for m in w.media] == [("a.mp4", "ok"),
-                                                                          ("c.mp4", None)]
+        # Nothing is removed implicitly: b.mp4, left out of the second file, stays.
+        assert [(m.uri.rsplit("/", 1)[-1], m.status) for m in w.media] == [
+            ("a.mp4", "ok"), ("b.mp4", None), ("c.mp4", None)]
         k = s.scalars(select(Consent).where(Consent.id == "k-ben")).one()
         assert (k.status, str(k.revoked)) == ("revoked", "2025-01-01")
         lic = s.scalars(select(License).where(License.id == "l-main")).one()

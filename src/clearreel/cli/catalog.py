@@ -21,13 +21,30 @@ def register(app: typer.Typer) -> None:
 def import_(file: Path = typer.Argument(..., help="Catalog file (YAML or JSON)."),
             scan: bool = typer.Option(True, "--scan/--no-scan",
                                       help="Read rights reservations embedded in local media."),
+            dry_run: bool = typer.Option(False, "--dry-run",
+                                         help="Print what would change (entity, field: old -> "
+                                              "new) and write nothing."),
             json_: bool = typer.Option(False, "--json", help="Print a JSON document.")) -> None:
-    """Validate a catalog file and upsert it by id (idempotent; invalid files change nothing)."""
+    """Validate a catalog file and merge it into the registry by id.
+
+    A file changes what it states and nothing else: omitted fields keep their value, lists of
+    children (media, participations, scenes, references, uses) are merged, nothing is
+    removed. Idempotent; an invalid file changes nothing."""
     from clearreel.rights.catalog import import_catalog
 
-    summary = import_catalog(settings(), file, scan=scan)
+    summary = import_catalog(settings(), file, scan=scan, dry_run=dry_run)
     if json_:
         emit_json(summary)
+        return
+    if dry_run:
+        for c in summary["changes"]:
+            if c["field"] is None:
+                out.print(f"{c['entity']} {c['id']}: created", markup=False)
+            else:
+                out.print(f"{c['entity']} {c['id']}.{c['field']}: {_short(c['old'])} -> "
+                          f"{_short(c['new'])}", markup=False)
+        out.print(f"dry run: {len(summary['changes'])} change(s) to {summary['organization']}; "
+                  "nothing was written", markup=False)
         return
     created = ", ".join(f"{n} {k}" for k, n in summary["created"].items()) or "nothing"
     updated = ", ".join(f"{n} {k}" for k, n in summary["updated"].items()) or "nothing"
@@ -36,6 +53,13 @@ def import_(file: Path = typer.Argument(..., help="Catalog file (YAML or JSON)."
               f"{summary['reservations']} embedded reservation(s) recorded", markup=False)
     for w in summary["warnings"]:
         err.print(f"warning: {w}", markup=False)
+
+
+def _short(v: Any) -> str:
+    import json
+
+    text = json.dumps(v, ensure_ascii=False, default=str)
+    return text if len(text) <= 200 else text[:197] + "..."
 
 
 def _registry_lists(s: Any) -> dict[str, Any]:

@@ -17,7 +17,7 @@ import difflib
 import hashlib
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -375,8 +375,12 @@ def _known_fields(loc: tuple[Any, ...], doc: Any) -> list[str]:
 # Cross-reference and date checks
 
 
-def _check_refs(c: Catalog, r: _Reader) -> list[str]:
+def _check_refs(c: Catalog, r: _Reader,
+                known: dict[str, set[str]] | None = None) -> list[str]:
+    """Cross-references and dates; `known` holds the ids already in the registry (by
+    collection), which the file's entities may reference without restating them."""
     problems: list[str] = []
+    known = known or {}
     f = r.file
 
     def at(*loc: str | int) -> str:
@@ -391,9 +395,9 @@ def _check_refs(c: Catalog, r: _Reader) -> list[str]:
                                 f"(already used by {other} at line {r.line(oloc)})")
             else:
                 ids[item.id] = (coll[:-1] if coll != "parties" else "party", (coll, i, "id"))
-    parties = {p.id for p in c.parties}
-    works = {w.id for w in c.works}
-    characters = {ch.id for ch in c.characters}
+    parties = {p.id for p in c.parties} | known.get("parties", set())
+    works = {w.id for w in c.works} | known.get("works", set())
+    characters = {ch.id for ch in c.characters} | known.get("characters", set())
 
     def need(kind: str, known: set[str], value: str | None, *loc: str | int) -> None:
         if value is not None and value not in known:
@@ -473,28 +477,37 @@ def load_catalog(path: str | Path) -> Catalog:
     """Read and validate a catalog file; raise `CatalogError` listing every problem.
 
     Media, subtitle and reference paths in the result are resolved against the file's folder.
+    The file is validated on its own (every reference defined in it); `import_catalog`
+    validates it merged onto the registry instead.
     """
     path = Path(path)
     doc, r = _read(path)
+    return _validate(doc, r, path)
+
+
+def _validate(doc: Any, r: _Reader, path: Path,
+              merge: Callable[[dict[str, Any]], tuple[dict[str, Any], dict[str, set[str]]]]
+              | None = None) -> Catalog:
+    """Validate a read document; `merge(doc) -> (merged doc, known registry ids)` first
+    merges it onto the registry (see `_merge`)."""
+    from clearreel.rights._merge import resolve_paths
+
     problems = list(r.problems)
     if not isinstance(doc, dict):
         raise CatalogError([f"{r.file}:1: a catalog is a mapping with `organization`, `parties`, "
                             f"`works`, ... at the top, not a {type(doc).__name__}"])
+    resolve_paths(doc, path.resolve().parent)
+    known: dict[str, set[str]] = {}
+    if merge is not None:
+        doc, known = merge(doc)
     try:
         cat = Catalog.model_validate(doc)
     except ValidationError as e:
         problems += _pydantic_problems(e, r, doc)
         raise CatalogError(problems) from None
-    problems += _check_refs(cat, r)
+    problems += _check_refs(cat, r, known)
     if problems:
         raise CatalogError(problems)
-    base = path.resolve().parent
-    for w in cat.works:
-        w.media = [_resolve(m, base) for m in w.media]
-        w.subtitles = [_resolve(m, base) for m in w.subtitles]
-    for p in cat.parties:
-        for ref in p.references:
-            ref.path = _resolve(ref.path, base)
     return cat
 
 
@@ -531,19 +544,28 @@ def _ms(seconds: float) -> int:
     return round(seconds * 1000)
 
 
-def import_catalog(settings: Settings, path: str | Path, *, scan: bool = True) -> dict[str, Any]:
-    """Validate, then upsert the catalog into the registry in one transaction.
+def import_catalog(settings: Settings, path: str | Path, *, scan: bool = True,
+                   dry_run: bool = False) -> dict[str, Any]:
+    """Validate the file merged onto the registry, then upsert it in one transaction.
 
-    The session is bound to the catalog's organization (created when new); `settings.org`,
-    when set, must name it. `scan` reads machine-readable reservations (IPTC, CAWG/C2PA,
-    TDMRep) from local media files and records them. Returns a summary of what changed.
+    A file changes what it states and nothing else (see `_merge`): omitted fields keep their
+    value, children are merged by key, nothing is removed; its entities may reference ones
+    already in the registry. The session is bound to the catalog's organization (created when
+    new); `settings.org`, when set, must name it. `scan` reads machine-readable reservations
+    (IPTC, CAWG/C2PA, TDMRep) from local media files and records them. `dry_run` computes the
+    same result and writes nothing. Returns a summary of what changed, with `changes`: per
+    entity and field, the old and the new value.
     """
     from clearreel.db import open_session
-    from clearreel.rights import audit
+    from clearreel.rights import _merge, audit
 
     path = Path(path)
-    cat = load_catalog(path)
-    org_id = cat.organization.id
+    doc, r = _read(path)
+    org_doc = doc.get("organization") if isinstance(doc, dict) else None
+    org_id = org_doc.get("id") if isinstance(org_doc, dict) else None
+    if not isinstance(org_id, str) or not org_id:
+        _validate(doc, r, path)  # raises, with the file's problems
+        raise CatalogError([f"{r.file}:1: missing required field 'organization'"])
     if settings.org and settings.org != org_id:
         raise UsageError(f"the catalog is for organization {org_id!r} but this command acts for "
                          f"{settings.org!r}: drop --org / CLEARREEL_ORG or use the right catalog")
@@ -552,6 +574,15 @@ def import_catalog(settings: Settings, path: str | Path, *, scan: bool = True) -
     warnings: list[str] = []
     with open_session(settings, org=org_id) as s:
         org = s.get(Organization, org_id)
+        before: dict[str, dict[str, dict[str, Any]]] = {}
+
+        def merge(d: dict[str, Any]) -> tuple[dict[str, Any], dict[str, set[str]]]:
+            before.update(_registry_docs(s, _merge.stated_ids(d)))
+            old_org = None if org is None else _drop_none(
+                {"id": org.id, "name": org.name, "home_territory": org.home_territory})
+            return _merge.merge_document(d, before, old_org), _known_ids(s)
+
+        cat = _validate(doc, r, path, merge)
         if org is None:
             org = Organization(id=org_id, name=cat.organization.name,
                                home_territory=cat.organization.home_territory)
@@ -563,20 +594,69 @@ def import_catalog(settings: Settings, path: str | Path, *, scan: bool = True) -
                                                     home_territory=cat.organization.home_territory))
         _upsert(s, cat, n)
         s.flush()
+        changes = _merge.diff(before, _registry_docs(s, _merge.stated_ids(doc)))
         reservations = 0
-        if scan:
+        if scan and not dry_run:
             reservations, warnings = scan_reservations(s, [w.id for w in cat.works])
         summary = {
             "organization": org_id, "file": str(path.resolve()), "sha256": sha,
+            "dry_run": dry_run,
             "created": n.created, "updated": n.updated, "unchanged": n.unchanged,
             "counts": {"parties": len(cat.parties), "works": len(cat.works),
                        "characters": len(cat.characters), "licenses": len(cat.licenses),
                        "consents": len(cat.consents)},
-            "reservations": reservations, "warnings": warnings,
+            "changes": changes, "reservations": reservations, "warnings": warnings,
         }
+        if dry_run:
+            s.rollback()
+            return summary
         audit.record(s, "catalog.import", str(path.resolve()), sha256=sha, created=n.created,
-                     updated=n.updated, reservations=reservations)
+                     updated=n.updated, reservations=reservations,
+                     changes=[{k: c[k] for k in ("entity", "id", "field")} for c in changes][:500])
+        _after_import(s, changes)
     return summary
+
+
+def _after_import(s: Session, changes: list[dict[str, Any]]) -> None:
+    """A change to what clears training (a consent, a licence, a work's presence facts) may
+    suspend models trained before it: record it now (see `clearreel.train.suspension`)."""
+    if not any(c["entity"] in ("consent", "license", "work", "character") and c["field"]
+               for c in changes):
+        return
+    try:
+        from clearreel.train.suspension import refresh
+    except ImportError:  # an installation without training
+        return
+    refresh(s, cause="catalog.import")
+
+
+def _registry_docs(s: Session, ids: dict[str, list[str]]) -> dict[str, dict[str, dict[str, Any]]]:
+    """The registry's state of the named entities, in catalog shape (the export's)."""
+    from sqlalchemy.orm import selectinload
+
+    models = {"parties": (Party, _party_doc), "works": (Work, _work_doc),
+              "characters": (Character, _character_doc), "licenses": (License, _license_doc),
+              "consents": (Consent, _consent_doc)}
+    out: dict[str, dict[str, dict[str, Any]]] = {}
+    for coll, (model, to_doc) in models.items():
+        want = sorted(set(ids.get(coll, [])))
+        out[coll] = {}
+        for k in range(0, len(want), 500):
+            q = select(model).where(model.id.in_(want[k:k + 500]))
+            if model is Work:
+                q = q.options(selectinload(Work.media), selectinload(Work.participations),
+                              selectinload(Work.scenes))
+            elif model is License:
+                q = q.options(selectinload(License.grants))
+            for o in s.scalars(q):
+                out[coll][o.id] = to_doc(o)
+    return out
+
+
+def _known_ids(s: Session) -> dict[str, set[str]]:
+    return {"parties": set(s.scalars(select(Party.id))),
+            "works": set(s.scalars(select(Work.id))),
+            "characters": set(s.scalars(select(Character.id)))}
 
 
 def _by_id(s: Session, model: Any) -> dict[str, Any]:

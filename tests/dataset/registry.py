@@ -11,7 +11,7 @@ from clearreel.config import Settings
 
 def register_packed(settings: Settings, name: str, dataset_id: str, packed: Any,
                     entries: list[dict[str, Any]], org: str | None = None) -> None:
-    from clearreel.curate.models import Clip, Dataset
+    from clearreel.dataset.models import Clip, Dataset
     from clearreel.db import open_session
 
     with open_session(settings, org=org) as s:

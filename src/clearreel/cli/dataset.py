@@ -129,7 +129,7 @@ def delete(
     json_: bool = typer.Option(False, "--json", help="Print a JSON document."),
 ) -> None:
     """Remove a dataset's records and files (an unfinished build, or one to rebuild)."""
-    from clearreel.curate.pipeline import delete as delete_
+    from clearreel.dataset import delete as delete_
     from clearreel.errors import UsageError
 
     if not yes and not typer.confirm(f"delete dataset {name} and its files?", err=True):

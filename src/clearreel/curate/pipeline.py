@@ -350,7 +350,8 @@ def _open_dataset(
     config: CurateConfig,
 ) -> tuple[int, bool, dt.date, str | None]:
     """Create the dataset and its progress rows, or find the unfinished one to resume."""
-    from clearreel.curate.models import READY, CurateMedia, Dataset
+    from clearreel.curate.models import CurateMedia
+    from clearreel.dataset.models import READY, Dataset
     from clearreel.db import current_org, open_session
     from clearreel.rights.models import Organization
 
@@ -421,7 +422,8 @@ def _work_contexts(session: Any, work_ids: set[str]) -> dict[str, Any]:
 
 
 def _analyse(run: _Run, ds_pk: int, eng: Any) -> None:
-    from clearreel.curate.models import CurateMedia, Dataset, Quarantine
+    from clearreel.curate.models import CurateMedia
+    from clearreel.dataset.models import Dataset, Quarantine
     from clearreel.db import open_session
     from clearreel.rights.models import MediaAsset, Work
 
@@ -498,7 +500,8 @@ def _filter_reasons(c: dict[str, Any], config: CurateConfig) -> list[dict[str, A
 
 
 def _plan(run: _Run, ds_pk: int) -> None:
-    from clearreel.curate.models import Clip, CurateMedia, Dataset, Exclusion
+    from clearreel.curate.models import CurateMedia
+    from clearreel.dataset.models import Clip, Dataset, Exclusion
     from clearreel.db import open_session
 
     with open_session(run.settings) as s:
@@ -671,7 +674,7 @@ def _dedup(
 
 
 def _cut(run: _Run, ds_pk: int, eng: Any) -> None:
-    from clearreel.curate.models import Clip, Dataset, Exclusion
+    from clearreel.dataset.models import Clip, Dataset, Exclusion
     from clearreel.dataset.writer import dataset_dir
     from clearreel.db import open_session
 
@@ -761,9 +764,11 @@ def _crop(v: Any) -> tuple[int, int, int, int] | None:
 
 
 def _pack(run: _Run, ds_pk: int, engine: str, started: float, resumed: bool) -> dict[str, Any]:
-    from clearreel.curate.models import Clip, CurateMedia, Dataset, Exclusion, Quarantine
+    from clearreel.curate.models import CurateMedia
+    from clearreel.dataset import build
     from clearreel.dataset.manifest import package_versions
-    from clearreel.dataset.writer import clip_entry, dataset_dir, pack
+    from clearreel.dataset.models import Clip, Dataset, Exclusion, Quarantine
+    from clearreel.dataset.writer import clip_entry, dataset_dir
     from clearreel.db import open_session
     from clearreel.media import resampled_indices
     from clearreel.rights.audit import record
@@ -863,15 +868,13 @@ def _pack(run: _Run, ds_pk: int, engine: str, started: float, resumed: bool) -> 
                 }
                 for e in excl
             ]
-            packed = pack(
+            packed = build(
                 run.settings,
-                root,
+                run.name,
                 header=header,
                 clips=entries,
                 exclusions=exclusions,
                 sources=sources,
-                shard_bytes=_shard_bytes(),
-                shard_clips=_shard_clips(),
             )
             ds.manifest_sha256, ds.merkle_root = packed.manifest_sha256, packed.merkle_root
             ds.status, ds.stage, ds.completed = (
@@ -924,43 +927,6 @@ def _pack(run: _Run, ds_pk: int, engine: str, started: float, resumed: bool) -> 
         }
 
 
-def _shard_bytes() -> int:
-    import os
-
-    return int(os.environ.get("CLEARREEL_SHARD_BYTES", str(1 << 30)))
-
-
-def _shard_clips() -> int:
-    import os
-
-    return int(os.environ.get("CLEARREEL_SHARD_CLIPS", "10000"))
-
-
-def delete(settings: Settings, name: str) -> dict[str, Any]:
-    """Remove a dataset's records and directory (audited)."""
-    import shutil
-
-    from clearreel.dataset._load import get_dataset_row
-    from clearreel.dataset.writer import dataset_dir
-    from clearreel.db import open_session
-    from clearreel.rights.audit import record
-
-    with open_session(settings) as s:
-        row = get_dataset_row(s, name)
-        info = {
-            "dataset": name,
-            "id": row.id,
-            "status": row.status,
-            "manifest_sha256": row.manifest_sha256,
-        }
-        s.delete(row)
-        record(s, "dataset.delete", name, **info)
-    root = dataset_dir(settings, name)
-    if root.exists():
-        shutil.rmtree(root)
-    return info
-
-
 __all__ = [
     "AnalyseTask",
     "CutTask",
@@ -968,6 +934,5 @@ __all__ = [
     "clip_key",
     "curate",
     "cut_task",
-    "delete",
     "timecode",
 ]

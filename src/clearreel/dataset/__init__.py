@@ -2,6 +2,9 @@
 
 Public API:
 
+- `build(settings, name, header=, clips=, exclusions=, sources=) -> Packed`: shards, Parquet
+  index, manifest and signature for clips already cut (curation's last stage);
+- `delete(settings, name)`: the dataset's records and directory, audited;
 - `load(settings, name) -> LoadedDataset` (clips as `ClipItem`s with absolute mp4 paths);
 - `verify(settings, name, on=None) -> dict` (hashes, signature, Merkle root, clearance today);
 - `export(settings, name, fmt, out)` for `finetrainers`, `diffusion-pipe`, `jsonl`;
@@ -9,16 +12,21 @@ Public API:
 - `merkle_root`, `inclusion_proof`, `verify_inclusion` (see `merkle`).
 """
 
+from clearreel.dataset._delete import delete
 from clearreel.dataset._load import ClipItem, LoadedDataset, load
 from clearreel.dataset.export import FORMATS, export
 from clearreel.dataset.info import list_datasets, show
 from clearreel.dataset.merkle import inclusion_proof, merkle_root, verify_inclusion
 from clearreel.dataset.verify import verify
+from clearreel.dataset.writer import Packed, build
 
 __all__ = [
     "FORMATS",
     "ClipItem",
     "LoadedDataset",
+    "Packed",
+    "build",
+    "delete",
     "export",
     "inclusion_proof",
     "list_datasets",

@@ -57,7 +57,7 @@ class LoadedDataset:
 
 
 def get_dataset_row(session: Any, name: str) -> Any:
-    from clearreel.curate.models import Dataset
+    from clearreel.dataset.models import Dataset
 
     row = session.scalars(select(Dataset).where(Dataset.name == name)).first()
     if row is None:
@@ -100,7 +100,7 @@ def load(settings: Settings, name: str) -> LoadedDataset:
     Refuses a dataset still being built, and a manifest that is not the one the registry
     recorded (run `clearreel dataset verify NAME` for the full check of files and clearance).
     """
-    from clearreel.curate.models import READY
+    from clearreel.dataset.models import READY
     from clearreel.db import open_session
 
     with open_session(settings) as s:

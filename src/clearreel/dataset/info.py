@@ -11,8 +11,8 @@ from clearreel.config import Settings
 
 def show(settings: Settings, name: str) -> dict[str, Any]:
     """The contract's `dataset show --json` document (plus a few more fields)."""
-    from clearreel.curate.models import Clip, Exclusion, Quarantine
     from clearreel.dataset._load import get_dataset_row
+    from clearreel.dataset.models import Clip, Exclusion, Quarantine
     from clearreel.db import open_session
 
     with open_session(settings) as s:
@@ -74,7 +74,7 @@ def show(settings: Settings, name: str) -> dict[str, Any]:
 def list_datasets(settings: Settings) -> list[dict[str, Any]]:
     from sqlalchemy import func
 
-    from clearreel.curate.models import Clip, Dataset
+    from clearreel.dataset.models import Clip, Dataset
     from clearreel.db import open_session
 
     with open_session(settings) as s:

@@ -232,10 +232,37 @@ def pack(
     return Packed(manifest=manifest, manifest_sha256=digest, merkle_root=root_hash)
 
 
+def build(
+    settings: Settings,
+    name: str,
+    *,
+    header: dict[str, Any],
+    clips: list[dict[str, Any]],
+    exclusions: list[dict[str, Any]],
+    sources: list[dict[str, Any]],
+) -> Packed:
+    """Pack dataset `name` from its clips already cut under `datasets/NAME/clips/`.
+
+    Shards close at `CLEARREEL_SHARD_BYTES` (default 1 GiB) or `CLEARREEL_SHARD_CLIPS` clips
+    (default 10 000), whichever comes first.
+    """
+    return pack(
+        settings,
+        dataset_dir(settings, name),
+        header=header,
+        clips=clips,
+        exclusions=exclusions,
+        sources=sources,
+        shard_bytes=int(os.environ.get("CLEARREEL_SHARD_BYTES", str(1 << 30))),
+        shard_clips=int(os.environ.get("CLEARREEL_SHARD_CLIPS", "10000")),
+    )
+
+
 __all__ = [
     "CLIP_FIELDS",
     "INDEX",
     "Packed",
+    "build",
     "clip_entry",
     "dataset_dir",
     "pack",

@@ -7,6 +7,7 @@ import importlib
 # Each stage that stores records registers its models module here.
 MODEL_MODULES = [
     "clearreel.rights.models",
+    "clearreel.dataset.models",
     "clearreel.curate.models",
     "clearreel.ledger.models",
     "clearreel.generate.models",

@@ -37,6 +37,15 @@ def test_commands_without_a_workspace_say_how_to_fix_it(tmp_path, monkeypatch, c
     assert code == 2 and "clearreel init" in err
 
 
+def test_version_prints_one_line_without_a_workspace(tmp_path, monkeypatch, cli) -> None:
+    from clearreel.cli._common import version_text
+
+    monkeypatch.setenv("CLEARREEL_HOME", str(tmp_path / "none"))
+    code, out, _ = cli("--version")
+    assert code == 0 and out == version_text() + "\n" and out.startswith("clearreel ")
+    assert not (tmp_path / "none").exists()
+
+
 def test_help_lists_the_registry_commands() -> None:
     out = subprocess.run([sys.executable, "-m", "clearreel", "--help"], capture_output=True,
                          text=True, check=True, env={"COLUMNS": "200", "PATH": ""})

@@ -14,13 +14,19 @@ import pyarrow.parquet as pq
 import pytest
 
 from clearreel.config import Settings
-from clearreel.dataset import export, load, verify
+from clearreel.dataset import load, verify
 from clearreel.dataset.manifest import canonical, file_sha256, sha256_hex
 from clearreel.dataset.writer import clip_entry, dataset_dir, pack
 from dataset.registry import register_packed
 
 
-def _build(settings: Settings, name: str = "tiny", n: int = 5, shard_clips: int = 2) -> Path:
+def _build(
+    settings: Settings,
+    name: str = "tiny",
+    n: int = 5,
+    shard_clips: int = 2,
+    caption: str = "shot {i}\nsecond line",
+) -> Path:
     from clearreel.db import open_session
     from clearreel.rights.models import Organization
 
@@ -50,7 +56,7 @@ def _build(settings: Settings, name: str = "tiny", n: int = 5, shard_clips: int 
                 height=36,
                 file=f"clips/{cid}.mp4",
                 sha256=file_sha256(path),
-                caption=f"shot {i}\nsecond line",
+                caption=caption.format(i=i),
                 performers=["p-ava"],
                 characters=["c-mara"],
                 licenses=["l-1"],
@@ -191,25 +197,6 @@ def test_verify_catches_an_added_clip_file(built: tuple[Settings, Path]) -> None
     settings, root = built
     (root / "clips" / "intruder.mp4").write_bytes(b"x")
     assert _codes(settings) == {"unexpected_file"}
-
-
-@pytest.mark.parametrize("fmt", ["finetrainers", "diffusion-pipe", "jsonl"])
-def test_exports(built: tuple[Settings, Path], tmp_path: Path, fmt: str) -> None:
-    settings, _ = built
-    out = tmp_path / fmt
-    r = export(settings, "tiny", fmt, out)
-    assert r["clips"] == 5
-    meta = [json.loads(line) for line in (out / "metadata.jsonl").read_text().splitlines()]
-    assert len(meta) == 5 and all((out / m["file_name"]).exists() for m in meta)
-    assert meta[0]["caption"] == "shot 0 second line"  # one line per caption
-    assert (out / "manifest.json").exists() and (out / "manifest.sig.json").exists()
-    if fmt == "finetrainers":
-        prompts = (out / "prompts.txt").read_text().splitlines()
-        videos = (out / "videos.txt").read_text().splitlines()
-        assert len(prompts) == len(videos) == 5 and videos[0].startswith("videos/")
-    if fmt == "diffusion-pipe":
-        mp4s = sorted(out.glob("*.mp4"))
-        assert len(mp4s) == 5 and all(p.with_suffix(".txt").exists() for p in mp4s)
 
 
 def test_cli_list_show_and_verify(built: tuple[Settings, Path], cli) -> None:  # type: ignore[no-untyped-def]

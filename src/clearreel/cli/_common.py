@@ -25,6 +25,23 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 _state: dict[str, Any] = {}
 
 
+def version_text() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return f"clearreel {version('clearreel')}"
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        from clearreel import __version__
+
+        return f"clearreel {__version__}"
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        sys.stdout.write(version_text() + "\n")
+        raise typer.Exit()
+
+
 def app_callback(
     home: Path | None = typer.Option(
         None,
@@ -43,6 +60,9 @@ def app_callback(
         "--database-url",
         envvar="CLEARREEL_DATABASE_URL",
         help="SQLAlchemy URL (default: SQLite in the workspace).",
+    ),
+    version: bool = typer.Option(
+        False, "--version", callback=_show_version, is_eager=True, help="Print the version."
     ),
 ) -> None:
     """clearreel: rights registry, curation, training, guarded generation, provenance, royalties."""

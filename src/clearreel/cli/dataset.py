@@ -108,18 +108,28 @@ def verify(
 @dataset_app.command("export")
 def export(
     name: str = typer.Argument(..., help="Dataset name."),
-    fmt: str = typer.Option(..., "--format", help="finetrainers, diffusion-pipe or jsonl."),
+    fmt: str = typer.Option(
+        ..., "--format", help="finetrainers, videofolder, diffusion-pipe or webdataset."
+    ),
     output: Path = typer.Option(..., "-o", "--output", help="Directory to write (new or empty)."),
+    link: bool = typer.Option(
+        False,
+        "--link",
+        help="Hard-link the clip files instead of copying them (an edit in place then alters "
+        "the signed dataset).",
+    ),
+    csv_: bool = typer.Option(False, "--csv", help="videofolder: metadata.csv, not .jsonl."),
     json_: bool = typer.Option(False, "--json", help="Print a JSON document."),
 ) -> None:
-    """Write the clips and captions in a fine-tuning tool's layout (with the manifest)."""
+    """Write the clips and captions in a fine-tuning tool's layout (with the BOM in bom/)."""
     from clearreel.dataset import export as export_
 
-    r = export_(settings(), name, fmt, output)
+    r = export_(settings(), name, fmt, output, link=link, csv_metadata=csv_)
     if json_:
         emit_json(r)
     else:
-        out.print(f"exported {r['clips']} clip(s) of {name} as {fmt} to {r['path']}")
+        how = f"{r['linked']} hard-linked, {r['copied']} copied" if link else "copied"
+        out.print(f"exported {r['clips']} clip(s) of {name} as {fmt} to {r['path']} ({how})")
 
 
 @dataset_app.command("delete")

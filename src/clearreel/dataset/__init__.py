@@ -7,7 +7,8 @@ Public API:
 - `delete(settings, name)`: the dataset's records and directory, audited;
 - `load(settings, name) -> LoadedDataset` (clips as `ClipItem`s with absolute mp4 paths);
 - `verify(settings, name, on=None) -> dict` (hashes, signature, Merkle root, clearance today);
-- `export(settings, name, fmt, out)` for `finetrainers`, `diffusion-pipe`, `jsonl`;
+- `export(settings, name, fmt, out, link=False)` for `finetrainers`, `videofolder`,
+  `diffusion-pipe`, `webdataset` (see docs/interchange.md);
 - `show(settings, name)`, `list_datasets(settings)`;
 - `merkle_root`, `inclusion_proof`, `verify_inclusion` (see `merkle`).
 """

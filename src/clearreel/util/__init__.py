@@ -1,0 +1,6 @@
+"""Helpers every stage shares, below all of them: they import nothing of clearreel but
+`clearreel.errors`.
+
+- `timecode`: the one parser and formatter of times (SMPTE `HH:MM:SS:FF` at a work's rate,
+  drop-frame, `HH:MM:SS.mmm`, seconds).
+"""

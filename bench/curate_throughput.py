@@ -94,8 +94,8 @@ def main() -> None:
         args.films, args.seconds, args.width, args.height = 2, 20.0, 640, 360
 
     from clearreel.config import Settings
+    from clearreel.curate import curate
     from clearreel.curate.config import CurateConfig
-    from clearreel.curate.pipeline import curate
     from clearreel.db import init_db
     from clearreel.provenance import ensure_studio_keys
     from clearreel.rights.catalog import import_catalog

@@ -125,7 +125,7 @@ def stage_report(ctx: DemoContext) -> dict[str, Any]:
 
 
 def stage_curate(ctx: DemoContext) -> dict[str, Any]:
-    from clearreel.curate.pipeline import curate
+    from clearreel.curate import curate
 
     summary = curate(ctx.settings, DATASET, workers=1)
     ctx.console.print(

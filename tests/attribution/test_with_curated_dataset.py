@@ -10,8 +10,8 @@ def test_index_and_find_a_flipped_copy_of_a_curated_clip(workspace, tmp_path: Pa
     from clearreel.attribution import attribute, load_clipset
     from clearreel.attribution._video import decode
     from clearreel.attribution.robustness import make_copy
+    from clearreel.curate import curate
     from clearreel.curate.config import CurateConfig
-    from clearreel.curate.pipeline import curate
     from clearreel.rights.catalog import import_catalog
     from clearreel.sample import REFERENCE_DATE, make_sample_studio
 

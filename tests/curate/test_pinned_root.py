@@ -41,7 +41,7 @@ PINNED_CLIPS = 6
 
 
 def build(tmp: Path, workspace: Settings, name: str = "pin") -> object:
-    from clearreel.curate.pipeline import curate
+    from clearreel.curate import curate
     from clearreel.rights.catalog import import_catalog
 
     lib = write_library(tmp / "lib", {"w-one": SHOTS})

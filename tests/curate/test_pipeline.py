@@ -16,8 +16,8 @@ import pytest
 import yaml
 
 from clearreel.config import Settings
+from clearreel.curate import curate
 from clearreel.curate.config import CurateConfig
-from clearreel.curate.pipeline import curate
 from clearreel.dataset import load, verify
 from clearreel.sample import REFERENCE_DATE, load_truth, make_sample_studio
 

@@ -7,7 +7,9 @@ from fractions import Fraction
 
 import numpy as np
 
-from clearreel.curate.pipeline import SEEK_GAP, _plain, _runs, clip_key, timecode
+from clearreel.curate.analyse import plain
+from clearreel.curate.plan import clip_key, timecode
+from clearreel.curate.tasks import SEEK_GAP, runs
 
 
 def test_clip_key_has_no_dots_and_sorts_by_frame() -> None:
@@ -23,7 +25,7 @@ def test_timecode_non_drop_frame() -> None:
 
 
 def test_plain_json_values() -> None:
-    v = _plain({"a": np.float32("nan"), "b": (np.int64(3), 1.23456789), "c": Fraction(1, 4)})
+    v = plain({"a": np.float32("nan"), "b": (np.int64(3), 1.23456789), "c": Fraction(1, 4)})
     assert v == {"a": None, "b": [3, 1.234568], "c": 0.25}
     json.dumps(v, allow_nan=False)
 
@@ -35,4 +37,4 @@ def test_runs_split_distant_clips() -> None:
         ("b", 20 + SEEK_GAP, 150, "o", None),
         ("d", 1017, 1030, "o", None),
     )
-    assert [[c[0] for c in r] for r in _runs(clips)] == [["a"], ["b"], ["c", "d"]]
+    assert [[c[0] for c in r] for r in runs(clips)] == [["a"], ["b"], ["c", "d"]]

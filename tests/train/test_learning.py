@@ -32,7 +32,7 @@ def test_tiny_learns_each_characters_colours(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_demo_training_on_the_sample_studio(tmp_path: Path, workspace) -> None:  # type: ignore[no-untyped-def]
     """The demo's path: sample studio, curation, `train_and_evaluate`, within 5 minutes."""
-    from clearreel.curate.pipeline import curate
+    from clearreel.curate import curate
     from clearreel.rights.catalog import import_catalog
     from clearreel.sample import make_sample_studio
     from clearreel.train import train_and_evaluate

@@ -72,7 +72,7 @@ def curate(
 
     Run the same command again after an interruption: it resumes where it stopped.
     """
-    from clearreel.curate.pipeline import curate as run
+    from clearreel.curate import curate as run
 
     cfg = _config(
         config,

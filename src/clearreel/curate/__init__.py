@@ -1,7 +1,17 @@
 """curate: from a work's media to cleared, captioned training clips.
 
-This package holds the per-file analysers (no database, picklable in and out) and the
-pipeline that runs them (`pipeline`, `engines`, `models`). Nothing heavy is imported here.
+Exported here: `curate(settings, dataset, ...)` (build or resume a dataset), `CurateConfig`
+and `USE`. Nothing heavy (numpy, PyAV, torch) is imported by this package's import.
+
+The modules, by stage (each one reads the previous stage's records and writes its own):
+
+- `tasks`: the stage functions engines run in workers (`analyse_task`, `cut_task`);
+- `analyse`: the per-file analysis below, `MediaAnalysis.to_json()` the candidates it stores;
+- `plan`: `plan(candidates, clear, config) -> Plan`, a pure function of the candidates and a
+  clearance callable: score filters, the clearance gate, near-duplicates;
+- `cut`: the cut stage; `pack`: the manifest and `clearreel.dataset.build`;
+- `pipeline`: `curate`, opening or resuming a dataset and running the stages in order;
+- `engines` (local, ray), `models` (`CurateMedia`, the per-file progress rows).
 
 Per-file analysis (stable API; the pipeline and engines code against these names):
 
@@ -36,3 +46,9 @@ Per-file analysis (stable API; the pipeline and engines code against these names
 
 Measured behaviour and default thresholds: docs/curation.md.
 """
+
+from clearreel.curate.config import CurateConfig
+from clearreel.curate.pipeline import curate
+from clearreel.curate.plan import USE
+
+__all__ = ["USE", "CurateConfig", "curate"]

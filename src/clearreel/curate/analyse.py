@@ -10,6 +10,7 @@ pipeline, which also groups near-duplicates across every file (`near_duplicate_g
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from dataclasses import dataclass, field
@@ -63,6 +64,21 @@ class ClipAnalysis:
     def frames(self) -> int:
         return self.end_frame - self.start_frame + 1
 
+    def to_json(self) -> dict[str, Any]:
+        """The candidate the later stages read (stored in `CurateMedia.candidates`)."""
+        return {
+            "start_frame": int(self.start_frame),
+            "end_frame": int(self.end_frame),
+            "crop": list(self.crop) if self.crop else None,
+            "scores": plain(self.scores),
+            "filter_reasons": plain(list(self.reasons)),
+            "phash": plain(self.phash),
+            "performers": sorted(self.performers),
+            "characters": sorted(self.characters),
+            "presence": plain(self.presence),
+            "caption": str(self.caption or ""),
+        }
+
 
 @dataclass
 class MediaAnalysis:
@@ -82,6 +98,61 @@ class MediaAnalysis:
     @property
     def fps_float(self) -> float:
         return float(self.fps)
+
+    def to_json(self) -> dict[str, Any]:
+        """What the later stages need, as plain JSON: the probe, and every candidate clip,
+        with the shots that gave no clip (too short, all black) as candidates that carry
+        their filter reason, so they are recorded as exclusions too."""
+        candidates = [c.to_json() for c in self.clips]
+        for d in self.dropped:
+            candidates.append(
+                {
+                    "start_frame": int(d.start_frame),
+                    "end_frame": int(d.end_frame),
+                    "crop": None,
+                    "scores": {},
+                    "phash": None,
+                    "performers": [],
+                    "characters": [],
+                    "presence": None,
+                    "caption": "",
+                    "filter_reasons": [
+                        {
+                            "code": str(d.reason),
+                            "stage": "clips",
+                            "detail": f"shot {d.shot}: {d.reason}",
+                        }
+                    ],
+                }
+            )
+        return {
+            "sha256": self.probe.sha256,
+            "probe": plain(self.probe.to_dict()),
+            "fps": float(self.fps),
+            "frames": int(self.probe.frames or 0),
+            "seconds": float(self.probe.duration_s or 0.0),
+            "candidates": candidates,
+        }
+
+
+def plain(v: Any) -> Any:
+    """JSON-able copy of analysis values (numpy scalars, tuples, Fractions, dataclasses)."""
+    import dataclasses
+
+    if dataclasses.is_dataclass(v) and not isinstance(v, type):
+        return {f.name: plain(getattr(v, f.name)) for f in dataclasses.fields(v)}
+    if isinstance(v, dict):
+        return {str(k): plain(x) for k, x in v.items()}
+    if isinstance(v, list | tuple):
+        return [plain(x) for x in v]
+    if isinstance(v, Fraction):
+        return float(v)
+    if hasattr(v, "item") and callable(v.item):  # numpy scalar or 0-d array
+        v = v.item()
+    if isinstance(v, float):
+        # JSON has no NaN/Infinity (the manifest's canonical form refuses them).
+        return round(v, 6) if math.isfinite(v) else None
+    return v
 
 
 def analysis_size(src_w: int, src_h: int, width: int) -> tuple[int, int]:
@@ -339,5 +410,6 @@ __all__ = [
     "choose_keepers",
     "filter_reasons",
     "near_duplicate_groups",
+    "plain",
     "work_context",
 ]

@@ -16,7 +16,7 @@ Registered by name (`ENGINES`), chosen with `clearreel curate --engine NAME`:
   `ray` extra: `pip install 'clearreel[ray]'` (or `pip install 'ray[data]'`).
 
 A stage function must not raise for a bad input file: it returns an error value the
-pipeline records (see `pipeline._analyse_task`). An exception that escapes a stage is a
+pipeline records (see `tasks.analyse_task`). An exception that escapes a stage is a
 bug and stops the run.
 """
 

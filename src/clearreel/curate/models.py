@@ -48,7 +48,7 @@ class CurateMedia(TenantMixin, Base):
     probe: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     frames: Mapped[int | None] = mapped_column(Integer)
     seconds: Mapped[float | None] = mapped_column(Float)
-    # Candidate clips found by the analysis (plain JSON, see pipeline._candidates)
+    # Candidate clips found by the analysis (plain JSON, see analyse.ClipAnalysis.to_json)
     candidates: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     reason: Mapped[str | None] = mapped_column(Text)
     updated: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)

@@ -1,0 +1,117 @@
+"""The stage functions engines run in workers: analyse one file, cut a batch of clips.
+
+Both are top level and take and return plain picklable values, so the local process pool
+and Ray workers can run them; neither touches the database. A bad input file is a result
+(`{"ok": False, "reason": ...}`), never an exception: an exception that escapes a task is a
+bug or an environment fault (a full disk, EIO) and stops the run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from clearreel.curate.config import CurateConfig
+from clearreel.errors import MediaError
+
+Crop = tuple[int, int, int, int]
+
+
+@dataclass(frozen=True)
+class AnalyseTask:
+    media_pk: int
+    uri: str
+    work: Any  # clearreel.curate.context.WorkContext
+    config: CurateConfig
+
+
+def analyse_task(task: AnalyseTask) -> dict[str, Any]:
+    """Run the per-file analysis; return plain JSON (never raises for a bad file)."""
+    from clearreel.curate.analyse import analyse_media
+
+    try:
+        path = local_path(task.uri)
+        analysis = analyse_media(path, task.work, task.config)
+    except MediaError as e:
+        return {"ok": False, "reason": str(e)}
+    return {"ok": True, **analysis.to_json()}
+
+
+@dataclass(frozen=True)
+class CutTask:
+    uri: str
+    # (clip id, start frame, end frame, output path, crop (x, y, w, h) or None)
+    clips: tuple[tuple[str, int, int, str, Crop | None], ...]
+    width: int
+    height: int
+    fps: float | None
+
+
+# Clips further apart than this (source frames) are cut from separate seeks rather than one
+# sequential decode: decoding the gap would cost more than seeking to the next keyframe.
+SEEK_GAP = 120
+
+
+def runs(clips: tuple[Any, ...]) -> list[list[Any]]:
+    """Split clips (sorted by start) into runs whose gaps are at most SEEK_GAP frames."""
+    out: list[list[Any]] = []
+    for c in sorted(clips, key=lambda c: (c[1], c[2])):
+        if out and c[1] - max(x[2] for x in out[-1]) <= SEEK_GAP:
+            out[-1].append(c)
+        else:
+            out.append([c])
+    return out
+
+
+def cut_task(task: CutTask) -> dict[str, Any]:
+    """Cut a batch of clips of one file, one decode per run of nearby clips (seeking between
+    runs, so only the admitted ranges are decoded); return {clip id: sha256} or a reason."""
+    from clearreel.media import ClipSpec, cut_clips
+
+    hashes: dict[str, str] = {}
+    try:
+        src = local_path(task.uri)
+        for run in runs(task.clips):
+            specs = [ClipSpec(s, e, Path(out), as_crop(crop)) for _, s, e, out, crop in run]
+            got = cut_clips(src, specs, task.width, task.height, task.fps)
+            hashes.update({c[0]: h for c, h in zip(run, got, strict=True)})
+    except MediaError as e:
+        return {"ok": False, "reason": str(e)}
+    return {"ok": True, "hashes": hashes}
+
+
+def as_crop(v: Any) -> Crop | None:
+    if not v:
+        return None
+    x, y, w, h = (int(t) for t in v)
+    return (x, y, w, h)
+
+
+def local_path(uri: str) -> str:
+    """A media URI as a local path: plain paths and file:// directly, other schemes via fsspec
+    (cached under the workspace's cache by the caller's fsspec configuration)."""
+    if "://" not in uri:
+        return uri
+    if uri.startswith("file://"):
+        return uri[len("file://") :]
+    try:
+        import fsspec
+    except ImportError:
+        raise MediaError(f"{uri}: remote media need fsspec (pip install fsspec s3fs)") from None
+    try:
+        return str(fsspec.open_local(f"simplecache::{uri}"))
+    except Exception as e:  # fsspec raises backend-specific errors; all mean "cannot read"
+        raise MediaError(f"{uri}: cannot fetch ({e})") from e
+
+
+__all__ = [
+    "SEEK_GAP",
+    "AnalyseTask",
+    "CutTask",
+    "analyse_task",
+    "as_crop",
+    "cut_task",
+    "local_path",
+    "runs",
+]

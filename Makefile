@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 # torch first, pinned: the CPU wheel on local disk. An unpinned torch would pull a multi-GB CUDA build.
 TORCH  := torch==2.13.0
 
-.PHONY: install demo test test-all lint typecheck bench clean
+.PHONY: install demo serve test test-all lint typecheck bench clean
 
 $(STAMP): pyproject.toml Makefile
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required (set PYTHON=/path/to/python3.11)"; exit 2; }
@@ -20,6 +20,10 @@ install: $(STAMP)
 
 demo: $(STAMP)
 	$(VENV)/bin/clearreel demo
+
+# The web studio on the demo's workspace: sign in with an account `make demo` printed.
+serve: $(STAMP)
+	CLEARREEL_HOME=clearreel-demo/home $(VENV)/bin/clearreel serve
 
 test: $(STAMP)
 	$(PY) -m pytest -n 2 --dist loadfile -q

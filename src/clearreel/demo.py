@@ -240,6 +240,23 @@ def stage_audit(ctx: DemoContext) -> dict[str, Any]:
     return {"entries": n, "problems": problems}
 
 
+def stage_accounts(ctx: DemoContext) -> dict[str, Any]:
+    """One web-studio account per role, printed once (and kept in DIR/web-accounts.txt)."""
+    from clearreel.web.accounts import add_user
+
+    table = Table("name", "role", "password", title="Sign in with `make serve` "
+                  "(http://127.0.0.1:8000)")
+    lines, users = [], {}
+    for role in ("admin", "rights", "creative", "finance"):
+        account, password = add_user(ctx.settings, f"demo-{role}", role)
+        table.add_row(account.name, role, password)
+        lines.append(f"{account.name}\t{role}\t{password}")
+        users[account.name] = role
+    ctx.console.print(table)
+    (ctx.root / "web-accounts.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return {"users": users, "file": str(ctx.root / "web-accounts.txt")}
+
+
 STAGES: list[tuple[str, Callable[[DemoContext], dict[str, Any]]]] = [
     ("init", stage_init),
     ("sample studio", stage_sample),
@@ -253,6 +270,7 @@ STAGES: list[tuple[str, Callable[[DemoContext], dict[str, Any]]]] = [
     ("output verify", stage_verify_output),
     ("royalties", stage_royalties),
     ("audit", stage_audit),
+    ("web accounts", stage_accounts),
 ]
 
 

@@ -41,20 +41,11 @@ def list_(
 ) -> None:
     """The newest audit entries."""
     from clearreel.db import open_session
-    from clearreel.rights import audit
 
     with open_session(settings()) as s:
-        rows = [
-            {
-                "seq": e.seq,
-                "at": e.at,
-                "action": e.action,
-                "subject": e.subject,
-                "payload": e.payload,
-                "hash": e.hash,
-            }
-            for e in audit.entries(s, action, limit)
-        ]
+        from clearreel.rights.listing import audit_rows
+
+        rows = audit_rows(s, action, limit)
     if json_:
         emit_json({"entries": rows})
         return

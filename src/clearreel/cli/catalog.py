@@ -63,41 +63,9 @@ def _short(v: Any) -> str:
 
 
 def _registry_lists(s: Any) -> dict[str, Any]:
-    from sqlalchemy import func, select
+    from clearreel.rights.listing import registry_lists
 
-    from clearreel.db import current_org
-    from clearreel.rights.models import (
-        Character,
-        Consent,
-        License,
-        Organization,
-        Party,
-        Reservation,
-        Work,
-    )
-
-    org = s.get(Organization, current_org(s))
-    reserved = dict(s.execute(select(Reservation.work_pk, func.count())
-                              .group_by(Reservation.work_pk)).all())
-    return {
-        "organization": {"id": org.id, "name": org.name, "home_territory": org.home_territory}
-        if org else None,
-        "works": [{"id": w.id, "title": w.title, "kind": w.kind, "year": w.year,
-                   "media": len(w.media), "reservations": reserved.get(w.pk, 0)}
-                  for w in s.scalars(select(Work).order_by(Work.id))],
-        "parties": [{"id": p.id, "name": p.name, "kind": p.kind}
-                    for p in s.scalars(select(Party).order_by(Party.id))],
-        "characters": [{"id": c.id, "name": c.name, "owner": c.owner_id,
-                        "performer": c.performer_id}
-                       for c in s.scalars(select(Character).order_by(Character.id))],
-        "licenses": [{"id": lic.id, "licensor": lic.licensor_id, "licensee": lic.licensee,
-                      "start": lic.start, "end": lic.end,
-                      "uses": {g.use: g.value for g in lic.grants}}
-                     for lic in s.scalars(select(License).order_by(License.id))],
-        "consents": [{"id": k.id, "party": k.party_id, "kind": k.kind, "status": k.status,
-                      "signed": k.signed, "expires": k.expires, "revoked": k.revoked}
-                     for k in s.scalars(select(Consent).order_by(Consent.id))],
-    }
+    return registry_lists(s)
 
 
 @catalog_app.command("list")

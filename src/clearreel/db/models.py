@@ -12,6 +12,7 @@ MODEL_MODULES = [
     "clearreel.ledger.models",
     "clearreel.generate.models",
     "clearreel.train.models",
+    "clearreel.web.models",
 ]
 
 

@@ -1,0 +1,270 @@
+"""The documents behind the pages and the API: each one a call of the package functions the CLI
+uses (clearance, catalog, dataset, train registry, generate, ledger), never a second rule.
+
+Every function takes settings scoped to the caller's organization (`Ctx.settings`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from clearreel.config import Settings
+from clearreel.db import open_session
+from clearreel.errors import NotFound, UsageError
+
+MATRIX_USES = ("ai_training", "ai_generative_training", "ai_inference", "data_mining",
+               "character_generation", "sublicensing")
+PER_PAGE = 50
+
+
+def _uses() -> tuple[str, ...]:
+    from clearreel.rights.vocab import USES
+
+    return tuple(u for u in MATRIX_USES if u in USES)
+
+
+def parse_on(value: str | None, field: str = "on") -> dt.date | None:
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"{field}: {value!r} is not a date; use YYYY-MM-DD") from None
+
+
+def _cell(d: Any) -> dict[str, Any]:
+    return {"allowed": d.allowed, "reasons": [r.to_json() for r in d.reasons]}
+
+
+def works_matrix(settings: Settings, *, on: dt.date | None = None, territory: str | None = None,
+                 page: int = 1, per_page: int = PER_PAGE, query: str = "") -> dict[str, Any]:
+    """Uses x works on a date in a territory, each cell the clearance engine's decision.
+
+    A report, not a decision that makes something: the cells are not written to the audit log
+    one by one (as `rights check` does), so that looking does not write.
+    """
+    from clearreel.rights.clearance import check_use
+    from clearreel.rights.listing import organization
+    from clearreel.rights.models import Work
+
+    uses = _uses()
+    with open_session(settings) as s:
+        q = select(Work).order_by(Work.id)
+        if query:
+            like = f"%{query}%"
+            q = q.where(Work.id.ilike(like) | Work.title.ilike(like))
+        works = list(s.scalars(q.offset((page - 1) * per_page).limit(per_page + 1)))
+        more = len(works) > per_page
+        works = works[:per_page]
+        if territory:
+            territory = territory.strip().upper()
+        rows = []
+        for w in works:
+            cells = {u: _cell(check_use(s, w.id, u, on=on, territory=territory, audit=False))
+                     for u in uses}
+            rows.append({"id": w.id, "title": w.title, "kind": w.kind, "year": w.year,
+                         "cells": cells})
+        org = organization(s)
+    return {"organization": org, "on": (on or dt.date.today()).isoformat(),
+            "territory": territory or (org or {}).get("home_territory") or "WORLD",
+            "uses": list(uses), "works": rows, "page": page, "more": more, "query": query}
+
+
+def work_detail(settings: Settings, work_id: str, *, on: dt.date | None = None,
+                territory: str | None = None) -> dict[str, Any]:
+    from clearreel.rights.catalog import show_entry
+    from clearreel.rights.clearance import check_use
+
+    with open_session(settings) as s:
+        entry = show_entry(s, work_id)
+        if entry.get("type") != "work":
+            raise NotFound(f"no work {work_id!r}")
+        cells = {u: _cell(check_use(s, work_id, u, on=on, territory=territory, audit=False))
+                 for u in _uses()}
+    return {"work": entry, "cells": cells, "on": (on or dt.date.today()).isoformat(),
+            "territory": territory}
+
+
+def performers(settings: Settings) -> dict[str, Any]:
+    from clearreel.rights.listing import consent_row
+    from clearreel.rights.models import Consent, Party
+
+    with open_session(settings) as s:
+        consents: dict[str, list[dict[str, Any]]] = {}
+        for k in s.scalars(select(Consent).order_by(Consent.id)):
+            consents.setdefault(k.party_id, []).append(consent_row(k))
+        return {"performers": [{"id": p.id, "name": p.name, "consents": consents.get(p.id, [])}
+                               for p in s.scalars(select(Party).where(Party.kind == "person")
+                                                  .order_by(Party.name, Party.id))]}
+
+
+def performer(settings: Settings, party_id: str) -> dict[str, Any]:
+    """A person with every consent (scope, status, evidence) and where they are credited."""
+    from clearreel.rights.catalog import _consent_doc
+    from clearreel.rights.models import Character, Consent, Participation, Party, Work
+
+    with open_session(settings) as s:
+        p = s.scalars(select(Party).where(Party.id == party_id)).first()
+        if p is None:
+            raise NotFound(f"no performer {party_id!r}")
+        consents = [_consent_doc(k) for k in s.scalars(
+            select(Consent).where(Consent.party_id == party_id)
+            .order_by(Consent.kind, Consent.signed, Consent.id))]
+        credits = [{"work": wid, "title": title, "role": role, "character": ch}
+                   for wid, title, role, ch in s.execute(
+                       select(Work.id, Work.title, Participation.role, Participation.character_id)
+                       .join(Participation, Participation.work_pk == Work.pk)
+                       .where(Participation.party_id == party_id).order_by(Work.id))]
+        chars = [{"id": c.id, "name": c.name} for c in s.scalars(
+            select(Character).where(Character.performer_id == party_id).order_by(Character.id))]
+        return {"id": p.id, "name": p.name, "kind": p.kind, "consents": consents,
+                "credits": credits, "characters": chars}
+
+
+def audit_page(settings: Settings, page: int = 1, per_page: int = 50,
+               action: str | None = None) -> dict[str, Any]:
+    from clearreel.rights import audit
+    from clearreel.rights.listing import audit_rows
+
+    with open_session(settings) as s:
+        problems = audit.verify(s)
+        rows = audit_rows(s, action or None, per_page + 1, (page - 1) * per_page)
+    return {"valid": not problems, "problems": problems, "entries": rows[:per_page],
+            "page": page, "more": len(rows) > per_page}
+
+
+def dataset_page(settings: Settings, name: str, page: int = 1,
+                 per_page: int = 60) -> dict[str, Any]:
+    """`dataset show` plus scores, timecodes and presence evidence of one page of clips, and the
+    exclusions grouped by reason code."""
+    from clearreel.curate.models import Clip, Dataset
+    from clearreel.dataset import show
+
+    d = show(settings, name)
+    total = len(d["clips"])
+    pages = max(1, math.ceil(total / per_page))
+    page = min(max(page, 1), pages)
+    shown = d["clips"][(page - 1) * per_page: page * per_page]
+    with open_session(settings) as s:
+        ds_pk = s.scalars(select(Dataset.pk).where(Dataset.name == name)).first()
+        extra = {c.clip_id: c for c in s.scalars(
+            select(Clip).where(Clip.dataset_pk == ds_pk,
+                               Clip.clip_id.in_([c["id"] for c in shown])))}
+    for c in shown:
+        row = extra.get(c["id"])
+        c["start_tc"] = row.start_tc if row else None
+        c["end_tc"] = row.end_tc if row else None
+        c["scores"] = dict(row.scores or {}) if row else {}
+        c["presence"] = (row.scores or {}).get("presence") if row else None
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for e in d["excluded"]:
+        codes = sorted({str(r.get("code")) for r in e["reasons"]}) or ["unknown"]
+        for code in codes:
+            groups.setdefault(code, []).append(e)
+    return {**d, "clips_total": total, "clips": shown, "page": page, "pages": pages,
+            "excluded_by_reason": dict(sorted(groups.items(), key=lambda kv: -len(kv[1])))}
+
+
+def models(settings: Settings) -> list[dict[str, Any]]:
+    """Every registered model with its dataset and status (suspended when the dataset it was
+    trained on no longer verifies: `model_status`)."""
+    from clearreel.train import list_models
+
+    return [{**m.to_json(), **model_status(settings, m.name)} for m in list_models(settings)]
+
+
+def model_status(settings: Settings, name: str) -> dict[str, Any]:
+    """{"status": "active" | "suspended", "reasons": [...]}, from the train package's rule when
+    it has one (`clearreel.train.model_status`), else the model's record alone."""
+    try:
+        from clearreel.train import model_status as rule  # type: ignore[attr-defined]
+    except ImportError:
+        return {"status": "active", "reasons": []}
+    return dict(rule(settings, name))
+
+
+def outputs(settings: Settings, limit: int = 60) -> list[dict[str, Any]]:
+    from clearreel.generate.models import Output
+
+    with open_session(settings) as s:
+        return [output_doc(o) for o in s.scalars(
+            select(Output).order_by(Output.created.desc()).limit(limit))]
+
+
+def output_doc(o: Any) -> dict[str, Any]:
+    return {"output": o.id, "model": o.model, "dataset": o.dataset, "prompt": o.prompt,
+            "project": o.project, "purpose": o.purpose, "blocked": o.blocked,
+            "reasons": list(o.reasons or []), "attribution": list(o.attribution or []),
+            "sha256": o.sha256, "watermark": o.watermark, "has_file": bool(o.path),
+            "created": o.created.isoformat(timespec="seconds")}
+
+
+def output(settings: Settings, output_id: str) -> tuple[dict[str, Any], str | None]:
+    from clearreel.generate.outputs import get_output
+
+    with open_session(settings) as s:
+        o = get_output(s, output_id)
+        return output_doc(o), o.path
+
+
+def _dataset_root(settings: Settings, name: str) -> tuple[int, Path]:
+    from clearreel.dataset._load import get_dataset_row
+    from clearreel.dataset.writer import dataset_dir
+
+    with open_session(settings) as s:
+        pk = get_dataset_row(s, name).pk  # NotFound for another organization's dataset
+    return pk, dataset_dir(settings, name).resolve()
+
+
+def bom_file(settings: Settings, name: str) -> Path:
+    from clearreel.dataset.manifest import MANIFEST
+
+    _pk, root = _dataset_root(settings, name)
+    if not (root / MANIFEST).is_file():
+        raise NotFound(f"dataset {name} has no {MANIFEST} yet (still being built?)")
+    return root / MANIFEST
+
+
+def clip_file(settings: Settings, name: str, clip_id: str) -> Path:
+    """The mp4 of one clip of the organization's dataset, confined to the dataset folder."""
+    from clearreel.curate.models import Clip
+
+    pk, root = _dataset_root(settings, name)
+    with open_session(settings) as s:
+        rel = s.scalars(select(Clip.path).where(Clip.dataset_pk == pk,
+                                                Clip.clip_id == clip_id)).first()
+    if rel:
+        f = (root / rel).resolve()
+        if f.is_relative_to(root) and f.is_file():
+            return f
+    raise NotFound(f"no clip file {clip_id!r} in dataset {name}")
+
+
+def work_titles(settings: Settings) -> dict[str, str]:
+    from clearreel.rights.models import Work
+
+    with open_session(settings) as s:
+        return dict(s.execute(select(Work.id, Work.title)).all())
+
+
+__all__ = [
+    "audit_page",
+    "bom_file",
+    "clip_file",
+    "dataset_page",
+    "model_status",
+    "models",
+    "output",
+    "outputs",
+    "parse_on",
+    "performer",
+    "performers",
+    "work_detail",
+    "work_titles",
+    "works_matrix",
+]

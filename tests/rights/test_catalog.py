@@ -245,8 +245,13 @@ def test_import_updates_what_changed_and_keeps_the_rest(any_db: Settings, tmp_pa
         assert {g.use: g.value for g in lic.grants}["data_mining"] == "notAllowed"
 
 
-def test_export_round_trips(any_db: Settings, tmp_path: Path) -> None:
+def test_export_round_trips(any_db: Settings, tmp_path: Path,
+                            monkeypatch: pytest.MonkeyPatch) -> None:
     from clearreel.db import open_session
+
+    # The export names the media where they are; a file imported from another folder may
+    # only point there when that folder is a configured media root.
+    monkeypatch.setenv("CLEARREEL_MEDIA_ROOTS", str(tmp_path))
 
     p = tmp_path / "cat.yaml"
     p.write_text(GOOD)

@@ -115,6 +115,35 @@ def test_resume_replays_the_same_losses(tmp_path: Path) -> None:
                        show_progress=False)
 
 
+def test_a_checkpoint_interrupted_while_written_never_blocks_resume(tmp_path: Path) -> None:
+    """A train killed inside `save_state` used to leave `step-N/` without its
+    `trainer_state.json` (written last), and every later run crashed reading it. Checkpoints
+    are now written to `.partial-step-N/` and renamed; resume takes the newest complete one."""
+    import shutil
+
+    s = new_workspace(tmp_path / "home")
+    clips = make_clips(tmp_path / "clips", per_character=1, frames=12)
+    whole = train_on_clips(s, clips, base="tiny", name="whole", config=FAST, show_progress=False)
+    assert whole is not None
+    assert train_on_clips(s, clips, base="tiny", name="cut", config=FAST, stop_after=3,
+                          show_progress=False) is None
+    root = next(s.home.glob("models/**/cut/checkpoints"))
+    assert [d.name for d in root.iterdir()] == ["step-0000003"]  # no temporary left behind
+    # What a kill in the middle of saving step 4 leaves: the model and optimizer files half
+    # written, no trainer state; and a temporary directory of another interrupted save.
+    half = root / "step-0000004"
+    shutil.copytree(root / "step-0000003", half)
+    (half / "trainer_state.json").unlink()
+    for f in sorted(p for p in half.iterdir() if p.is_file())[:1]:
+        f.write_bytes(f.read_bytes()[: max(1, f.stat().st_size // 3)])
+    partial = root / ".partial-step-0000005"
+    partial.mkdir()
+    (partial / "model.safetensors").write_bytes(b"\0" * 100)
+    resumed = train_on_clips(s, clips, base="tiny", name="cut", config=FAST, show_progress=False)
+    assert resumed is not None
+    assert resumed.metrics["loss_curve"] == whole.metrics["loss_curve"]
+
+
 def test_latent_cache_is_reused_only_when_fresh(tmp_path: Path) -> None:
     s = new_workspace(tmp_path / "home")
     clips = make_clips(tmp_path / "clips", per_character=1, frames=12)

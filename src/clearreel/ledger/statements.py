@@ -10,7 +10,6 @@ holds for every period (tested).
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import html
 import io
@@ -21,6 +20,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from clearreel import csvsafe
 from clearreel.config import Settings
 from clearreel.db import open_session
 from clearreel.errors import UsageError
@@ -180,7 +180,7 @@ def to_csv(report: dict[str, Any]) -> str:
     """One row per statement line (period, party, name, currency, transaction, posting, date,
     kind, source, work, amount)."""
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
+    w = csvsafe.writer(buf, lineterminator="\n")  # formula-like cells neutralised
     w.writerow(
         [
             "period",

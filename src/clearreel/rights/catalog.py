@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session
 
 from clearreel.config import Settings
 from clearreel.errors import CatalogError, UsageError
+from clearreel.rights import catalog_limits as limits
 from clearreel.rights.models import (
     Character,
     Consent,
@@ -244,14 +245,30 @@ _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 class _Reader:
     """Builds plain Python values from YAML nodes, remembering the line of every path."""
 
-    def __init__(self, file: str):
+    def __init__(self, file: str, budget: int = limits.expansion_budget(0)):
         self.file = file
         self.lines: dict[Loc, int] = {}
         self.problems: list[str] = []
         self._scalar = yaml.constructor.SafeConstructor()
+        self._budget = self._budget_total = budget  # values left to build (aliases expand)
+        self._open: set[int] = set()  # the collections being built (an alias to one recurses)
 
     def value(self, node: yaml.Node, loc: Loc) -> Any:
         self.lines.setdefault(loc, node.start_mark.line + 1)
+        self._budget -= 1
+        if self._budget < 0:
+            raise limits.too_large(self.file, node.start_mark.line + 1, self._budget_total)
+        if isinstance(node, yaml.CollectionNode):
+            if id(node) in self._open:
+                raise limits.recursive(self.file, node.start_mark.line + 1)
+            self._open.add(id(node))
+            try:
+                return self._collection(node, loc)
+            finally:
+                self._open.discard(id(node))
+        return self._scalar_value(node)
+
+    def _collection(self, node: yaml.CollectionNode, loc: Loc) -> Any:
         if isinstance(node, yaml.MappingNode):
             out: dict[str, Any] = {}
             seen: dict[Any, int] = {}
@@ -271,8 +288,9 @@ class _Reader:
                 out[key] = self.value(v, (*loc, key))
                 self.lines[(*loc, key)] = line
             return out
-        if isinstance(node, yaml.SequenceNode):
-            return [self.value(v, (*loc, i)) for i, v in enumerate(node.value)]
+        return [self.value(v, (*loc, i)) for i, v in enumerate(node.value)]
+
+    def _scalar_value(self, node: yaml.Node) -> Any:
         assert isinstance(node, yaml.ScalarNode)
         if node.tag == "tag:yaml.org,2002:timestamp":
             return node.value  # validated (with a good message) as a date by the models
@@ -293,22 +311,29 @@ class _Reader:
 
 def _read(path: Path) -> tuple[Any, _Reader]:
     file = str(path)
-    r = _Reader(file)
     try:
+        limits.check_size(file, path.stat().st_size)
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise UsageError(f"no catalog file at {path}") from None
     except UnicodeDecodeError as e:
         raise CatalogError([f"{file}:1: not UTF-8 text ({e.reason} at byte {e.start})"]) from None
-    if path.suffix.lower() == ".json":
+    is_json = path.suffix.lower() == ".json"
+    if is_json:
+        # Valid JSON has tabs only as whitespace between tokens; YAML's flow style does not
+        # accept them there, and a space is the same whitespace to JSON.
+        text = text.replace("\t", " ")
+    # Depth first (json.loads and the composer recurse), from the parser's flat event stream.
+    nodes = limits.check_structure(file, text, _LOADER)
+    r = _Reader(file, limits.expansion_budget(nodes))
+    if is_json:
         try:
             json.loads(text)
         except json.JSONDecodeError as e:
             raise CatalogError([f"{file}:{e.lineno}: invalid JSON: {e.msg} "
                                 f"(column {e.colno})"]) from None
-        # Valid JSON has tabs only as whitespace between tokens; YAML's flow style does not
-        # accept them there, and a space is the same whitespace to JSON.
-        text = text.replace("\t", " ")
+        except RecursionError:
+            raise limits.too_deep(file, 1) from None
     try:
         node = yaml.compose(text, Loader=_LOADER)
     except yaml.MarkedYAMLError as e:
@@ -467,10 +492,45 @@ def _check_refs(c: Catalog, r: _Reader,
 
 
 def _resolve(p: str, base: Path) -> str:
-    """Paths relative to the catalog file; absolute paths and URLs (s3://, file://) kept."""
+    """Paths relative to the catalog file (symlinks resolved); absolute paths and URLs kept."""
     if "://" in p or Path(p).is_absolute():
         return p
     return str((base / p).resolve())
+
+
+def _confine(doc: dict[str, Any], r: _Reader, base: Path) -> list[str]:
+    """The file's local media, subtitle, scene and reference paths must lie in the catalog's
+    folder or a configured media root (`CLEARREEL_MEDIA_ROOTS`), after symlinks are resolved:
+    `../`, an absolute path elsewhere on the server, or a link into another studio's media
+    are refused (see catalog_limits). Checked on what the file states, before merging."""
+    problems = []
+    allowed = [base, *limits.media_roots()]
+
+    def check(value: Any, *loc: str | int) -> None:
+        why = limits.outside_roots(value, base, allowed) if isinstance(value, str) else None
+        if why:
+            problems.append(f"{r.file}:{r.line(loc)}: {_loc_text(loc)}: {why}")
+
+    for i, w in _indexed(doc, "works"):
+        for key in ("media", "subtitles"):
+            for j, value in enumerate(w.get(key) or [] if isinstance(w.get(key), list) else []):
+                check(value, "works", i, key, j)
+        for j, sc in enumerate(w.get("scenes") or [] if isinstance(w.get("scenes"), list) else []):
+            if isinstance(sc, dict) and sc.get("media"):
+                check(sc["media"], "works", i, "scenes", j, "media")
+    for i, p in _indexed(doc, "parties"):
+        refs = p.get("references")
+        for j, ref in enumerate(refs if isinstance(refs, list) else []):
+            if isinstance(ref, dict):
+                check(ref.get("path"), "parties", i, "references", j, "path")
+            else:
+                check(ref, "parties", i, "references", j)
+    return problems
+
+
+def _indexed(doc: dict[str, Any], coll: str) -> list[tuple[int, dict[str, Any]]]:
+    v = doc.get(coll)
+    return [(i, x) for i, x in enumerate(v) if isinstance(x, dict)] if isinstance(v, list) else []
 
 
 def load_catalog(path: str | Path) -> Catalog:
@@ -496,6 +556,9 @@ def _validate(doc: Any, r: _Reader, path: Path,
     if not isinstance(doc, dict):
         raise CatalogError([f"{r.file}:1: a catalog is a mapping with `organization`, `parties`, "
                             f"`works`, ... at the top, not a {type(doc).__name__}"])
+    confined = _confine(doc, r, path.resolve().parent)
+    if confined:
+        raise CatalogError(problems + confined)
     resolve_paths(doc, path.resolve().parent)
     known: dict[str, set[str]] = {}
     if merge is not None:

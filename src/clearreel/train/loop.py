@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import shutil
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -441,7 +442,7 @@ def _train(
     )
     ckpt_root = out / "checkpoints"
     step, losses = 0, []
-    latest = sorted(ckpt_root.glob("step-*")) if ckpt_root.is_dir() else []
+    latest = complete_checkpoints(ckpt_root)
     if latest:
         state = json.loads((latest[-1] / "trainer_state.json").read_text())
         if state.get("run") != run_id:
@@ -454,14 +455,29 @@ def _train(
         log(f"resumed from {latest[-1].name}")
 
     def save_checkpoint() -> None:
-        d = ckpt_root / f"step-{step:07d}"
-        accelerator.save_state(str(d))
+        # Written in full under a temporary name, then renamed: a run killed while saving
+        # leaves a `.partial-*` directory that resume ignores (and the next save removes),
+        # never a `step-*` that cannot be loaded.
+        final = ckpt_root / f"step-{step:07d}"
+        tmp = ckpt_root / f".partial-step-{step:07d}"
         if accelerator.is_main_process:
-            (d / "trainer_state.json").write_text(
-                json.dumps({"run": run_id, "step": step, "losses": losses})
-            )
-            for old in sorted(ckpt_root.glob("step-*"))[:-2]:  # keep the newest two
+            shutil.rmtree(tmp, ignore_errors=True)
+        accelerator.wait_for_everyone()
+        accelerator.save_state(str(tmp))
+        accelerator.wait_for_everyone()  # every rank's RNG state is in `tmp`
+        if accelerator.is_main_process:
+            state = tmp / "trainer_state.json"
+            state.write_text(json.dumps({"run": run_id, "step": step, "losses": losses}))
+            with open(state, "rb+") as f:
+                os.fsync(f.fileno())
+            if final.exists():  # a stale directory of the same step (an older, unfinished run)
+                shutil.rmtree(final)
+            os.replace(tmp, final)
+            for old in complete_checkpoints(ckpt_root)[:-2]:  # keep the newest two
                 shutil.rmtree(old, ignore_errors=True)
+            for stale in ckpt_root.glob(".partial-*"):
+                shutil.rmtree(stale, ignore_errors=True)
+        accelerator.wait_for_everyone()
 
     # -- 8. the loop ----------------------------------------------------------------------
     from clearreel.cli._common import progress
@@ -565,6 +581,15 @@ def _train(
         f"in {train_seconds:.1f}s"
     )
     return rec
+
+
+def complete_checkpoints(root: Path) -> list[Path]:
+    """The checkpoints a run can resume from, oldest first: `step-*` directories that hold
+    their `trainer_state.json` (written last). Directories of a save that was interrupted
+    (`.partial-*`, or a `step-*` from before saves were atomic, lacking the state) are not."""
+    if not root.is_dir():
+        return []
+    return sorted(d for d in root.glob("step-*") if (d / "trainer_state.json").is_file())
 
 
 def save_weights_(pipe_cls: Any, model: Any, mode: str, out: Path) -> None:

@@ -73,12 +73,13 @@ def _line_of(text: str, marker: str) -> int:
 
 def test_good_catalog_loads_and_resolves_paths(tmp_path: Path) -> None:
     p = tmp_path / "cat" / "catalog.yaml"
-    p.parent.mkdir()
+    (p.parent / "media").mkdir(parents=True)
+    (p.parent / "media/harbor.en.srt").write_text("1\n00:00:01,000 --> 00:00:02,000\nHi.\n")
     p.write_text(GOOD)
     c = load_catalog(p)
     w = c.works[0]
     assert w.media == [str(tmp_path / "cat/media/harbor.mp4"), "s3://bucket/harbor-4k.mov"]
-    assert w.subtitles == [str(tmp_path / "cat/media/harbor.en.srt")]
+    assert [x.stored() for x in w.subtitles] == [str(tmp_path / "cat/media/harbor.en.srt")]
     assert [r.kind for r in c.parties[1].references] == ["face", "voice"]
     assert w.scenes[0].start == 4.0 and w.scenes[0].end == 11.5
     assert c.licenses[0].works is None and c.consents[0].works == ["w-harbor"]
@@ -255,6 +256,8 @@ def test_export_round_trips(any_db: Settings, tmp_path: Path,
 
     p = tmp_path / "cat.yaml"
     p.write_text(GOOD)
+    (tmp_path / "media").mkdir()
+    (tmp_path / "media/harbor.en.srt").write_text("1\n00:00:01,000 --> 00:00:02,000\nHi.\n")
     import_catalog(any_db, p)
     with open_session(any_db, org="org-a") as s:
         doc = export_catalog(s)

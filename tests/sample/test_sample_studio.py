@@ -79,6 +79,7 @@ def test_dissolve_frames_are_blends(studio: Path) -> None:
 
 def test_subtitles_name_characters_on_screen(studio: Path) -> None:
     from clearreel.media import read_subtitles
+    from clearreel.rights.names import label_candidates
 
     truth = load_truth(studio)
     names = {c["name"].upper() for c in truth["characters"].values()}
@@ -87,9 +88,10 @@ def test_subtitles_name_characters_on_screen(studio: Path) -> None:
         if not work.get("subtitles"):
             continue
         for cue in read_subtitles(studio / work["subtitles"]):
-            if cue.speaker:
-                labelled += 1
-                assert cue.speaker.upper() in names
+            for line in cue.lines:
+                for name in label_candidates(line).names:
+                    labelled += 1
+                    assert name.upper() in names
     assert labelled > 0
 
 

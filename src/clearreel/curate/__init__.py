@@ -41,8 +41,10 @@ Per-file analysis (stable API; the pipeline and engines code against these names
 - Registries by name: `shots.DETECTORS` ("transnetv2", "pyscenedetect") with
   `shots.detect_shots(name, decoded, config)`; `captions.CAPTIONERS` ("metadata", "vlm") with
   `captions.caption(name, CaptionInput, config)`.
-- `presence.presence(work, start_ms, end_ms, cues, faces) -> Presence` (the contract's presence
-  rule), `faces` (dlib descriptors and matching).
+- Presence is not decided here: `clearreel.rights.presence` owns the rule (scenes, uncovered
+  time, speaker labels, casting, recognition); `analyse` calls `present_in_frames` with each
+  frame's presentation time. `faces` (dlib descriptors and matching) feeds it recognised
+  parties (any party with references).
 
 Measured behaviour and default thresholds: docs/curation.md.
 """

@@ -32,12 +32,12 @@ from clearreel.curate.context import (
 )
 from clearreel.curate.dedup import choose_keepers, clip_fingerprint, near_duplicate_groups
 from clearreel.curate.engines import thread_share
-from clearreel.curate.presence import Presence, presence
 from clearreel.curate.scores import compute_scores, filter_reasons
 from clearreel.curate.shots import Shot, detect_shots
 from clearreel.errors import ClearreelError
-from clearreel.media import Cue, Probe, probe, read_subtitles
+from clearreel.media import Probe, probe
 from clearreel.media._decode import DecodeStream
+from clearreel.rights.presence import Presence, present_in_frames, span_of_frames
 
 Rect = tuple[int, int, int, int]
 
@@ -195,8 +195,13 @@ def _reference_descriptors(
     return out
 
 
-def analyse_media(path: str | Path, work: WorkContext, config: CurateConfig) -> MediaAnalysis:
-    """Analyse one media file of `work`; raises `MediaError` when it cannot be decoded."""
+def analyse_media(
+    path: str | Path, work: WorkContext, config: CurateConfig, media: str | None = None
+) -> MediaAnalysis:
+    """Analyse one media file of `work`; raises `MediaError` when it cannot be decoded.
+
+    `media` is the file's URI in the registry (scenes and subtitles name the media file they
+    apply to); default: `path` when the work lists it, else the work's first media file."""
     config.validate()
     timings: dict[str, float] = {}
     warnings: list[str] = []
@@ -220,14 +225,12 @@ def analyse_media(path: str | Path, work: WorkContext, config: CurateConfig) -> 
             stills_size = analysis_size(pr.width, pr.height, fw - fw % 2)
     timings["probe"] = time.perf_counter() - t0
 
-    cues: list[Cue] = []
-    for sub in work.subtitles:
-        try:
-            cues.extend(read_subtitles(sub))
-        except ClearreelError as e:
-            warnings.append(f"subtitles skipped: {e}")
-    cues.sort(key=lambda c: (c.start_ms, c.end_ms))
-    names = {c.id: c.name for c in work.characters}
+    facts = work.facts  # the presence rule's input (clearreel.rights.presence)
+    if media is None:
+        media = str(path) if str(path) in facts.media else (facts.media[0] if facts.media else None)
+    names = dict(facts.character_names)
+    # Presentation time of every decoded frame, in seconds (presence maps frames with it).
+    frame_times: list[float] = []
 
     timings.update(decode=0.0, shots=0.0, faces=0.0, clips=0.0)
     shots: list[Shot] = []
@@ -286,12 +289,20 @@ def analyse_media(path: str | Path, work: WorkContext, config: CurateConfig) -> 
                 )
             timings["faces"] += time.perf_counter() - t
             t = time.perf_counter()
-            local = {i - offset: v for i, v in seen.items()}
             for r in ranges:
                 c = _analyse_clip(
-                    r, buf, fps, work, cues, local, names, config, (aw, ah), (pr.width, pr.height)
+                    r,
+                    buf,
+                    fps,
+                    work,
+                    (media, frame_times, offset),
+                    seen,
+                    names,
+                    config,
+                    (aw, ah),
+                    (pr.width, pr.height),
                 )
-                clips.append(_shifted(c, offset, base, fps))
+                clips.append(_shifted(c, offset, base))
             timings["clips"] += time.perf_counter() - t
             buf = buf[keep_from:].copy()
             offset += keep_from
@@ -299,6 +310,13 @@ def analyse_media(path: str | Path, work: WorkContext, config: CurateConfig) -> 
 
         t_dec = time.perf_counter()
         for chunk in ds:
+            pts = getattr(chunk, "times", None)
+            # Until the decode reports each frame's PTS, frame index / rate (constant rate).
+            frame_times += (
+                list(pts)
+                if pts is not None
+                else [(chunk.start + k) / fps for k in range(len(chunk.frames))]
+            )
             buf = np.concatenate([buf, chunk.frames]) if len(buf) else chunk.frames
             stills.update(chunk.stills)
             while len(buf) >= window:
@@ -311,7 +329,7 @@ def analyse_media(path: str | Path, work: WorkContext, config: CurateConfig) -> 
         decoded_frames = ds.count
     timings["total"] = time.perf_counter() - t0
 
-    sources = presence(work, 0, 0, cues).sources
+    sources = facts.sources
     return MediaAnalysis(
         path=str(path),
         work=work.work,
@@ -328,15 +346,12 @@ def analyse_media(path: str | Path, work: WorkContext, config: CurateConfig) -> 
     )
 
 
-def _shifted(c: ClipAnalysis, offset: int, shot_base: int, fps: float) -> ClipAnalysis:
-    """A clip analysed inside a window, with its frame numbers made absolute."""
-    if not offset and not shot_base:
-        return c
+def _shifted(c: ClipAnalysis, offset: int, shot_base: int) -> ClipAnalysis:
+    """A clip analysed inside a window, with its frame numbers made absolute (its times and
+    presence were computed on absolute frames already)."""
     c.start_frame += offset
     c.end_frame += offset
     c.shot += shot_base
-    c.start_ms = round(c.start_frame * 1000.0 / fps, 3)
-    c.end_ms = round((c.end_frame + 1) * 1000.0 / fps, 3)
     return c
 
 
@@ -345,35 +360,39 @@ def _analyse_clip(
     frames: np.ndarray,
     fps: float,
     work: WorkContext,
-    cues: list[Cue],
+    where: tuple[str | None, list[float], int],
     recognised: dict[int, dict[str, float]],
     names: dict[str, str],
     config: CurateConfig,
     asize: tuple[int, int],
     ssize: tuple[int, int],
 ) -> ClipAnalysis:
+    """One clip of a window. `where` = (media URI, presentation time in seconds of every
+    frame decoded so far, absolute index of the window's first frame); `recognised` holds
+    ABSOLUTE frame indices. Presence is the rule's (`rights.presence`), on absolute frames."""
+    media, frame_times, offset = where
     view = frames[r.start_frame : r.end_frame + 1]
     if r.crop is not None:
         x, y, w, h = r.crop
         view = view[:, y : y + h, x : x + w]
     scores = compute_scores(view, fps, config)
-    start_ms = r.start_frame * 1000.0 / fps
-    end_ms = (r.end_frame + 1) * 1000.0 / fps
+    first, last = r.start_frame + offset, r.end_frame + offset
+    pres: Presence = present_in_frames(
+        work.facts, media, frame_times, first, last, {i: list(v) for i, v in recognised.items()}
+    )
+    lo, hi = span_of_frames(frame_times, first, last)
     faces_in: dict[str, float] = {}
     for idx, seen in recognised.items():
-        if r.start_frame <= idx <= r.end_frame:
+        if first <= idx <= last:
             for party, share in seen.items():
                 faces_in[party] = max(faces_in.get(party, 0.0), share)
-    pres: Presence = presence(work, start_ms, end_ms, cues, faces_in)
-    overlapping = [c for c in cues if c.overlaps(start_ms, end_ms)]
-    notes = [
-        s.notes for s in work.scenes if s.notes and s.start_ms < end_ms and start_ms < s.end_ms
-    ]
+    overlapping = [c for c in work.facts.lines if c.start_s < hi and lo < c.end_s]
+    notes = [s.notes for s in work.facts.scenes if s.notes and s.start_s < hi and lo < s.end_s]
     inp = CaptionInput(
         frames=view,
         title=work.title,
         characters=[names.get(c, c) for c in pres.characters],
-        dialogue=[(c.speaker, c.text) for c in overlapping if c.text],
+        dialogue=[(c.speakers[0] if c.speakers else None, c.text) for c in overlapping if c.text],
         notes=list(dict.fromkeys(notes)),
         scores=scores,
         shot_scale=shot_scale(
@@ -384,15 +403,19 @@ def _analyse_clip(
         start_frame=r.start_frame,
         end_frame=r.end_frame,
         shot=r.shot,
-        start_ms=round(start_ms, 3),
-        end_ms=round(end_ms, 3),
+        start_ms=round(lo * 1000.0, 3),
+        end_ms=round(hi * 1000.0, 3),
         crop=_to_source(r.crop, *asize, *ssize),
         scores=scores,
         reasons=filter_reasons(scores, config.thresholds),
         phash=clip_fingerprint(view, config.phash_frames),
-        performers=pres.performers,
-        characters=pres.characters,
-        presence={"evidence": pres.evidence, "sources": pres.sources},
+        performers=list(pres.performers),
+        characters=list(pres.characters),
+        presence={
+            "evidence": {k: list(v) for k, v in pres.evidence.items()},
+            "sources": list(work.facts.sources),
+            "uncovered": pres.uncovered,
+        },
         caption=caption(config.captioner, inp, config),
     )
 

@@ -2,21 +2,26 @@
 
 The per-file analysis never touches the database (engines ship it to processes and Ray
 workers); `work_context(session, work_id)` reads the registry once, in the caller, and the
-analysis gets this frozen value. Times are in milliseconds so they do not depend on the
-frame rate of any one media file.
+analysis gets this frozen value. Its `facts` are the presence rule's own input
+(`clearreel.rights.presence.WorkFacts`): who is present in a clip is decided there, never
+here. A context built by hand (tests) derives its facts from its fields through the same
+module, so there is no second reading of scenes or labels.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
+
+from clearreel.rights.presence import SceneFact, WorkFacts
 
 
 @dataclass(frozen=True)
 class CharacterInfo:
     id: str
     name: str
-    performer: str | None = None  # party id of who plays them
+    performer: str | None = None  # party id of who plays them in this work
     aliases: tuple[str, ...] = ()
 
 
@@ -27,11 +32,12 @@ class SceneInfo:
     performers: tuple[str, ...] = ()
     characters: tuple[str, ...] = ()
     notes: str | None = None
+    media: str | None = None  # None: the work's first media file
 
 
 @dataclass(frozen=True)
 class FaceReference:
-    party: str  # party id (a performer)
+    party: str  # party id (any party with references, credited or not)
     path: str  # a face photo
 
 
@@ -40,72 +46,66 @@ class WorkContext:
     work: str
     title: str = ""
     scenes: tuple[SceneInfo, ...] = ()
-    subtitles: tuple[str, ...] = ()  # local paths of SRT files
+    subtitles: tuple[str, ...] = ()  # local paths of SRT / WebVTT files
     characters: tuple[CharacterInfo, ...] = ()
     credited_performers: tuple[str, ...] = ()  # participations with role performer
     face_references: tuple[FaceReference, ...] = ()
+    media: tuple[str, ...] = ()  # the work's media URIs (the first is the scenes' default)
+    given_facts: WorkFacts | None = field(default=None, repr=False)
 
     def character(self, cid: str) -> CharacterInfo | None:
         return next((c for c in self.characters if c.id == cid), None)
 
+    @cached_property
+    def facts(self) -> WorkFacts:
+        """The presence rule's input (from the registry, or derived from these fields)."""
+        if self.given_facts is not None:
+            return self.given_facts
+        from clearreel.rights.names import build_index
+        from clearreel.rights.presence import SubtitleEntry, read_cues, resolve_lines
 
-def _local(uri: str) -> str:
-    return uri[len("file://") :] if uri.startswith("file://") else uri
+        index = build_index([(c.id, c.name, c.aliases) for c in self.characters], [])
+        first = self.media[0] if self.media else None
+        lines = []
+        for path in self.subtitles:
+            lines += resolve_lines(read_cues(SubtitleEntry(path)), index, first)
+        return WorkFacts(
+            work=self.work, title=self.title, media=self.media,
+            credited=self.credited_performers,
+            cast=tuple((c.id, (c.performer,) if c.performer else ()) for c in self.characters),
+            character_names=tuple((c.id, c.name) for c in self.characters),
+            scenes=tuple(SceneFact(s.start_ms / 1000.0, s.end_ms / 1000.0, s.performers,
+                                   s.characters, s.media or first, s.notes)
+                         for s in self.scenes),
+            lines=tuple(lines),
+            references=tuple((r.party, r.path) for r in self.face_references))
 
 
 def work_context(session: Any, work_id: str) -> WorkContext:
-    """Read a work's scenes, subtitles, characters, credited performers and face references."""
+    """Read a work's presence facts (scenes, subtitles with labels resolved, casting, every
+    party's face references) from the registry, for the per-file analysis."""
     from sqlalchemy import select
 
-    from clearreel.errors import NotFound
-    from clearreel.rights.models import Character, Party, Work
+    from clearreel.rights.models import Work
+    from clearreel.rights.presence import subtitle_entries, work_facts
 
-    work = session.scalars(select(Work).where(Work.id == work_id)).first()
-    if work is None:
-        raise NotFound(f"unknown work {work_id!r} (see `clearreel catalog list`)")
-    performers = sorted({p.party_id for p in work.participations if p.role == "performer"})
-    played = {p.character_id for p in work.participations if p.character_id}
-    scene_chars = {c for s in work.scenes for c in (s.characters or [])}
-    wanted = played | scene_chars
-    chars = []
-    if wanted:
-        for c in session.scalars(select(Character).where(Character.id.in_(sorted(wanted)))):
-            chars.append(CharacterInfo(c.id, c.name, c.performer_id, tuple(c.aliases or ())))
-    # A participation's character names who plays it in this work, when the character's own
-    # record names nobody.
-    by_char = {
-        p.character_id: p.party_id
-        for p in work.participations
-        if p.character_id and p.role == "performer"
-    }
-    chars = [
-        c if c.performer else CharacterInfo(c.id, c.name, by_char.get(c.id), c.aliases)
-        for c in sorted(chars, key=lambda c: c.id)
-    ]
-    refs: list[FaceReference] = []
-    if performers:
-        for party in session.scalars(
-            select(Party).where(Party.id.in_(performers)).order_by(Party.id)
-        ):
-            for r in party.references or []:
-                if r.get("kind", "face") == "face" and r.get("path"):
-                    refs.append(FaceReference(party.id, _local(str(r["path"]))))
-    scenes = tuple(
-        SceneInfo(
-            int(s.start_ms),
-            int(s.end_ms),
-            tuple(s.performers or ()),
-            tuple(s.characters or ()),
-            s.notes,
-        )
-        for s in sorted(work.scenes, key=lambda s: (s.start_ms, s.end_ms))
-    )
+    f = work_facts(session, work_id)
+    stored = session.scalars(select(Work.subtitles).where(Work.id == work_id)).first()
+    chars = tuple(CharacterInfo(cid, f.character_name(cid), (f.performers_of(cid) or (None,))[0])
+                  for cid, _ in f.cast)
     return WorkContext(
-        work=work.id,
-        title=work.title,
-        scenes=scenes,
-        subtitles=tuple(_local(u) for u in (work.subtitles or [])),
-        characters=tuple(chars),
-        credited_performers=tuple(performers),
-        face_references=tuple(refs),
+        work=f.work,
+        title=f.title,
+        scenes=tuple(SceneInfo(round(s.start_s * 1000), round(s.end_s * 1000), s.performers,
+                               s.characters, s.notes, s.media) for s in f.scenes),
+        subtitles=tuple(_local(e.path) for e in subtitle_entries(stored or [])),
+        characters=chars,
+        credited_performers=f.credited,
+        face_references=tuple(FaceReference(p, path) for p, path in f.references),
+        media=f.media,
+        given_facts=f,
     )
+
+
+def _local(uri: str) -> str:
+    return uri[len("file://") :] if uri.startswith("file://") else uri

@@ -247,6 +247,13 @@ def _work_contexts(session: Any, work_ids: set[str]) -> dict[str, Any]:
     return {w: work_context(session, w) for w in sorted(work_ids)}
 
 
+def _sync_reservations(s: Any, asset: Any, found: list[list[str]]) -> None:
+    """The file's embedded reservations as curation's probe found them (`rights.reservations`)."""
+    from clearreel.rights.reservations import FoundReservation, sync_reservations
+
+    sync_reservations(s, asset.work_pk, asset.pk, [FoundReservation(*f) for f in found])
+
+
 def _analyse(run: Run, ds_pk: int, eng: Any) -> None:
     from clearreel.curate.models import CurateMedia
     from clearreel.dataset.models import Dataset, Quarantine
@@ -288,6 +295,7 @@ def _analyse(run: Run, ds_pk: int, eng: Any) -> None:
                         "ok",
                         None,
                     )
+                    _sync_reservations(s, asset, result.get("reservations") or [])
             else:
                 row.status, row.reason = "quarantined", result["reason"]
                 s.add(

@@ -29,13 +29,20 @@ class AnalyseTask:
 def analyse_task(task: AnalyseTask) -> dict[str, Any]:
     """Run the per-file analysis; return plain JSON (never raises for a bad file)."""
     from clearreel.curate.analyse import analyse_media
+    from clearreel.rights.reservations import read_reservations
 
     try:
         path = local_path(task.uri)
-        analysis = analyse_media(path, task.work, task.config)
+        analysis = analyse_media(path, task.work, task.config, media=task.uri)
+        # Every probe re-reads the reservations embedded in the file (ARCHITECTURE.md,
+        # "Presence"): a master replaced after import is judged as it is now.
+        found = read_reservations(path)
     except MediaError as e:
         return {"ok": False, "reason": str(e)}
-    return {"ok": True, **analysis.to_json()}
+    except OSError as e:
+        return {"ok": False, "reason": f"{task.uri}: cannot read it for reservations: {e}"}
+    return {"ok": True, **analysis.to_json(),
+            "reservations": [[f.use, f.value, f.source, f.raw] for f in found]}
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,9 @@ Public API (stable; other stages code against these names):
   resamples to a 4k+1 frame count (`resampled_indices`).
 - `cut_clips(src, [ClipSpec(start_frame, end_frame, out, crop)], width, height, fps) -> [sha256]`:
   the same for many clips of one file in one sequential decode.
-- `read_subtitles(path) -> list[Cue]` (`Cue(start_ms, end_ms, speaker, text)`), `parse_srt(text)`.
+- `read_subtitles(path, encoding=None) -> list[Cue]` (`Cue(start_ms, end_ms, text)`): SRT or
+  WebVTT through pysubs2; raises `SubtitleError`. Speaker labels are not parsed here: the
+  presence rule (`clearreel.rights.presence`) owns them.
 - `sha256_file(path)`.
 - `write_video(path, frames, fps, *, crf, preset, bitrate, faststart) -> path`: (T, H, W, 3)
   uint8 RGB to an H.264 yuv420p mp4; `read_frames(path, max_frames=None) -> (frames, fps)`
@@ -29,7 +31,7 @@ from clearreel.media._cut import ClipSpec, Crop, cut_clip, cut_clips, resampled_
 from clearreel.media._decode import Chunk, Decoded, DecodeStream, decode
 from clearreel.media._encode import read_frames, write_video
 from clearreel.media._probe import AudioStream, Probe, probe, sha256_file
-from clearreel.media.subtitles import Cue, parse_srt, read_subtitles
+from clearreel.media.subtitles import Cue, SubtitleError, read_subtitles
 
 __all__ = [
     "AudioStream",
@@ -40,10 +42,10 @@ __all__ = [
     "DecodeStream",
     "Decoded",
     "Probe",
+    "SubtitleError",
     "cut_clip",
     "cut_clips",
     "decode",
-    "parse_srt",
     "probe",
     "read_frames",
     "read_subtitles",

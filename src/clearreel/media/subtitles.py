@@ -1,92 +1,116 @@
-"""Subtitles: SRT cues with speaker labels (`MARA: Where were you?`).
+"""Subtitle files: SRT and WebVTT read with pysubs2, in a known text encoding.
 
-The catalog contract: a label that names a character means that character's performer is
-present while the line is on screen. Labels are recognised as an upper-case name (letters
-of any cased script, digits, spaces, `.'-`) before a colon at the start of a line, optionally
-after a dialogue dash (`- MARA: ...`). Mixed-case prefixes ("Note: ...") are text, not speakers.
+Only timing and text come out of here; what a line says about who is present (speaker
+labels) is decided by `clearreel.rights.presence`, the one presence rule.
+
+Encodings: the declared one when the catalog gives `encoding:`; otherwise a byte order mark
+decides (UTF-8, UTF-16 LE/BE, UTF-32), else the file must be UTF-8. A file that cannot be
+decoded, has no cue in it, or is neither SRT nor WebVTT raises `SubtitleError` (a catalog
+import reports it with the catalog's `file:line`): guessing Latin-1 would silently turn a
+Cyrillic label into nobody.
+
+pysubs2 is tolerant of damage: a stray or malformed block is kept as text of the cue before it
+(or dropped when it has no timing at all), and the cues after it are read normally. It drops
+WebVTT voice spans (`<v Mara>`), so they are turned into the bracket label `[Mara]` first.
 """
 
 from __future__ import annotations
 
+import codecs
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from clearreel.errors import MediaError
 
-_TIME = r"(\d{1,2}):(\d{2}):(\d{2})[,.](\d{1,3})"
-_TIMING = re.compile(rf"^\s*{_TIME}\s*-->\s*{_TIME}")
-_SPEAKER = re.compile(r"^\s*(?:-\s*)?([^\W\d_][\w .'\-]{0,39}?)\s*:\s+(.*)$")
 
+class SubtitleError(MediaError):
+    """A subtitle file that cannot be read (missing, undecodable, no cues, unknown format)."""
 
-def _is_label(name: str) -> bool:
-    """An upper-case name (any script with case: ZOË, ÉLODIE), not a mixed-case word."""
-    return name == name.upper() and any(ch.isalpha() for ch in name) and name != name.lower()
-
-
-_TAG = re.compile(r"</?[a-zA-Z][^>]*>|\{\\[^}]*\}")
+    reason = "unreadable"
 
 
 @dataclass(frozen=True)
 class Cue:
     start_ms: int
     end_ms: int
-    speaker: str | None  # the label as written ("MARA"), None when the line has none
-    text: str  # without the label and markup; lines joined by "\n"
+    text: str  # plain text (markup removed), lines joined by "\n"
+
+    @property
+    def lines(self) -> list[str]:
+        return [ln for ln in self.text.split("\n") if ln.strip()]
 
     def overlaps(self, start_ms: float, end_ms: float) -> bool:
         return self.start_ms < end_ms and start_ms < self.end_ms
 
 
-def _ms(h: str, m: str, s: str, frac: str) -> int:
-    return ((int(h) * 60 + int(m)) * 60 + int(s)) * 1000 + int(frac.ljust(3, "0")[:3])
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_VOICE = re.compile(r"<v(?:\.[^\s>]*)?\s+([^>]*)>")
+_VTT_BLOCK = re.compile(r"(?:^|\n)(?:NOTE|STYLE|REGION)\b[^\n]*(?:\n[^\n]+)*", re.S)
+_TIMING = re.compile(r"\d+:\d{2}[,.]\d|\d+:\d{2}:\d{2}")
 
 
-def parse_srt(text: str, source: str = "<srt>") -> list[Cue]:
-    """Parse SRT text. A block with several labelled lines yields one cue per speaker."""
-    cues: list[Cue] = []
-    blocks = re.split(r"\r?\n\s*\r?\n", text.replace("\ufeff", "").strip())
-    for block in blocks:
-        lines = [ln for ln in block.splitlines() if ln.strip()]
-        timing_at = next((i for i, ln in enumerate(lines) if _TIMING.match(ln)), None)
-        if timing_at is None:
-            if lines:
-                raise MediaError(f"{source}: subtitle block without a timing line: {lines[0]!r}")
-            continue
-        m = _TIMING.match(lines[timing_at])
-        assert m
-        start, end = _ms(*m.groups()[:4]), _ms(*m.groups()[4:])
-        if end < start:
-            raise MediaError(f"{source}: cue ends before it starts: {lines[timing_at]!r}")
-        speaker: str | None = None
-        parts: list[str] = []
-        groups: list[tuple[str | None, list[str]]] = []
-        for raw in lines[timing_at + 1 :]:
-            line = _TAG.sub("", raw).strip()
-            sm = _SPEAKER.match(line)
-            if sm and _is_label(sm.group(1).strip()):
-                if parts or speaker is not None:
-                    groups.append((speaker, parts))
-                speaker, parts = sm.group(1).strip(), [sm.group(2).strip()]
-            else:
-                parts.append(line)
-        groups.append((speaker, parts))
-        for spk, ps in groups:
-            if ps or spk:
-                cues.append(Cue(start, end, spk, "\n".join(ps)))
+def decode(raw: bytes, encoding: str | None = None, source: str = "<subtitles>") -> str:
+    """The text of a subtitle file: declared encoding, else BOM, else strict UTF-8."""
+    if encoding:
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise SubtitleError(f"{source}: unknown encoding {encoding!r}") from None
+        try:
+            return raw.decode(encoding).lstrip("\ufeff")
+        except UnicodeDecodeError as e:
+            raise SubtitleError(f"{source}: not valid {encoding} ({e.reason} at byte "
+                                f"{e.start})") from None
+    enc = next((name for bom, name in _BOMS if raw.startswith(bom)), "utf-8")
+    try:
+        return raw.decode(enc).lstrip("\ufeff")
+    except UnicodeDecodeError as e:
+        raise SubtitleError(f"{source}: not {enc.upper()} text ({e.reason} at byte {e.start}); "
+                            "declare the file's encoding in the catalog "
+                            "(`subtitles: [{path: ..., encoding: cp1251}]`)") from None
+
+
+def parse(text: str, source: str = "<subtitles>", fmt: str | None = None) -> list[Cue]:
+    """Cues of SRT or WebVTT text, sorted by time. `fmt` is "srt" or "vtt" (default: the
+    text's own header decides, `WEBVTT` or not)."""
+    import pysubs2
+
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if fmt is None:
+        fmt = "vtt" if text.lstrip().startswith("WEBVTT") else "srt"
+    if fmt == "vtt":
+        text = _VTT_BLOCK.sub("\n", _VOICE.sub(lambda m: f"[{m.group(1).strip()}] ", text))
+        text = text.replace("</v>", "")
+    try:
+        subs = pysubs2.SSAFile.from_string(text, format_=fmt)
+    except Exception as e:  # pysubs2 raises its own and plain errors for a broken file
+        raise SubtitleError(f"{source}: not a readable {fmt.upper()} file ({e})") from None
+    cues = [Cue(int(ev.start), int(ev.end), ev.plaintext.strip())
+            for ev in subs if not ev.is_comment and ev.end >= ev.start]
+    if not cues and text.strip():
+        hint = " (no timing line found)" if not _TIMING.search(text) else ""
+        raise SubtitleError(f"{source}: no subtitle cue found{hint}: is it SRT or WebVTT?")
     cues.sort(key=lambda c: (c.start_ms, c.end_ms))
     return cues
 
 
-def read_subtitles(path: str | Path) -> list[Cue]:
-    """Read an SRT file (UTF-8, BOM tolerated; Latin-1 as a fallback)."""
+def read_subtitles(path: str | Path, encoding: str | None = None) -> list[Cue]:
+    """Read an SRT or WebVTT file (see the module docstring for encodings and damage)."""
     p = Path(path)
     try:
         raw = p.read_bytes()
     except OSError as e:
-        raise MediaError(f"{p}: cannot read subtitles ({e})") from e
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("latin-1")
-    return parse_srt(text, str(p))
+        raise SubtitleError(f"{p}: cannot read subtitles ({e.strerror or e})") from None
+    text = decode(raw, encoding, str(p))
+    fmt = "vtt" if p.suffix.lower() == ".vtt" or text.lstrip().startswith("WEBVTT") else "srt"
+    return parse(text, str(p), fmt)
+
+
+__all__ = ["Cue", "SubtitleError", "decode", "parse", "read_subtitles"]

@@ -34,10 +34,15 @@ def resolve_paths(doc: dict[str, Any], base: Path) -> None:
     def fix(v: Any) -> Any:
         return _resolve(v, base) if isinstance(v, str) and v else v
 
+    def fix_entry(v: Any) -> Any:  # a subtitle entry may be {path, encoding, media}
+        if isinstance(v, dict):
+            return {**v, **{k: fix(v[k]) for k in ("path", "media") if k in v}}
+        return fix(v)
+
     for w in _items(doc, "works"):
         for key in ("media", "subtitles"):
             if isinstance(w.get(key), list):
-                w[key] = [fix(m) for m in w[key]]
+                w[key] = [fix_entry(m) for m in w[key]]
         for sc in w.get("scenes") or []:
             if isinstance(sc, dict) and "media" in sc:
                 sc["media"] = fix(sc["media"])

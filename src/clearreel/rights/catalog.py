@@ -159,6 +159,8 @@ class PartySpec(_Model):
     name: str = Field(min_length=1)
     kind: Literal["company", "person"]
     references: list[Annotated[Reference, BeforeValidator(_reference)]] = []
+    # Other names the party goes by: speaker labels and the prompt guard match them too.
+    aliases: list[str] = []
 
 
 class ParticipationSpec(_Model):
@@ -175,6 +177,25 @@ class SceneSpec(_Model):
     performers: list[Id] = []
     characters: list[Id] = []
     notes: str | None = None
+    # The media file the scene applies to (one of the work's `media`); default: the first.
+    media: str | None = None
+
+
+class SubtitleSpec(_Model):
+    """A subtitle file: a bare path, or a mapping naming its encoding and media file."""
+
+    path: str = Field(min_length=1)
+    encoding: str | None = None  # e.g. cp1251, latin-1; default: BOM, else UTF-8
+    media: str | None = None  # the media file it belongs to (default: the work's first)
+
+    def stored(self) -> str | dict[str, str]:
+        """The registry's form: the path alone when nothing else is declared."""
+        extra = {k: v for k, v in (("encoding", self.encoding), ("media", self.media)) if v}
+        return {"path": self.path, **extra} if extra else self.path
+
+
+def _subtitle(v: Any) -> Any:
+    return {"path": v} if isinstance(v, str) else v
 
 
 class WorkSpec(_Model):
@@ -183,7 +204,7 @@ class WorkSpec(_Model):
     kind: Literal["film", "episode", "short", "trailer", "other"]
     year: int | None = Field(default=None, ge=1870, le=2200)
     media: list[str] = []
-    subtitles: list[str] = []
+    subtitles: list[Annotated[SubtitleSpec, BeforeValidator(_subtitle)]] = []
     participations: list[ParticipationSpec] = []
     scenes: list[SceneSpec] = []
 
@@ -446,7 +467,7 @@ def _check_refs(c: Catalog, r: _Reader,
                 need("characters", characters, cid, "works", i, "scenes", j, "characters", n)
         for key in ("media", "subtitles"):
             seen: set[str] = set()
-            for j, m in enumerate(getattr(w, key)):
+            for j, m in enumerate(x if isinstance(x, str) else x.path for x in getattr(w, key)):
                 if not m:
                     problems.append(f"{at('works', i, key, j)}: empty path")
                 if m in seen:
@@ -571,7 +592,35 @@ def _validate(doc: Any, r: _Reader, path: Path,
     problems += _check_refs(cat, r, known)
     if problems:
         raise CatalogError(problems)
+    problems += _check_presence_files(cat, r)
+    if problems:
+        raise CatalogError(problems)
     return cat
+
+
+def _check_presence_files(c: Catalog, r: _Reader) -> list[str]:
+    """A scene's or subtitle's `media` must be one of the work's media; every local subtitle
+    file must be readable (an unreadable one is an import error, never a silent skip)."""
+    from clearreel.media.subtitles import SubtitleError
+    from clearreel.rights.presence import SubtitleEntry, read_cues
+
+    problems: list[str] = []
+    for i, w in enumerate(c.works):
+        for key, items in (("scenes", w.scenes), ("subtitles", w.subtitles)):
+            for j, item in enumerate(items):
+                if item.media and item.media not in w.media:
+                    problems.append(f"{r.file}:{r.line(('works', i, key, j, 'media'))}: "
+                                    f"works[{i}].{key}[{j}].media: {item.media!r} is not one "
+                                    f"of the work's media ({', '.join(w.media) or 'none'})")
+        for j, sub in enumerate(w.subtitles):
+            if "://" in sub.path and not sub.path.startswith("file://"):
+                continue  # remote: read when fetched
+            try:
+                read_cues(SubtitleEntry(sub.path, sub.encoding, sub.media))
+            except SubtitleError as e:
+                problems.append(f"{r.file}:{r.line(('works', i, 'subtitles', j))}: "
+                                f"works[{i}].subtitles[{j}]: {e}")
+    return problems
 
 
 # --------------------------------------------------------------------------------------
@@ -740,10 +789,12 @@ def _upsert(s: Session, cat: Catalog, n: _Counter) -> None:
         refs = [r.model_dump() for r in p.references]
         obj = parties.get(p.id)
         if obj is None:
-            s.add(Party(id=p.id, name=p.name, kind=p.kind, references=refs))
+            s.add(Party(id=p.id, name=p.name, kind=p.kind, references=refs,
+                        aliases=list(p.aliases)))
             n.count("parties", True, False)
         else:
-            n.count("parties", False, _assign(obj, name=p.name, kind=p.kind, references=refs))
+            n.count("parties", False, _assign(obj, name=p.name, kind=p.kind, references=refs,
+                                              aliases=list(p.aliases)))
 
     works = _by_id(s, Work)
     for w in cat.works:
@@ -751,12 +802,12 @@ def _upsert(s: Session, cat: Catalog, n: _Counter) -> None:
         created = obj is None
         if obj is None:
             obj = Work(id=w.id, title=w.title, kind=w.kind, year=w.year,
-                       subtitles=list(w.subtitles))
+                       subtitles=[x.stored() for x in w.subtitles])
             s.add(obj)
             changed = False
         else:
             changed = _assign(obj, title=w.title, kind=w.kind, year=w.year,
-                              subtitles=list(w.subtitles))
+                              subtitles=[x.stored() for x in w.subtitles])
         changed |= _sync_work_children(obj, w)
         n.count("works", created, changed)
 
@@ -834,13 +885,14 @@ def _sync_work_children(obj: Work, w: WorkSpec) -> bool:
                               for a, b, c, d in want_p]
         changed = True
 
-    want_s = sorted((_ms(sc.start), _ms(sc.end), list(sc.performers), list(sc.characters), sc.notes)
-                    for sc in w.scenes)
-    have_s = sorted((sc.start_ms, sc.end_ms, list(sc.performers), list(sc.characters), sc.notes)
-                    for sc in obj.scenes)
+    want_s = sorted((_ms(sc.start), _ms(sc.end), list(sc.performers), list(sc.characters),
+                      sc.notes or "", sc.media or "") for sc in w.scenes)
+    have_s = sorted((sc.start_ms, sc.end_ms, list(sc.performers), list(sc.characters),
+                      sc.notes or "", sc.media or "") for sc in obj.scenes)
     if want_s != have_s:
-        obj.scenes = [Scene(start_ms=a, end_ms=b, performers=c, characters=d, notes=e)
-                      for a, b, c, d, e in want_s]
+        obj.scenes = [Scene(start_ms=a, end_ms=b, performers=c, characters=d, notes=e or None,
+                            media=f or None)
+                      for a, b, c, d, e, f in want_s]
         changed = True
     return changed
 
@@ -860,7 +912,7 @@ def scan_reservations(s: Session, works: Iterable[str] | None = None) -> tuple[i
     `Reservation` rows of each file: rows that are still found are kept as they are.
 
     Returns (reservations now recorded for those media, warnings)."""
-    from clearreel.rights.reservations import read_reservations
+    from clearreel.rights.reservations import read_reservations, sync_reservations
 
     q = select(Work)
     if works is not None:
@@ -880,18 +932,7 @@ def scan_reservations(s: Session, works: Iterable[str] | None = None) -> tuple[i
             except OSError as e:
                 warnings.append(f"{work.id}: cannot read {m.uri} for reservations: {e}")
                 continue
-            want = {(f.use, f.value, f.source, f.raw) for f in found}
-            rows = list(s.scalars(select(Reservation).where(Reservation.media_pk == m.pk)))
-            for row in rows:
-                key = (row.use, row.value, row.source, row.raw)
-                if key in want:
-                    want.discard(key)
-                else:
-                    s.delete(row)
-            for use, value, source, raw in sorted(want, key=lambda t: (t[0], t[2], t[1])):
-                s.add(Reservation(work_pk=work.pk, media_pk=m.pk, use=use, value=value,
-                                  source=source, raw=raw))
-            total += len(found)
+            total += sync_reservations(s, work.pk, m.pk, found)
     s.flush()
     return total, warnings
 
@@ -918,7 +959,8 @@ def _drop_none(d: dict[str, Any]) -> dict[str, Any]:
 
 def _party_doc(p: Party) -> dict[str, Any]:
     return {"id": p.id, "name": p.name, "kind": p.kind,
-            **({"references": list(p.references)} if p.references else {})}
+            **({"references": list(p.references)} if p.references else {}),
+            **({"aliases": list(p.aliases)} if p.aliases else {})}
 
 
 def _work_doc(w: Work) -> dict[str, Any]:
@@ -931,7 +973,8 @@ def _work_doc(w: Work) -> dict[str, Any]:
                            for p in w.participations],
         "scenes": [_drop_none({"start": _time(sc.start_ms), "end": _time(sc.end_ms),
                                "performers": list(sc.performers),
-                               "characters": list(sc.characters), "notes": sc.notes})
+                               "characters": list(sc.characters), "notes": sc.notes,
+                               "media": sc.media})
                    for sc in w.scenes],
     })
 
@@ -1039,6 +1082,6 @@ def dump_catalog(doc: dict[str, Any], fmt: Literal["yaml", "json"] = "yaml") -> 
 
 __all__ = [
     "Catalog", "CharacterSpec", "ConsentSpec", "LicenseSpec", "OrganizationSpec",
-    "ParticipationSpec", "PartySpec", "SceneSpec", "WorkSpec", "dump_catalog", "export_catalog",
-    "import_catalog", "load_catalog", "scan_reservations", "show_entry",
+    "ParticipationSpec", "PartySpec", "SceneSpec", "SubtitleSpec", "WorkSpec", "dump_catalog",
+    "export_catalog", "import_catalog", "load_catalog", "scan_reservations", "show_entry",
 ]

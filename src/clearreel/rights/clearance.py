@@ -28,11 +28,9 @@ materials), and is written to the audit log.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, func, select
@@ -130,27 +128,6 @@ def _covers(scope: list[str] | None, value: str | None) -> bool:
     return scope is None or (value is not None and value in scope)
 
 
-# Speaker labels in subtitles: "MARA: Where were you?", "- MARA: ...", "[MARA] ...".
-_LABEL = re.compile(r"^\s*(?:-\s*)?(?:\[([^\]]{1,60})\]|([^\W\d][\w .'’-]{0,59}?)\s*:)\s*\S",
-                    re.UNICODE)
-
-
-def speaker_labels(path: Path) -> list[str]:
-    """Speaker labels in an SRT or WebVTT file, in order of appearance (upper-cased)."""
-    try:
-        text = path.read_text(encoding="utf-8-sig", errors="replace")
-    except OSError:
-        return []
-    out = []
-    for line in text.splitlines():
-        if "-->" in line or line.strip().upper().startswith(("WEBVTT", "NOTE")):
-            continue
-        m = _LABEL.match(line)
-        if m:
-            out.append(" ".join((m.group(1) or m.group(2)).split()).upper())
-    return out
-
-
 class Clearance:
     """The engine bound to one session, caching the registry it reads.
 
@@ -184,6 +161,8 @@ class Clearance:
         self.party_names = dict(s.execute(select(Party.id, Party.name)).all())
         self.works: dict[str, Work | None] = {}
         self._presence: dict[str, list[str]] = {}
+        self._facts: dict[str, Any] = {}
+        self._names: Any = None
         self._reservations: dict[int, list[tuple[Reservation, str | None]]] = {}
         self._all_works_loaded = False
         mode = self._consent_mode or s.info.get("consent_mode")
@@ -260,48 +239,45 @@ class Clearance:
         w = self.work(work_id)
         return _ids(p.party_id for p in w.participations if p.role == "performer")
 
-    def present_performers(self, work_id: str) -> tuple[list[str], str]:
-        """Who is present anywhere in the work by the presence rule, and on what evidence.
+    def facts(self, work_id: str) -> Any:
+        """The work's presence facts (`clearreel.rights.presence.WorkFacts`), cached."""
+        from clearreel.rights import presence
 
-        Scenes and speaker labels (a label naming one of the work's characters, or any
-        character of the studio) each count; with neither, every credited performer counts
-        as present throughout, since unknown presence is not absence."""
         w = self.work(work_id)
+        if work_id not in self._facts:
+            if self._names is None:
+                self._names = presence.name_index(self.session)
+            self._facts[work_id] = presence.facts_from_rows(w, self.characters, self._names)
+        return self._facts[work_id]
+
+    def present_performers(self, work_id: str) -> tuple[list[str], str]:
+        """Who is present anywhere in the work by the presence rule (`rights.presence`), and
+        on what evidence."""
+        from clearreel.rights import presence
+
         if work_id in self._presence:
+            self.work(work_id)
             return self._presence[work_id], "cached"
-        present: list[str] = []
-        for sc in w.scenes:
-            present += sc.performers
-            for cid in sc.characters:
-                ch = self.characters.get(cid)
-                if ch is not None and ch.performer_id:
-                    present.append(ch.performer_id)
-        labelled = self._label_performers(w)
-        present += labelled
-        if not w.scenes and not labelled:
-            present = self.credited_performers(work_id)
-            how = "credited performers (no scenes or speaker labels)"
-        else:
-            how = "scenes and speaker labels"
-        self._presence[work_id] = _ids(present)
+        p = presence.work_presence(self.facts(work_id))
+        self._presence[work_id] = list(p.performers)
+        how = ", ".join(sorted({src for v in p.evidence.values() for src in v})) or "nobody"
         return self._presence[work_id], how
 
-    def _label_performers(self, w: Work) -> list[str]:
-        names: dict[str, Character] = {}
-        for c in self.characters.values():
-            for n in (c.name, *c.aliases):
-                names.setdefault(" ".join(n.split()).upper(), c)
-        out: list[str] = []
-        for uri in w.subtitles:
-            from clearreel.rights.catalog import _local_path
+    def cast(self, character: str, works: Sequence[str] | None = None) -> list[str]:
+        """Who plays `character` (the casting rule): in the given works, else in any work
+        plus the character's own `performer`."""
+        from clearreel.rights.presence import cast
 
-            p = _local_path(uri)
-            if p is None or not p.exists():
-                continue
-            for label in speaker_labels(p):
-                ch = names.get(label)
-                if ch is not None and ch.performer_id:
-                    out.append(ch.performer_id)
+        c = self.characters.get(character)
+        default = c.performer_id if c is not None else None
+        pool = [self.work(w) for w in works] if works else self._all_works()
+        out: list[str] = []
+        for w in pool:
+            pairs = [(p.party_id, p.character_id) for p in w.participations]
+            out += cast(character, pairs, default) if works else [
+                p for p, ch in pairs if ch == character]
+        if not works and default:
+            out.append(default)
         return _ids(out)
 
     # ------------------------------------------------------------------ checks
@@ -490,8 +466,9 @@ class Clearance:
             if c is None:
                 raise NotFound(f"unknown character {cid!r}: see `clearreel catalog list`")
             reasons += self._character_licence(c, on, t)
-            if c.performer_id and c.performer_id not in [p for p, _ in depicted]:
-                depicted.append((c.performer_id, cid))
+            for party in self.cast(cid, works):
+                if party not in [p for p, _ in depicted]:
+                    depicted.append((party, cid))
         for party, via in depicted:
             reasons += self._replica_consent(party, via, project, purpose, works, on)
         if not depicted and not characters:
@@ -647,4 +624,4 @@ def present_performers(session: Session, work: str) -> list[str]:
 
 
 __all__ = ["CONSENT_MODES", "Clearance", "Decision", "Reason", "check_generation", "check_use",
-           "credited_performers", "engine", "present_performers", "speaker_labels"]
+           "credited_performers", "engine", "present_performers"]

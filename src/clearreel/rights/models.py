@@ -59,6 +59,8 @@ class Party(TenantMixin, Base):
     kind: Mapped[str] = mapped_column(String(16))
     # Face photos / voice samples used to recognise a performer: [{"kind": "face", "path": ...}]
     references: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # Other names the party goes by (speaker labels and the prompt guard match them too).
+    aliases: Mapped[list[str]] = mapped_column(JSON, default=list)
 
 
 class Work(TenantMixin, Base):
@@ -69,7 +71,8 @@ class Work(TenantMixin, Base):
     title: Mapped[str] = mapped_column(String(500))
     kind: Mapped[str] = mapped_column(String(16))
     year: Mapped[int | None] = mapped_column(Integer)
-    subtitles: Mapped[list[str]] = mapped_column(JSON, default=list)  # resolved URIs/paths
+    # Resolved paths: a string, or {"path", "encoding"?, "media"?} (rights.presence reads them)
+    subtitles: Mapped[list[Any]] = mapped_column(JSON, default=list)
 
     media: Mapped[list[MediaAsset]] = relationship(
         back_populates="work", cascade="all, delete-orphan", order_by="MediaAsset.pk")
@@ -119,6 +122,8 @@ class Scene(TenantMixin, Base):
     performers: Mapped[list[str]] = mapped_column(JSON, default=list)
     characters: Mapped[list[str]] = mapped_column(JSON, default=list)
     notes: Mapped[str | None] = mapped_column(Text)
+    # The media URI the scene applies to; None: the work's first media file.
+    media: Mapped[str | None] = mapped_column(String(2000))
 
     work: Mapped[Work] = relationship(back_populates="scenes")
 

@@ -24,6 +24,7 @@ import uuid
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from clearreel.rights.vocab import (
     PLUS_DATA_MINING,
@@ -67,6 +68,29 @@ def read_reservations(path: str | Path) -> list[FoundReservation]:
 
 
 # ----------------------------------------------------------------------------- XMP
+
+
+def sync_reservations(session: Any, work_pk: int, media_pk: int,
+                      found: list[FoundReservation]) -> int:
+    """Make the `Reservation` rows of one media file what was found in it now: rows still
+    found are kept as they are, others deleted, new ones added. Called by `catalog import`,
+    `rights scan` and every probe of curation, so a file replaced after import is judged as
+    it is now. Returns the number found."""
+    from sqlalchemy import select
+
+    from clearreel.rights.models import Reservation
+
+    want = {(f.use, f.value, f.source, f.raw) for f in found}
+    for row in list(session.scalars(select(Reservation).where(Reservation.media_pk == media_pk))):
+        k = (row.use, row.value, row.source, row.raw)
+        if k in want:
+            want.discard(k)
+        else:
+            session.delete(row)
+    for use, value, source, raw in sorted(want, key=lambda t: (t[0], t[2], t[1])):
+        session.add(Reservation(work_pk=work_pk, media_pk=media_pk, use=use, value=value,
+                                source=source, raw=raw))
+    return len(found)
 
 
 def xmp_packets(path: Path) -> list[bytes]:

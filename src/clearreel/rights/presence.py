@@ -1,0 +1,428 @@
+"""The presence rule (ARCHITECTURE.md, "Presence (contract)"): who is present, when.
+
+One rule, one implementation: the clearance engine (`rights check` without `--performer`),
+curation (per clip), `dataset verify` (re-derived from today's registry) and the prompt guard
+(casting) all call this module. Nothing else parses a speaker label or resolves a character.
+
+- A work's `scenes` say who is on screen for the time they cover (`performers: []`: nobody).
+  A scene applies to the work's first media file unless it names another (`media:`).
+- Time that no scene covers counts every credited performer (participation role
+  `performer`) as present: unknown presence is not absence, subtitles or not.
+- Speaker labels (`clearreel.rights.names`) and recognised faces ADD performers; nothing
+  ever removes one. A label names a character (its performer in this work is present) or a
+  person party (present).
+- Casting: the performer of a character in a work is the party whose participation in that
+  work names the character; otherwise the character's `performer`.
+- Recognition: any party with face references is a candidate, credited or not.
+- Time: a span is [start, end) in seconds of presentation time. Frame ranges are mapped with
+  the caller's per-frame presentation timestamps (`frame_times`), never index / average rate.
+
+Everything a worker needs is in `WorkFacts`, plain picklable data built once per work by
+`work_facts(session, work_id)` (it reads the subtitle files and resolves their labels).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from clearreel.rights.names import NameIndex, build_index, label_candidates
+
+UNBOUNDED = math.inf
+# Presence sources, as recorded in a clip's evidence.
+SCENES, LABELS, FACES, UNCOVERED = "scenes", "speaker_labels", "faces", "uncovered"
+
+
+@dataclass(frozen=True)
+class SceneFact:
+    start_s: float
+    end_s: float
+    performers: tuple[str, ...] = ()
+    characters: tuple[str, ...] = ()
+    media: str | None = None  # the media URI it applies to (resolved: never "the default")
+    notes: str | None = None
+
+
+@dataclass(frozen=True)
+class Line:
+    """One subtitle line, its speaker labels resolved against the registry's names."""
+
+    start_s: float
+    end_s: float
+    text: str  # the dialogue: without the label when the label named somebody
+    speakers: tuple[str, ...] = ()  # label names that matched somebody, as written
+    characters: tuple[str, ...] = ()
+    performers: tuple[str, ...] = ()  # person parties named by a label
+    media: str | None = None
+
+
+@dataclass(frozen=True)
+class WorkFacts:
+    """What the registry says about one work's presence, as plain data."""
+
+    work: str
+    title: str = ""
+    media: tuple[str, ...] = ()  # media URIs, in catalog order (the first is the default)
+    credited: tuple[str, ...] = ()  # participations with role performer
+    # character id -> who plays it in this work (the casting rule, already applied)
+    cast: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    character_names: tuple[tuple[str, str], ...] = ()
+    scenes: tuple[SceneFact, ...] = ()
+    lines: tuple[Line, ...] = ()
+    # every party with face references, credited or not: (party id, photo path)
+    references: tuple[tuple[str, str], ...] = ()
+    durations: tuple[tuple[str, float | None], ...] = ()  # media URI -> seconds, when known
+
+    def performers_of(self, character: str) -> tuple[str, ...]:
+        return dict(self.cast).get(character, ())
+
+    def character_name(self, character: str) -> str:
+        return dict(self.character_names).get(character, character)
+
+    def duration(self, media: str | None) -> float | None:
+        return dict(self.durations).get(media) if media is not None else None
+
+    @property
+    def sources(self) -> list[str]:
+        """The presence sources this work offers (for reports)."""
+        out = [SCENES] if self.scenes else []
+        if any(ln.characters or ln.performers for ln in self.lines):
+            out.append(LABELS)
+        if self.references:
+            out.append(FACES)
+        return out
+
+
+@dataclass(frozen=True)
+class Presence:
+    performers: tuple[str, ...]
+    characters: tuple[str, ...]
+    # performer or character id -> the sources that place them in the span
+    evidence: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    uncovered: bool = False  # part of the span is covered by no scene
+
+    def to_json(self) -> dict[str, Any]:
+        return {"performers": list(self.performers), "characters": list(self.characters),
+                "evidence": {k: list(v) for k, v in self.evidence.items()},
+                "uncovered": self.uncovered}
+
+
+# --------------------------------------------------------------------------- casting
+
+
+def cast(character: str, participations: Iterable[tuple[str, str | None]],
+         default: str | None) -> tuple[str, ...]:
+    """Who plays `character` in a work: the parties whose participation in the work names it
+    (`participations`: (party, character) pairs), otherwise `default` (the character's own
+    `performer`), otherwise nobody."""
+    named = tuple(dict.fromkeys(p for p, c in participations if c == character))
+    if named:
+        return named
+    return (default,) if default else ()
+
+
+def casting(session: Any, character: str, work: str | None = None) -> list[str]:
+    """The casting rule on the registry. With `work`, who plays the character in that work;
+    without, everyone who plays it anywhere plus the character's `performer` (the prompt
+    guard: a prompt naming a character may depict any of them)."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import selectinload
+
+    from clearreel.rights.models import Character, Work
+
+    c = session.scalars(select(Character).where(Character.id == character)).first()
+    default = c.performer_id if c is not None else None
+    q = select(Work).options(selectinload(Work.participations))
+    if work is not None:
+        w = session.scalars(q.where(Work.id == work)).first()
+        pairs = [(p.party_id, p.character_id) for p in (w.participations if w else [])]
+        return list(cast(character, pairs, default))
+    everyone = [p.party_id for w in session.scalars(q) for p in w.participations
+                if p.character_id == character]
+    return list(dict.fromkeys([*everyone, *([default] if default else [])]))
+
+
+# --------------------------------------------------------------------------- the rule
+
+
+def _overlaps(a0: float, a1: float, b0: float, b1: float) -> bool:
+    if a1 <= a0:  # a point in time
+        return b0 <= a0 < b1
+    return b0 < a1 and a0 < b1
+
+
+def _uncovered(scenes: list[SceneFact], start: float, end: float) -> bool:
+    """Whether some of [start, end) is covered by none of `scenes`."""
+    if end <= start:
+        return not any(s.start_s <= start < s.end_s for s in scenes)
+    t = start
+    for s in sorted(scenes, key=lambda s: s.start_s):
+        if s.end_s <= t:
+            continue
+        if s.start_s > t:
+            return True
+        t = s.end_s
+        if t >= end:
+            return False
+    return t < end
+
+
+def present(facts: WorkFacts, media: str | None = None, start_s: float = 0.0,
+            end_s: float = UNBOUNDED, faces: Iterable[str] = ()) -> Presence:
+    """Who is present in [start_s, end_s) of one media file of the work (default: its first).
+
+    `faces`: parties recognised in the span (any party with references)."""
+    if media is None and facts.media:
+        media = facts.media[0]
+    evidence: dict[str, set[str]] = {}
+
+    def add(who: str, source: str) -> None:
+        evidence.setdefault(who, set()).add(source)
+
+    characters: set[str] = set()
+    performers: set[str] = set()
+
+    def add_character(cid: str, source: str) -> None:
+        characters.add(cid)
+        add(cid, source)
+        for p in facts.performers_of(cid):
+            performers.add(p)
+            add(p, source)
+
+    mine = [s for s in facts.scenes if s.media == media]
+    for s in mine:
+        if _overlaps(start_s, end_s, s.start_s, s.end_s):
+            for p in s.performers:
+                performers.add(p)
+                add(p, SCENES)
+            for cid in s.characters:
+                add_character(cid, SCENES)
+    gap = _uncovered(mine, start_s, end_s)
+    if gap:
+        for p in facts.credited:
+            performers.add(p)
+            add(p, UNCOVERED)
+    for ln in facts.lines:
+        if ln.media == media and _overlaps(start_s, end_s, ln.start_s, ln.end_s):
+            for cid in ln.characters:
+                add_character(cid, LABELS)
+            for p in ln.performers:
+                performers.add(p)
+                add(p, LABELS)
+    plays = {c: facts.performers_of(c) for c, _ in facts.cast}
+    for party in faces:
+        performers.add(party)
+        add(party, FACES)
+        theirs = [c for c, ps in plays.items() if party in ps]
+        if len(theirs) == 1:  # a face says who, not which of their roles: only when unique
+            add_character(theirs[0], FACES)
+    return Presence(performers=tuple(sorted(performers)), characters=tuple(sorted(characters)),
+                    evidence={k: tuple(sorted(v)) for k, v in sorted(evidence.items())},
+                    uncovered=gap)
+
+
+def span_of_frames(frame_times: Sequence[float], start_frame: int, end_frame: int,
+                   end_time: float | None = None) -> tuple[float, float]:
+    """[start, end) in seconds of frames start..end (inclusive, decoded presentation order).
+
+    A frame is on screen from its presentation timestamp to the next frame's; the last
+    frame's end is `end_time` when given (the stream's end), else its timestamp plus the
+    previous frame's duration."""
+    if not 0 <= start_frame <= end_frame < len(frame_times):
+        raise ValueError(f"frames {start_frame}..{end_frame} are outside the "
+                         f"{len(frame_times)} frame times given")
+    start = float(frame_times[start_frame])
+    if end_frame + 1 < len(frame_times):
+        return start, float(frame_times[end_frame + 1])
+    last = float(frame_times[end_frame])
+    if end_time is not None and end_time > last:
+        return start, float(end_time)
+    step = last - float(frame_times[end_frame - 1]) if end_frame > 0 else 0.0
+    return start, last + max(step, 1e-3)
+
+
+def present_in_frames(facts: WorkFacts, media: str | None, frame_times: Sequence[float],
+                      start_frame: int, end_frame: int,
+                      faces: Mapping[int, Iterable[str]] | None = None,
+                      end_time: float | None = None) -> Presence:
+    """Who is present in frames start..end (inclusive) of `media`, `frame_times` giving each
+    decoded frame's presentation timestamp in seconds; `faces`: frame index -> parties
+    recognised in that frame."""
+    s, e = span_of_frames(frame_times, start_frame, end_frame, end_time)
+    seen: list[str] = []
+    for i, parties in (faces or {}).items():
+        if start_frame <= i <= end_frame:
+            seen += list(parties)
+    return present(facts, media, s, e, dict.fromkeys(seen))
+
+
+def work_presence(facts: WorkFacts) -> Presence:
+    """Who is present anywhere in the work: every media file over its whole duration (an
+    unknown duration is unbounded, so time after the last scene counts as uncovered)."""
+    spans = [(m, facts.duration(m)) for m in facts.media] or [(None, None)]
+    parts = [present(facts, m, 0.0, d if d else UNBOUNDED) for m, d in spans]
+    return merge(parts)
+
+
+def merge(parts: Iterable[Presence]) -> Presence:
+    performers: set[str] = set()
+    characters: set[str] = set()
+    evidence: dict[str, set[str]] = {}
+    uncovered = False
+    for p in parts:
+        performers |= set(p.performers)
+        characters |= set(p.characters)
+        uncovered |= p.uncovered
+        for k, v in p.evidence.items():
+            evidence.setdefault(k, set()).update(v)
+    return Presence(tuple(sorted(performers)), tuple(sorted(characters)),
+                    {k: tuple(sorted(v)) for k, v in sorted(evidence.items())}, uncovered)
+
+
+# --------------------------------------------------------------------------- subtitles
+
+
+@dataclass(frozen=True)
+class SubtitleEntry:
+    path: str
+    encoding: str | None = None
+    media: str | None = None  # the media URI the subtitles belong to (None: the first)
+
+
+def subtitle_entries(stored: Iterable[Any]) -> list[SubtitleEntry]:
+    """A work's `subtitles` as stored: a path, or {"path", "encoding"?, "media"?}."""
+    out = []
+    for s in stored or []:
+        if isinstance(s, str):
+            out.append(SubtitleEntry(s))
+        else:
+            out.append(SubtitleEntry(str(s["path"]), s.get("encoding"), s.get("media")))
+    return out
+
+
+def _local(uri: str) -> Path | None:
+    if uri.startswith("file://"):
+        from urllib.parse import unquote, urlparse
+
+        return Path(unquote(urlparse(uri).path))
+    return None if "://" in uri else Path(uri)
+
+
+def read_cues(entry: SubtitleEntry) -> list[Any]:
+    """The cues of one subtitle entry (raises `SubtitleError` when it cannot be read)."""
+    from clearreel.media.subtitles import SubtitleError, read_subtitles
+
+    p = _local(entry.path)
+    if p is None:
+        raise SubtitleError(f"{entry.path}: subtitles must be a local file or file:// URL")
+    return read_subtitles(p, entry.encoding)
+
+
+def resolve_lines(cues: Iterable[Any], index: NameIndex, media: str | None) -> list[Line]:
+    """Subtitle cues as `Line`s with their labels resolved (one per line of text)."""
+    out: list[Line] = []
+    for cue in cues:
+        s, e = cue.start_ms / 1000.0, cue.end_ms / 1000.0
+        for raw in cue.lines:
+            lab = label_candidates(raw)
+            chars: list[str] = []
+            parties: list[str] = []
+            speakers: list[str] = []
+            for name in lab.names:
+                refs = index.resolve(name)
+                if refs:
+                    speakers.append(name)
+                for kind, ref in sorted(refs):
+                    (chars if kind == "character" else parties).append(ref)
+            text = lab.text if speakers else raw.strip()
+            out.append(Line(s, e, text, tuple(speakers), tuple(dict.fromkeys(chars)),
+                            tuple(dict.fromkeys(parties)), media))
+    return out
+
+
+# --------------------------------------------------------------------------- the registry
+
+
+def name_index(session: Any) -> NameIndex:
+    """Every character and person party of the organization, with their aliases."""
+    from sqlalchemy import select
+
+    from clearreel.rights.models import Character, Party
+
+    chars = [(c.id, c.name, c.aliases or ()) for c in session.scalars(select(Character))]
+    persons = [(p.id, p.name, getattr(p, "aliases", None) or ())
+               for p in session.scalars(select(Party).where(Party.kind == "person"))]
+    return build_index(chars, persons)
+
+
+def face_references(session: Any) -> tuple[tuple[str, str], ...]:
+    """(party, photo path) of every party with face references, credited anywhere or not."""
+    from sqlalchemy import select
+
+    from clearreel.rights.models import Party
+
+    out: list[tuple[str, str]] = []
+    for party in session.scalars(select(Party).order_by(Party.id)):
+        for r in party.references or []:
+            if r.get("kind", "face") == "face" and r.get("path"):
+                p = _local(str(r["path"]))
+                out.append((party.id, str(p) if p is not None else str(r["path"])))
+    return tuple(out)
+
+
+def facts_from_rows(work: Any, characters: Mapping[str, Any], index: NameIndex,
+                    references: tuple[tuple[str, str], ...] = (),
+                    cues: Mapping[SubtitleEntry, list[Any]] | None = None) -> WorkFacts:
+    """`WorkFacts` from ORM rows: the `Work` (participations, scenes, media loaded), every
+    character by id, and the name index. `cues` may hold subtitle files already read."""
+    media = tuple(m.uri for m in work.media)
+    first = media[0] if media else None
+    pairs = [(p.party_id, p.character_id) for p in work.participations]
+    credited = tuple(dict.fromkeys(p.party_id for p in work.participations
+                                   if p.role == "performer"))
+    scenes = tuple(SceneFact(sc.start_ms / 1000.0, sc.end_ms / 1000.0, tuple(sc.performers or ()),
+                             tuple(sc.characters or ()), getattr(sc, "media", None) or first,
+                             sc.notes)
+                   for sc in sorted(work.scenes, key=lambda sc: (sc.start_ms, sc.end_ms)))
+    lines: list[Line] = []
+    for entry in subtitle_entries(work.subtitles):
+        got = cues.get(entry) if cues is not None else None
+        if got is None:
+            got = read_cues(entry)
+        lines += resolve_lines(got, index, entry.media or first)
+    wanted = {c for _, c in pairs if c} | {c for s in scenes for c in s.characters}
+    wanted |= {c for ln in lines for c in ln.characters}
+    cast_ = tuple((c, cast(c, pairs, getattr(characters.get(c), "performer_id", None)))
+                  for c in sorted(wanted))
+    names = tuple((c, characters[c].name) for c in sorted(wanted) if c in characters)
+    durations = tuple((m.uri, (m.probe or {}).get("duration_s")) for m in work.media)
+    return WorkFacts(work=work.id, title=work.title, media=media, credited=credited, cast=cast_,
+                     character_names=names, scenes=scenes, lines=tuple(lines),
+                     references=references, durations=durations)
+
+
+def work_facts(session: Any, work_id: str, *, references: bool = True) -> WorkFacts:
+    """Read one work's presence facts from the registry (and its subtitle files)."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import selectinload
+
+    from clearreel.errors import NotFound
+    from clearreel.rights.models import Character, Work
+
+    w = session.scalars(select(Work).where(Work.id == work_id).options(
+        selectinload(Work.participations), selectinload(Work.scenes),
+        selectinload(Work.media))).first()
+    if w is None:
+        raise NotFound(f"unknown work {work_id!r}: see `clearreel catalog list`")
+    chars = {c.id: c for c in session.scalars(select(Character))}
+    return facts_from_rows(w, chars, name_index(session),
+                           face_references(session) if references else ())
+
+
+__all__ = ["FACES", "LABELS", "SCENES", "UNCOVERED", "Line", "Presence", "SceneFact",
+           "SubtitleEntry", "WorkFacts", "cast", "casting", "face_references", "facts_from_rows",
+           "merge", "name_index", "present", "present_in_frames", "read_cues", "resolve_lines",
+           "span_of_frames", "subtitle_entries", "work_facts", "work_presence"]

@@ -25,6 +25,9 @@ def _full(tmp_path: Path) -> dict[str, Any]:
     k.update(works=["w-one"], evidence="contracts/ava-2024.pdf sha256:ab12",
              description="training on One")
     find(doc, "works", "w-one")["subtitles"] = ["media/one.srt"]
+    # A listed subtitle file must be readable at import (rights.presence reads its labels).
+    (tmp_path / "media").mkdir(exist_ok=True)
+    (tmp_path / "media/one.srt").write_text("1\n00:00:01,000 --> 00:00:02,000\nHello.\n")
     return doc
 
 

@@ -1,14 +1,14 @@
 """presence: party aliases, the media file a scene applies to
 
 Revision ID: 0110_presence
-Revises: 0007_merge_heads
+Revises: 0170_accounts
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0110_presence"
-down_revision = "0007_merge_heads"
+down_revision = "0170_accounts"
 branch_labels = None
 depends_on = None
 

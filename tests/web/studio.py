@@ -103,7 +103,7 @@ def _clips(settings: Settings, name: str, org: str, p: str) -> None:
 
 
 def _model(settings: Settings, org: str, name: str, dataset: str) -> None:
-    from clearreel.curate.models import Dataset
+    from clearreel.dataset.models import Dataset
     from clearreel.db import open_session
     from clearreel.train.registry import ModelRecord, register_model
 
@@ -113,6 +113,15 @@ def _model(settings: Settings, org: str, name: str, dataset: str) -> None:
             name=name, family="wan", path=settings.path("models", name), base="tiny",
             base_sha256="0" * 64, mode="full", dataset=dataset,
             dataset_manifest_sha256=ds.manifest_sha256))
+
+
+def _revenue(settings: Settings, p: str) -> None:
+    from clearreel.ledger import record_attributed_revenue
+
+    record_attributed_revenue(settings, f"licence:{p}acme",
+                              [{"work": f"{p}harbor", "share": "0.75"},
+                               {"work": f"{p}tide", "share": "0.25"}],
+                              "1250.00", "USD", on=TODAY)
 
 
 def build(home: Path, url: str | None = None) -> dict[str, Any]:
@@ -133,6 +142,7 @@ def build(home: Path, url: str | None = None) -> dict[str, Any]:
         blocked = generate(scoped, Request(model=f"{p}model", prompt="Jonah on the pier",
                                            purpose="previz"))
         assert blocked["blocked"]
+        _revenue(scoped, p)
         roles = ROLES if org == "org-a" else ("rights", "admin")
         for role in roles:
             name = f"{role}-{org[-1]}"

@@ -22,6 +22,7 @@ def b_ids(studio: dict[str, Any]) -> dict[str, str]:
     sb = dataclasses.replace(studio["settings"], org="org-b")
     job = jobs.submit(sb, "curate", {"dataset": "b-next"}, "rights-b")
     return {"work_id": "b-harbor", "party_id": "b-ava", "entry_id": "b-k-ava-train",
+            "consent_id": "b-k-ava-train",
             "name": "b-data", "clip_id": show(sb, "b-data")["clips"][0]["id"],
             "output_id": output_of(studio["settings"], "org-b"), "job_id": job["id"],
             "kind": "curate", "file": "app.css"}
@@ -53,7 +54,8 @@ def test_every_route_with_an_object_is_404_for_another_organization(
         if method == "GET":
             r = client.get(url)
         else:
-            r = client.post(url, data={"csrf": csrf}) if client is admin_page else client.post(url)
+            r = (client.post(url, data={"csrf": csrf}) if client is admin_page
+                 else client.post(url, json={"dry_run": True}))
         assert r.status_code == 404, f"{method} {url}: {r.status_code} {r.text[:300]}"
         assert "b-" not in r.text.replace(url, ""), f"{method} {url} leaks B's data"
         checked += 1

@@ -107,6 +107,74 @@ def audit(limit: int = Query(20, ge=1, le=1000), action: str | None = None,
                                    "entries": rows}))
 
 
+class RevokeIn(BaseModel):
+    date: str | None = Field(None, description="Revoked from (YYYY-MM-DD, default today).")
+    evidence: str | None = Field(None, description="A note or document reference.")
+    dry_run: bool = Field(False, description="Show what it would reach; write nothing.")
+
+
+class GrantIn(BaseModel):
+    party: str
+    kind: str = Field(description="training, digital_replica, likeness or voice.")
+    signed: str = Field(description="YYYY-MM-DD")
+    status: str = "granted"
+    expires: str | None = None
+    works: list[str] | None = None
+    projects: list[str] | None = None
+    purposes: list[str] | None = None
+    description: str = ""
+    evidence: str | None = None
+
+
+@router.post("/consents/{consent_id}/revoke", tags=["rights"])
+def consent_revoke(consent_id: str, body: RevokeIn, ctx: Ctx = Depends(api_ctx)) -> JSONResponse:
+    """`clearreel consent revoke ID --json`: the clips, datasets and models (suspended) it
+    reaches; with `dry_run` the same answer, rolled back."""
+    from clearreel.web.pages_rights import revoke_consent
+
+    ctx.require("rights")
+    affected = revoke_consent(ctx, consent_id, views.parse_on(body.date, "date"),
+                              body.evidence, commit=not body.dry_run)
+    return JSONResponse(_jsonable(affected))
+
+
+@router.post("/consents", tags=["rights"], status_code=201)
+def consent_grant(body: GrantIn, ctx: Ctx = Depends(api_ctx)) -> JSONResponse:
+    """`clearreel consent grant --json`: record a consent (granted or refused)."""
+    from clearreel.rights.consents import consent_doc, grant
+
+    ctx.require("rights")
+    signed = views.parse_on(body.signed, "signed")
+    if signed is None:
+        from clearreel.errors import UsageError
+
+        raise UsageError("signed: give the date the consent was signed (YYYY-MM-DD)")
+    with open_session(ctx.settings) as s:
+        k = grant(s, party=body.party, kind=body.kind, signed=signed, status=body.status,
+                  expires=views.parse_on(body.expires, "expires"), works=body.works,
+                  projects=body.projects, purposes=body.purposes,
+                  description=body.description, evidence=body.evidence)
+        return JSONResponse(_jsonable(consent_doc(k)), status_code=201)
+
+
+@router.post("/catalog/import", tags=["rights"])
+async def catalog_import(file: UploadFile = File(...), dry_run: bool = Query(True),
+                         ctx: Ctx = Depends(api_ctx)) -> JSONResponse:
+    """`clearreel catalog import FILE --json` (dry run by default: `?dry_run=false` writes)."""
+    from clearreel.errors import CatalogError
+    from clearreel.web.pages_rights import import_catalog_file
+
+    ctx.require("rights")
+    token = await uploads.save_upload(ctx.settings, file, kind="catalog")
+    try:
+        return JSONResponse(_jsonable(import_catalog_file(ctx, token, dry_run=dry_run)))
+    except CatalogError as e:
+        return JSONResponse({"detail": "invalid catalog: nothing was written",
+                             "problems": e.problems}, status_code=400)
+    finally:
+        uploads.path_of(ctx.settings, token).unlink(missing_ok=True)
+
+
 @router.get("/datasets", tags=["datasets"])
 def datasets(ctx: Ctx = Depends(api_ctx)) -> dict[str, Any]:
     """`clearreel dataset list --json`."""

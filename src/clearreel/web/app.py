@@ -104,9 +104,10 @@ def create_app(settings: Settings, *, worker: bool = False) -> FastAPI:
 
     _handlers(app)
     _signin_routes(app)
-    from clearreel.web import api, pages_make, pages_registry
+    from clearreel.web import api, pages_make, pages_registry, pages_rights
 
     app.include_router(pages_registry.router)
+    app.include_router(pages_rights.router)
     app.include_router(pages_make.router)
     app.include_router(api.router, prefix=API)
     return app

@@ -142,8 +142,8 @@ def dataset_page(settings: Settings, name: str, page: int = 1,
                  per_page: int = 60) -> dict[str, Any]:
     """`dataset show` plus scores, timecodes and presence evidence of one page of clips, and the
     exclusions grouped by reason code."""
-    from clearreel.curate.models import Clip, Dataset
     from clearreel.dataset import show
+    from clearreel.dataset.models import Clip, Dataset
 
     d = show(settings, name)
     total = len(d["clips"])
@@ -171,21 +171,27 @@ def dataset_page(settings: Settings, name: str, page: int = 1,
 
 
 def models(settings: Settings) -> list[dict[str, Any]]:
-    """Every registered model with its dataset and status (suspended when the dataset it was
-    trained on no longer verifies: `model_status`)."""
+    """Every registered model with its dataset and live status: suspended when its dataset no
+    longer clears (`clearreel.train.suspension`, the rule `generate` applies)."""
     from clearreel.train import list_models
 
-    return [{**m.to_json(), **model_status(settings, m.name)} for m in list_models(settings)]
+    statuses = _statuses(settings)
+    out = []
+    for m in list_models(settings):
+        st = statuses.get(m.name)
+        doc = st.to_json() if st is not None else {"status": "active"}
+        out.append({**m.to_json(), "status": doc.get("status", "active"),
+                    "reasons": [st.reason()] if st is not None and st.suspended else []})
+    return out
 
 
-def model_status(settings: Settings, name: str) -> dict[str, Any]:
-    """{"status": "active" | "suspended", "reasons": [...]}, from the train package's rule when
-    it has one (`clearreel.train.model_status`), else the model's record alone."""
+def _statuses(settings: Settings) -> dict[str, Any]:
     try:
-        from clearreel.train import model_status as rule  # type: ignore[attr-defined]
-    except ImportError:
-        return {"status": "active", "reasons": []}
-    return dict(rule(settings, name))
+        from clearreel.train.suspension import statuses
+    except ImportError:  # an installation without suspension: nothing to show
+        return {}
+    with open_session(settings) as s:
+        return statuses(s)
 
 
 def outputs(settings: Settings, limit: int = 60) -> list[dict[str, Any]]:
@@ -232,7 +238,7 @@ def bom_file(settings: Settings, name: str) -> Path:
 
 def clip_file(settings: Settings, name: str, clip_id: str) -> Path:
     """The mp4 of one clip of the organization's dataset, confined to the dataset folder."""
-    from clearreel.curate.models import Clip
+    from clearreel.dataset.models import Clip
 
     pk, root = _dataset_root(settings, name)
     with open_session(settings) as s:
@@ -257,7 +263,6 @@ __all__ = [
     "bom_file",
     "clip_file",
     "dataset_page",
-    "model_status",
     "models",
     "output",
     "outputs",

@@ -16,7 +16,6 @@ import datetime as dt
 import difflib
 import hashlib
 import json
-import re
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 from pathlib import Path
@@ -95,25 +94,54 @@ def _all_or_ids(v: Any) -> Any:
 
 def _seconds(v: Any) -> Any:
     """A scene time: seconds (YAML reads an unquoted 00:00:04.5 as sexagesimal 4.5 seconds),
-    or a timecode string `HH:MM:SS.mmm` / `MM:SS.mmm` / `SS.mmm`."""
-    if isinstance(v, bool):
-        raise ValueError("expected a time")
-    if isinstance(v, int | float):
-        if v < 0:
-            raise ValueError("a time cannot be negative")
-        return float(v)
-    if isinstance(v, str):
-        m = re.fullmatch(r"(?:(\d+):)?(?:(\d{1,2}):)?(\d{1,2}(?:\.\d+)?)", v.strip())
-        if m:
-            h, mi, s = m.groups()
-            if mi is None and h is not None:  # "MM:SS" form
-                h, mi = None, h
-            if (mi is not None and int(mi) >= 60) or (float(s) >= 60 and (h or mi)):
-                raise ValueError(f"{v!r} is not a valid timecode (minutes and seconds are < 60)")
-            return int(h or 0) * 3600 + int(mi or 0) * 60 + float(s)
-        raise ValueError(f"{v!r} is not a time: write HH:MM:SS.mmm "
-                         '(e.g. "00:01:04.500") or seconds')
-    raise ValueError(f"expected a time, got {type(v).__name__}")
+    `HH:MM:SS.mmm` / `MM:SS.mmm` / `SS.mmm`; SMPTE `HH:MM:SS:FF` is converted with the work's
+    `fps` before validation (`_smpte_scenes`). One parser: `clearreel.util.timecode`."""
+    from clearreel.util.timecode import parse_seconds
+
+    return parse_seconds(v)
+
+
+def _eidr(v: Any) -> Any:
+    from clearreel.rights.eidr import parse
+
+    return None if v is None else parse(str(v))
+
+
+def _fps(v: Any) -> Any:
+    from clearreel.util.timecode import rate
+
+    if v is None:
+        return None
+    if isinstance(v, bool) or not isinstance(v, int | float | str):
+        raise ValueError(f"expected a frame rate such as 24, 23.976 or 24000/1001, got {v!r}")
+    try:
+        r = rate(v)
+    except (ValueError, ZeroDivisionError):
+        raise ValueError(f"{v!r} is not a frame rate: write 24, 23.976 or 24000/1001") from None
+    return str(r)
+
+
+def _smpte_scenes(doc: dict[str, Any], r: _Reader) -> None:
+    """Convert SMPTE `HH:MM:SS:FF` scene times to seconds at the work's `fps`, in place (the
+    merge keys scenes by time, so this happens before it)."""
+    from clearreel.util.timecode import _SMPTE, TimecodeError, parse_seconds
+
+    works = doc.get("works")
+    for i, w in enumerate(works if isinstance(works, list) else []):
+        if not isinstance(w, dict) or not isinstance(w.get("scenes"), list):
+            continue
+        fps = w.get("fps")
+        for j, sc in enumerate(w["scenes"]):
+            for key in ("start", "end"):
+                v = sc.get(key) if isinstance(sc, dict) else None
+                if not (isinstance(v, str) and _SMPTE.fullmatch(v.strip())):
+                    continue
+                try:
+                    sc[key] = parse_seconds(v, _fps(fps))
+                except (TimecodeError, ValueError) as e:
+                    r.problems.append(f"{r.file}:{r.line(('works', i, 'scenes', j, key))}: "
+                                      f"works[{i}].scenes[{j}].{key}: {e}")
+                    sc[key] = 0.0
 
 
 Id = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:@/-]*$")]
@@ -123,6 +151,8 @@ Territory = Annotated[str, AfterValidator(_territory(world=True))]
 Country = Annotated[str, AfterValidator(_territory(world=False))]
 Scope = Annotated[list[Id] | None, BeforeValidator(_all_or_ids)]
 Seconds = Annotated[float, BeforeValidator(_seconds)]
+Eidr = Annotated[str | None, BeforeValidator(_eidr)]
+Fps = Annotated[str | None, BeforeValidator(_fps)]
 Use = Literal["ai_training", "ai_generative_training", "ai_inference", "data_mining",
               "character_generation", "digital_replica"]
 UseValue = Literal["allowed", "notAllowed", "constrained"]
@@ -203,6 +233,10 @@ class WorkSpec(_Model):
     title: str = Field(min_length=1)
     kind: Literal["film", "episode", "short", "trailer", "other"]
     year: int | None = Field(default=None, ge=1870, le=2200)
+    # EIDR content id (title or edit level), validated with its check character.
+    eidr: Eidr = None
+    # The rate SMPTE `HH:MM:SS:FF` timecodes of this work count in (24, 23.976, 24000/1001).
+    fps: Fps = None
     media: list[str] = []
     subtitles: list[Annotated[SubtitleSpec, BeforeValidator(_subtitle)]] = []
     participations: list[ParticipationSpec] = []
@@ -228,6 +262,8 @@ class LicenseSpec(_Model):
     exclude_territories: list[Territory] = []
     start: Date
     end: OptDate = None
+    # Exclusivity as a licence states it (EMA Avails `Exclusive`); None: not stated.
+    exclusive: bool | None = None
 
 
 class ConsentSpec(_Model):
@@ -473,6 +509,11 @@ def _check_refs(c: Catalog, r: _Reader,
                 if m in seen:
                     problems.append(f"{at('works', i, key, j)}: {m!r} is listed twice")
                 seen.add(m)
+    eidrs: dict[str, int] = {}
+    for i, w in enumerate(c.works):
+        if w.eidr is not None and eidrs.setdefault(w.eidr, i) != i:
+            problems.append(f"{at('works', i, 'eidr')}: EIDR {w.eidr} is also the id of work "
+                            f"{c.works[eidrs[w.eidr]].id!r}: one id names one work")
     for i, ch in enumerate(c.characters):
         need("parties", parties, ch.owner, "characters", i, "owner")
         need("parties", parties, ch.performer, "characters", i, "performer")
@@ -581,6 +622,8 @@ def _validate(doc: Any, r: _Reader, path: Path,
     if confined:
         raise CatalogError(problems + confined)
     resolve_paths(doc, path.resolve().parent)
+    _smpte_scenes(doc, r)
+    problems = list(r.problems)
     known: dict[str, set[str]] = {}
     if merge is not None:
         doc, known = merge(doc)
@@ -657,7 +700,8 @@ def _ms(seconds: float) -> int:
 
 
 def import_catalog(settings: Settings, path: str | Path, *, scan: bool = True,
-                   dry_run: bool = False) -> dict[str, Any]:
+                   dry_run: bool = False, document: dict[str, Any] | None = None,
+                   action: str = "catalog.import") -> dict[str, Any]:
     """Validate the file merged onto the registry, then upsert it in one transaction.
 
     A file changes what it states and nothing else (see `_merge`): omitted fields keep their
@@ -672,7 +716,9 @@ def import_catalog(settings: Settings, path: str | Path, *, scan: bool = True,
     from clearreel.rights import _merge, audit
 
     path = Path(path)
-    doc, r = _read(path)
+    # `document`: a catalog-shaped document that an importer of another format (shot lists,
+    # EMA Avails) built from the file at `path`, validated and written the same way.
+    doc, r = _read(path) if document is None else (document, _Reader(str(path)))
     org_doc = doc.get("organization") if isinstance(doc, dict) else None
     org_id = org_doc.get("id") if isinstance(org_doc, dict) else None
     if not isinstance(org_id, str) or not org_id:
@@ -722,7 +768,7 @@ def import_catalog(settings: Settings, path: str | Path, *, scan: bool = True,
         if dry_run:
             s.rollback()
             return summary
-        audit.record(s, "catalog.import", str(path.resolve()), sha256=sha, created=n.created,
+        audit.record(s, action, str(path.resolve()), sha256=sha, created=n.created,
                      updated=n.updated, reservations=reservations,
                      changes=[{k: c[k] for k in ("entity", "id", "field")} for c in changes][:500])
         _after_import(s, changes)
@@ -802,12 +848,14 @@ def _upsert(s: Session, cat: Catalog, n: _Counter) -> None:
         created = obj is None
         if obj is None:
             obj = Work(id=w.id, title=w.title, kind=w.kind, year=w.year,
-                       subtitles=[x.stored() for x in w.subtitles])
+                       subtitles=[x.stored() for x in w.subtitles], eidr=w.eidr,
+                       fps=w.fps)
             s.add(obj)
             changed = False
         else:
             changed = _assign(obj, title=w.title, kind=w.kind, year=w.year,
-                              subtitles=[x.stored() for x in w.subtitles])
+                              subtitles=[x.stored() for x in w.subtitles], eidr=w.eidr,
+                              fps=w.fps)
         changed |= _sync_work_children(obj, w)
         n.count("works", created, changed)
 
@@ -828,7 +876,7 @@ def _upsert(s: Session, cat: Catalog, n: _Counter) -> None:
         fields = {"licensor_id": lic.licensor, "licensee": lic.licensee, "works": lic.works,
                   "territories": list(lic.territories),
                   "exclude_territories": list(lic.exclude_territories),
-                  "start": lic.start, "end": lic.end}
+                  "start": lic.start, "end": lic.end, "exclusive": lic.exclusive}
         obj = lics.get(lic.id)
         uses = dict(lic.uses)
         if obj is None:
@@ -966,6 +1014,7 @@ def _party_doc(p: Party) -> dict[str, Any]:
 def _work_doc(w: Work) -> dict[str, Any]:
     return _drop_none({
         "id": w.id, "title": w.title, "kind": w.kind, "year": w.year,
+        "eidr": w.eidr, "fps": w.fps,
         "media": [m.uri for m in w.media], "subtitles": list(w.subtitles),
         "participations": [_drop_none({"party": p.party_id, "role": p.role,
                                        "character": p.character_id,
@@ -991,7 +1040,7 @@ def _license_doc(lic: License) -> dict[str, Any]:
                        "uses": {g.use: g.value for g in lic.grants},
                        "territories": list(lic.territories),
                        "exclude_territories": list(lic.exclude_territories),
-                       "start": lic.start, "end": lic.end})
+                       "start": lic.start, "end": lic.end, "exclusive": lic.exclusive})
 
 
 def _consent_doc(k: Consent) -> dict[str, Any]:

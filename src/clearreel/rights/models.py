@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Date,
     DateTime,
     ForeignKey,
@@ -73,6 +74,10 @@ class Work(TenantMixin, Base):
     year: Mapped[int | None] = mapped_column(Integer)
     # Resolved paths: a string, or {"path", "encoding"?, "media"?} (rights.presence reads them)
     subtitles: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # EIDR content id, canonical "10.5240/XXXX-XXXX-XXXX-XXXX-XXXX-C" (check character valid).
+    eidr: Mapped[str | None] = mapped_column(String(34))
+    # The rate the work's SMPTE timecodes count in, exact: "24", "24000/1001", "25".
+    fps: Mapped[str | None] = mapped_column(String(16))
 
     media: Mapped[list[MediaAsset]] = relationship(
         back_populates="work", cascade="all, delete-orphan", order_by="MediaAsset.pk")
@@ -151,6 +156,7 @@ class License(TenantMixin, Base):
     exclude_territories: Mapped[list[str]] = mapped_column(JSON, default=list)
     start: Mapped[dt.date] = mapped_column(Date)
     end: Mapped[dt.date | None] = mapped_column(Date)  # None: open-ended
+    exclusive: Mapped[bool | None] = mapped_column(Boolean)  # EMA Avails `Exclusive`; None: unsaid
 
     grants: Mapped[list[Grant]] = relationship(
         back_populates="license", cascade="all, delete-orphan", order_by="Grant.use")

@@ -1,14 +1,14 @@
 """works: EIDR id and timecode rate; licences: exclusivity (EMA Avails)
 
 Revision ID: 0180_work_ids
-Revises: 0170_accounts
+Revises: 0110_presence
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0180_work_ids"
-down_revision = "0170_accounts"
+down_revision = "0110_presence"
 branch_labels = None
 depends_on = None
 

@@ -41,11 +41,12 @@ from pathlib import Path
 
 import numpy as np
 
-from clearreel.attribution import ClipRef, FingerprintIndex, get_embedder
+from clearreel.attribution import FingerprintIndex, get_embedder
 from clearreel.attribution._video import decode
 from clearreel.attribution.index import fingerprint_query, make_faiss
 from clearreel.attribution.matching import align
 from clearreel.attribution.robustness import TRANSFORMS, make_copy, render_procedural
+from clearreel.dataset import ManifestClip
 from clearreel.media import write_video
 
 TOP = 10
@@ -148,7 +149,7 @@ class ClearreelVD(Method):
         self.emb = get_embedder("clearreel-vd", **options)
 
     def index(self, clips: list[Video]) -> None:
-        refs = [ClipRef(c.id, c.work, 0, 0, c.fps, c.path) for c in clips]
+        refs = [ManifestClip(id=c.id, work=c.work, fps=c.fps, path=c.path) for c in clips]
         self.idx = FingerprintIndex.build(refs, self.emb, kind="flat")
 
     def query(self, path: Path) -> list[tuple[str, float]]:

@@ -7,8 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from clearreel.attribution import ClipRef, ClipSet, build_index
+from clearreel.attribution import ClipSet, build_index
 from clearreel.attribution.robustness import render_procedural
+from clearreel.dataset import ManifestClip
 from clearreel.media import write_video
 
 W, H, FPS, T = 96, 54, 16, 40  # 2.5 s clips at 96x54
@@ -29,7 +30,8 @@ def media_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def make_clipset(root: Path, media: Path, manifest: str = "a" * 64) -> ClipSet:
-    refs = [ClipRef(cid, work, 10 * i, 10 * i + T - 1, FPS, media / f"{cid}.mp4", FPS)
+    refs = [ManifestClip(id=cid, work=work, start_frame=10 * i, end_frame=10 * i + T - 1, fps=FPS,
+                         path=media / f"{cid}.mp4", source_fps=FPS)
             for i, (cid, (work, _)) in enumerate(CLIPS.items())]
     return ClipSet("tiny", manifest, root, refs, id="ds-tiny")
 

@@ -7,10 +7,11 @@ import datetime as dt
 from typing import Any
 
 from clearreel.config import Settings
+from clearreel.dataset import ManifestClip
 
 
 def register_packed(settings: Settings, name: str, dataset_id: str, packed: Any,
-                    entries: list[dict[str, Any]], org: str | None = None) -> None:
+                    entries: list[ManifestClip], org: str | None = None) -> None:
     from clearreel.dataset.models import Clip, Dataset
     from clearreel.db import open_session
 
@@ -21,10 +22,11 @@ def register_packed(settings: Settings, name: str, dataset_id: str, packed: Any,
         s.add(ds)
         s.flush()
         for e in entries:
-            s.add(Clip(dataset_pk=ds.pk, clip_id=e["id"], work_id=e["work"],
-                       media_uri=e["media"], start_frame=e["start_frame"],
-                       end_frame=e["end_frame"], source_fps=e["source_fps"], fps=e["fps"],
-                       start_tc=e["start_tc"], end_tc=e["end_tc"], path=e["file"],
-                       sha256=e["sha256"], caption=e["caption"], performers=e["performers"],
-                       characters=e["characters"], licenses=e["licenses"],
-                       consents=e["consents"], status="written"))
+            s.add(Clip(dataset_pk=ds.pk, clip_id=e.id, work_id=e.work, media_uri=e.media,
+                       start_frame=e.start_frame, end_frame=e.end_frame,
+                       source_fps=e.source_fps, fps=e.fps, start_tc=e.start_tc,
+                       end_tc=e.end_tc, path=e.file, sha256=e.sha256, caption=e.caption,
+                       performers=list(e.performers), characters=list(e.characters),
+                       licenses=list(e.licenses), consents=list(e.consents),
+                       scores={**e.scores, "crop": list(e.crop) if e.crop else None},
+                       status="written"))

@@ -14,9 +14,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from clearreel.config import Settings
-from clearreel.dataset import load, verify
+from clearreel.dataset import ManifestClip, load, verify
 from clearreel.dataset.manifest import canonical, file_sha256, sha256_hex
-from clearreel.dataset.writer import clip_entry, dataset_dir, pack
+from clearreel.dataset.writer import dataset_dir, pack
 from dataset.registry import register_packed
 
 
@@ -40,7 +40,7 @@ def _build(
         path = root / "clips" / f"{cid}.mp4"
         path.write_bytes(f"clip {i}".encode() * 100)
         entries.append(
-            clip_entry(
+            ManifestClip(
                 id=cid,
                 work="w-a",
                 media="/m/a.mp4",

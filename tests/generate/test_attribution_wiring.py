@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from clearreel.attribution import ClipRef, ClipSet, build_index
+from clearreel.attribution import ClipSet, build_index
 from clearreel.attribution.robustness import render_procedural
+from clearreel.dataset import ManifestClip
 from clearreel.db import open_session
 from clearreel.generate.outputs import get_output
 from clearreel.generate.pipeline import ModelInfo, Request, deliver
@@ -34,7 +35,9 @@ def dataset(studio, tmp_path, monkeypatch):
     for i in range(4):
         cid, work = f"clip-{i}", ("w-harbor", "w-other")[i % 2]
         write_video(media / f"{cid}.mp4", render_procedural(i, W, H, T), FPS)
-        refs.append(ClipRef(cid, work, 50 * i, 50 * i + T - 1, FPS, media / f"{cid}.mp4", FPS))
+        refs.append(ManifestClip(id=cid, work=work, start_frame=50 * i,
+                                 end_frame=50 * i + T - 1, fps=FPS, path=media / f"{cid}.mp4",
+                                 source_fps=FPS))
     cs = ClipSet("ds-tiny", "c" * 64, s.path("datasets", "ds-tiny"), refs, id="ds-tiny")
     build_index(cs)
     monkeypatch.setattr(service, "load_clipset", lambda settings, name: cs)

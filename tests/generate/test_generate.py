@@ -23,15 +23,15 @@ CALLS: list[dict] = []
 
 
 def train_tiny(settings, tmp_path: Path, name: str, steps: int = 1) -> None:
+    from clearreel.dataset import ManifestClip
     from clearreel.media import write_video
-    from clearreel.train.data import Clip
     from clearreel.train.loop import train_on_clips
 
     clips = []
     for i in range(2):
         path = tmp_path / f"{name}-clip{i}.mp4"
         write_video(path, footage(frames=17, height=32, width=48, seed=i), 8)
-        clips.append(Clip(id=f"c{i}", path=path, caption="a harbour at dusk",
+        clips.append(ManifestClip(id=f"c{i}", path=path, caption="a harbour at dusk",
                           characters=[], work="w-harbor"))
     train_on_clips(settings, clips, base="tiny", name=name, config={"steps": steps},
                    show_progress=False)

@@ -84,8 +84,9 @@ def test_output_refusals_write_nothing(ledger_db: Settings, cli) -> None:  # typ
 
 
 def _dataset(s: Settings, tmp: Path) -> None:
+    from clearreel.dataset import ManifestClip
     from clearreel.dataset.manifest import file_sha256
-    from clearreel.dataset.writer import clip_entry, dataset_dir, pack
+    from clearreel.dataset.writer import dataset_dir, pack
     from dataset.registry import register_packed
 
     root = dataset_dir(s, "ds-main")
@@ -98,7 +99,7 @@ def _dataset(s: Settings, tmp: Path) -> None:
         path = root / "clips" / f"{cid}.mp4"
         path.write_bytes(f"clip {i}".encode() * 50)
         entries.append(
-            clip_entry(
+            ManifestClip(
                 id=cid,
                 work=work,
                 media=f"/m/{work}.mp4",

@@ -8,12 +8,12 @@ import sys
 from pathlib import Path
 
 from clearreel.config import Settings
+from clearreel.dataset import ManifestClip
 from clearreel.train import train_on_clips
-from clearreel.train.data import Clip
 
 home, clip_dir = Path(sys.argv[1]), Path(sys.argv[2])
 clips = [
-    Clip(id=p.stem, path=p, caption=p.stem, characters=[p.stem.rsplit("-", 1)[0]])
+    ManifestClip(id=p.stem, path=p, caption=p.stem, characters=[p.stem.rsplit("-", 1)[0]])
     for p in sorted(clip_dir.glob("*.mp4"))
 ]
 config = {

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from clearreel.train.data import Clip
+from clearreel.dataset import ManifestClip
 
 # character -> (background RGB, figure RGB)
 LOOKS = {
@@ -53,14 +53,14 @@ def render_clip(
     return path
 
 
-def make_clips(root: Path, per_character: int = 2, frames: int = 20) -> list[Clip]:
+def make_clips(root: Path, per_character: int = 2, frames: int = 20) -> list[ManifestClip]:
     root.mkdir(parents=True, exist_ok=True)
     clips = []
     for ci, ch in enumerate(LOOKS):
         for k in range(per_character):
             p = render_clip(root / f"{ch}-{k}.mp4", ch, seed=ci * 100 + k, frames=frames)
             clips.append(
-                Clip(
+                ManifestClip(
                     id=f"{ch}-{k}",
                     path=p,
                     caption=f"{NAMES[ch]} walks across the frame",
@@ -72,7 +72,7 @@ def make_clips(root: Path, per_character: int = 2, frames: int = 20) -> list[Cli
 
 
 @pytest.fixture
-def tiny_clips(tmp_path: Path) -> list[Clip]:
+def tiny_clips(tmp_path: Path) -> list[ManifestClip]:
     return make_clips(tmp_path / "clips")
 
 

@@ -24,8 +24,9 @@ CLIPS = {
 
 
 def build_dataset(settings: Settings, name: str = "d1") -> str:
+    from clearreel.dataset import ManifestClip
     from clearreel.dataset.manifest import file_sha256
-    from clearreel.dataset.writer import clip_entry, dataset_dir, pack
+    from clearreel.dataset.writer import dataset_dir, pack
 
     root = dataset_dir(settings, name)
     (root / "clips").mkdir(parents=True)
@@ -33,7 +34,7 @@ def build_dataset(settings: Settings, name: str = "d1") -> str:
     for i, (cid, (character, look)) in enumerate(CLIPS.items()):
         path = render_clip(root / "clips" / f"{cid}.mp4", look, seed=i, frames=20)
         entries.append(
-            clip_entry(
+            ManifestClip(
                 id=cid,
                 work="w-harbor",
                 media="/m/harbor.mp4",

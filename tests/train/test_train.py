@@ -33,7 +33,8 @@ def test_arguments_are_checked_before_loading(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="model name"):
         train_on_clips(s, clips, base="tiny", name="bad name!", config=FAST)
     with pytest.raises(UsageError, match="missing"):
-        train_on_clips(s, [*clips[:1], type(clips[0])("x", tmp_path / "nope.mp4", "x")],
+        train_on_clips(s, [*clips[:1], type(clips[0])(id="x", path=tmp_path / "nope.mp4",
+                                                        caption="x")],
                        base="tiny", name="m", config=FAST)
     with pytest.raises(UsageError, match="not 'tiny' and not a directory"):
         train_on_clips(s, clips, base=str(tmp_path / "no-such-base"), name="m", config=FAST)

@@ -10,7 +10,7 @@ can refuse to deliver it. Design and measurements: docs/attribution.md.
 from __future__ import annotations
 
 from .embedders import DEFAULT_EMBEDDER, EMBEDDERS, Embedder, Fingerprint, get_embedder
-from .index import ClipRef, FingerprintIndex, Match
+from .index import FingerprintIndex, Match
 from .service import (
     COPY_THRESHOLD,
     Assessment,
@@ -30,7 +30,6 @@ __all__ = [
     "DEFAULT_EMBEDDER",
     "EMBEDDERS",
     "Assessment",
-    "ClipRef",
     "ClipSet",
     "Embedder",
     "Fingerprint",

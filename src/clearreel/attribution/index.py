@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from clearreel.dataset.clip import ManifestClip
 from clearreel.errors import UsageError
 
 from ._video import decode
@@ -32,19 +33,8 @@ FORMAT = 1
 # (bench/copy_detection.py, 1 thread): a flat search of 10^5 clips takes ~3 ms, less than the
 # re-ranking that follows it (~40 ms), so exact search is the right default well past 10^5.
 FLAT_MAX = 250_000
-
-
-@dataclass(frozen=True)
-class ClipRef:
-    """What the index needs to know of a training clip (a subset of the dataset's ClipItem)."""
-
-    id: str
-    work: str
-    start_frame: int
-    end_frame: int
-    fps: float                # the clip file's frame rate
-    path: Path
-    source_fps: float = 0.0   # the work's frame rate (start/end_frame count at it); 0: = fps
+# A progress wrapper: (clips, label, total) -> the same clips, reporting as they are used.
+Progress = Callable[[Iterable[ManifestClip], str, int], Iterable[ManifestClip]]
 
 
 @dataclass
@@ -106,7 +96,7 @@ def fingerprint_query(embedder: Embedder, path_or_frames: str | Path | np.ndarra
 @dataclass
 class FingerprintIndex:
     embedder: Embedder
-    clips: list[ClipRef]
+    clips: list[ManifestClip]
     vectors: np.ndarray                 # (N, D) float32
     frames: np.ndarray                  # (F, d) float16, all clips' sequences concatenated
     starts: np.ndarray                  # (N,) first row of each clip in `frames`
@@ -117,14 +107,15 @@ class FingerprintIndex:
 
     # -- building -----------------------------------------------------------------------------
     @classmethod
-    def build(cls, clips: Sequence[ClipRef], embedder: Embedder, kind: str = "auto",
-              progress: Callable[[Iterable[ClipRef], str, int], Iterable[ClipRef]] | None = None,
+    def build(cls, clips: Sequence[ManifestClip], embedder: Embedder, kind: str = "auto",
+              progress: Progress | None = None,
               ) -> FingerprintIndex:
         """Fingerprint every clip (one low-resolution decode each) and index the vectors."""
         if not clips:
             raise UsageError("the dataset has no clips to index")
         kind = resolve_kind(kind, len(clips))  # refuse a bad kind before any decoding
-        it: Iterable[ClipRef] = progress(clips, "fingerprinting", len(clips)) if progress else clips
+        it: Iterable[ManifestClip] = (
+            progress(clips, "fingerprinting", len(clips)) if progress else clips)
         vecs, seqs = [], []
         for c in it:
             frames, fps = decode(c.path, *embedder.decode_size)
@@ -183,8 +174,10 @@ class FingerprintIndex:
                              f"rebuild it with `clearreel attribution index --dataset "
                              f"{meta.get('dataset', 'NAME')}`")
         t = pq.read_table(directory / "clips.parquet").to_pydict()
-        clips = [ClipRef(t["id"][i], t["work"][i], int(t["start_frame"][i]), int(t["end_frame"][i]),
-                         float(t["fps"][i]), Path(t["path"][i]), float(t["source_fps"][i]))
+        clips = [ManifestClip(id=t["id"][i], work=t["work"][i],
+                              start_frame=int(t["start_frame"][i]),
+                              end_frame=int(t["end_frame"][i]), fps=float(t["fps"][i]),
+                              path=Path(t["path"][i]), source_fps=float(t["source_fps"][i]))
                  for i in range(len(t["id"]))]
         fi = faiss.read_index(str(directory / "index.faiss"))
         vectors = fi.reconstruct_n(0, fi.ntotal) if meta["index"] == "flat" else np.empty((0, 0))
@@ -260,4 +253,4 @@ def make_faiss(vectors: np.ndarray, kind: str) -> Any:
     return index
 
 
-__all__ = ["ClipRef", "FingerprintIndex", "Match", "Query", "fingerprint_query"]
+__all__ = ["FingerprintIndex", "Match", "Progress", "Query", "fingerprint_query"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 from pathlib import Path
@@ -12,10 +12,11 @@ from typing import Any
 import numpy as np
 
 from clearreel.config import Settings
+from clearreel.dataset.clip import ManifestClip
 from clearreel.errors import UsageError
 
 from .embedders import DEFAULT_EMBEDDER, get_embedder
-from .index import ClipRef, FingerprintIndex, Match, fingerprint_query
+from .index import FingerprintIndex, Match, Progress, fingerprint_query
 
 # The copy guard's threshold on the alignment score (best 1.5 s mean cosine of aligned
 # clearreel-vd frame descriptors). Measured by bench/copy_detection.py on held-out media
@@ -38,22 +39,16 @@ class ClipSet:
     name: str
     manifest_sha256: str
     root: Path
-    clips: list[ClipRef]
+    clips: list[ManifestClip]
     id: str | None = None
 
 
 def load_clipset(settings: Settings, name: str) -> ClipSet:
-    """The clips of dataset ``name`` through ``clearreel.dataset.load`` (engineer C2's API)."""
-    try:
-        from clearreel.dataset import load
-    except ImportError:
-        raise UsageError("datasets cannot be loaded: clearreel.dataset.load is missing from this "
-                         "installation; reinstall clearreel") from None
+    """The clips of dataset ``name`` (``clearreel.dataset.load``)."""
+    from clearreel.dataset import load
+
     ds = load(settings, name)
-    clips = [ClipRef(str(c.id), str(c.work), int(c.start_frame), int(c.end_frame), float(c.fps),
-                     Path(c.path), float(getattr(c, "source_fps", 0.0) or c.fps))
-             for c in ds.clips]
-    return ClipSet(ds.name, ds.manifest_sha256, Path(ds.root), clips, id=str(ds.id))
+    return ClipSet(ds.name, ds.manifest_sha256, Path(ds.root), list(ds.clips), id=str(ds.id))
 
 
 def index_dir(clipset: ClipSet) -> Path:
@@ -62,7 +57,7 @@ def index_dir(clipset: ClipSet) -> Path:
 
 def build_index(clipset: ClipSet, *, embedder: str = DEFAULT_EMBEDDER,
                 model_dir: str | Path | None = None, kind: str = "auto",
-                progress: Callable[[Iterable[ClipRef], str, int], Iterable[ClipRef]] | None = None,
+                progress: Progress | None = None,
                 ) -> dict[str, Any]:
     """Fingerprint every clip of ``clipset`` and store the index beside the dataset."""
     emb = get_embedder(embedder, model_dir=model_dir)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from clearreel.curate.plan import USE
+from clearreel.curate.tasks import as_crop
 
 if TYPE_CHECKING:
     from clearreel.curate.pipeline import Run
@@ -20,10 +21,10 @@ if TYPE_CHECKING:
 def pack_stage(run: Run, ds_pk: int, engine: str, started: float, resumed: bool) -> dict[str, Any]:
     """Pack the dataset (once; a finished one is only summarised) and return the summary."""
     from clearreel.curate.models import CurateMedia
-    from clearreel.dataset import build
+    from clearreel.dataset import ManifestClip, build
     from clearreel.dataset.manifest import package_versions
     from clearreel.dataset.models import Clip, Dataset, Exclusion, Quarantine
-    from clearreel.dataset.writer import clip_entry, dataset_dir
+    from clearreel.dataset.writer import dataset_dir
     from clearreel.db import open_session
     from clearreel.media import resampled_indices
     from clearreel.rights.audit import record
@@ -65,7 +66,7 @@ def pack_stage(run: Run, ds_pk: int, engine: str, started: float, resumed: bool)
                 out_fps = Fraction(c.fps).limit_denominator(1001)
                 frames = len(resampled_indices(c.start_frame, c.end_frame, src_fps, out_fps))
                 entries.append(
-                    clip_entry(
+                    ManifestClip(
                         id=c.clip_id,
                         work=c.work_id,
                         media=c.media_uri,
@@ -86,7 +87,8 @@ def pack_stage(run: Run, ds_pk: int, engine: str, started: float, resumed: bool)
                         characters=list(c.characters),
                         licenses=list(c.licenses),
                         consents=list(c.consents),
-                        scores=dict(c.scores),
+                        scores={k: v for k, v in c.scores.items() if k != "crop"},
+                        crop=as_crop(c.scores.get("crop")),
                     )
                 )
             header = {
@@ -150,7 +152,7 @@ def pack_stage(run: Run, ds_pk: int, engine: str, started: float, resumed: bool)
                 "media": len(media),
                 "hours_in": round(seconds_in / 3600, 4),
                 "frames_in": sum(m.frames or 0 for m in media if m.status == "analysed"),
-                "seconds_out": round(sum(e["frames"] / e["fps"] for e in entries if e["fps"]), 3),
+                "seconds_out": round(sum(e.seconds for e in entries), 3),
                 "versions": package_versions(),
             }
             record(

@@ -5,7 +5,8 @@ Public API:
 - `build(settings, name, header=, clips=, exclusions=, sources=) -> Packed`: shards, Parquet
   index, manifest and signature for clips already cut (curation's last stage);
 - `delete(settings, name)`: the dataset's records and directory, audited;
-- `load(settings, name) -> LoadedDataset` (clips as `ClipItem`s with absolute mp4 paths);
+- `load(settings, name) -> LoadedDataset` (clips as `ManifestClip`s with absolute mp4 paths);
+- `ManifestClip`: one clip, the manifest's clip schema (`to_json` / `from_json`);
 - `verify(settings, name, on=None) -> dict` (hashes, signature, Merkle root, clearance today);
 - `export(settings, name, fmt, out, link=False)` for `finetrainers`, `videofolder`,
   `diffusion-pipe`, `webdataset` (see docs/interchange.md);
@@ -14,7 +15,8 @@ Public API:
 """
 
 from clearreel.dataset._delete import delete
-from clearreel.dataset._load import ClipItem, LoadedDataset, load
+from clearreel.dataset._load import LoadedDataset, load
+from clearreel.dataset.clip import ManifestClip
 from clearreel.dataset.export import FORMATS, export
 from clearreel.dataset.info import list_datasets, show
 from clearreel.dataset.merkle import inclusion_proof, merkle_root, verify_inclusion
@@ -23,8 +25,8 @@ from clearreel.dataset.writer import Packed, build
 
 __all__ = [
     "FORMATS",
-    "ClipItem",
     "LoadedDataset",
+    "ManifestClip",
     "Packed",
     "build",
     "delete",

@@ -1,4 +1,4 @@
-"""Loading a built dataset for training and attribution."""
+"""Loading a built dataset for training and attribution: its clips as `ManifestClip`s."""
 
 from __future__ import annotations
 
@@ -9,34 +9,9 @@ from typing import Any
 from sqlalchemy import select
 
 from clearreel.config import Settings
+from clearreel.dataset.clip import ManifestClip
 from clearreel.dataset.manifest import MANIFEST, canonical, read_manifest, sha256_hex
 from clearreel.errors import NotFound, UsageError, VerificationFailed
-
-
-@dataclass(frozen=True)
-class ClipItem:
-    id: str
-    work: str
-    start_frame: int  # source frames, inclusive, at source_fps
-    end_frame: int
-    fps: float  # the clip file's frame rate
-    path: Path  # the clip's mp4 (absolute)
-    caption: str
-    performers: list[str]
-    characters: list[str]
-    sha256: str
-    source_fps: float = 0.0
-    frames: int = 0  # frames in the clip file
-    width: int = 0
-    height: int = 0
-    media: str = ""
-    licenses: list[str] = field(default_factory=list)
-    consents: list[str] = field(default_factory=list)
-    scores: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def seconds(self) -> float:
-        return self.frames / self.fps if self.fps else 0.0
 
 
 @dataclass(frozen=True)
@@ -45,11 +20,11 @@ class LoadedDataset:
     id: str
     manifest_sha256: str
     root: Path
-    clips: list[ClipItem]
+    clips: list[ManifestClip]
     merkle_root: str = ""
     manifest: dict[str, Any] = field(default_factory=dict, repr=False)
 
-    def by_id(self) -> dict[str, ClipItem]:
+    def by_id(self) -> dict[str, ManifestClip]:
         return {c.id: c for c in self.clips}
 
     def works(self) -> list[str]:
@@ -69,29 +44,6 @@ def get_dataset_row(session: Any, name: str) -> Any:
         )
         raise NotFound(f"unknown dataset {name!r} ({hint})")
     return row
-
-
-def clip_item(root: Path, c: dict[str, Any]) -> ClipItem:
-    return ClipItem(
-        id=c["id"],
-        work=c["work"],
-        start_frame=c["start_frame"],
-        end_frame=c["end_frame"],
-        fps=c["fps"],
-        path=(root / c["file"]).resolve(),
-        caption=c["caption"],
-        performers=list(c["performers"]),
-        characters=list(c["characters"]),
-        sha256=c["sha256"],
-        source_fps=c["source_fps"],
-        frames=c["frames"],
-        width=c["width"],
-        height=c["height"],
-        media=c["media"],
-        licenses=list(c["licenses"]),
-        consents=list(c["consents"]),
-        scores=dict(c["scores"]),
-    )
 
 
 def load(settings: Settings, name: str) -> LoadedDataset:
@@ -129,10 +81,10 @@ def load(settings: Settings, name: str) -> LoadedDataset:
         id=ds_id,
         manifest_sha256=digest,
         root=root,
-        clips=[clip_item(root, c) for c in manifest["clips"]],
+        clips=[ManifestClip.from_json(c, root) for c in manifest["clips"]],
         merkle_root=manifest["merkle"]["root"],
         manifest=manifest,
     )
 
 
-__all__ = ["ClipItem", "LoadedDataset", "load"]
+__all__ = ["LoadedDataset", "get_dataset_row", "load"]

@@ -38,7 +38,8 @@ from pathlib import Path
 from typing import Any
 
 from clearreel.config import Settings
-from clearreel.dataset._load import ClipItem, LoadedDataset, load
+from clearreel.dataset._load import LoadedDataset, load
+from clearreel.dataset.clip import ManifestClip
 from clearreel.dataset.manifest import MANIFEST, SIGNATURE
 from clearreel.errors import UsageError
 
@@ -75,7 +76,7 @@ def _one_line(caption: str) -> str:
     return " ".join(caption.split())
 
 
-def _meta(c: ClipItem, file_name: str) -> dict[str, Any]:
+def _meta(c: ManifestClip, file_name: str) -> dict[str, Any]:
     return {
         "file_name": file_name,
         "caption": _one_line(c.caption),
@@ -86,8 +87,8 @@ def _meta(c: ClipItem, file_name: str) -> dict[str, Any]:
         "fps": c.fps,
         "frames": c.frames,
         "sha256": c.sha256,
-        "performers": c.performers,
-        "characters": c.characters,
+        "performers": list(c.performers),
+        "characters": list(c.characters),
     }
 
 

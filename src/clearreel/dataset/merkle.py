@@ -4,7 +4,7 @@ Construction (documented in docs/datasets.md; domain separation as in RFC 6962 Â
 leaf can never be passed off as an inner node):
 
 - leaves, in the order of the manifest's `clips` list (sorted by clip id):
-  `leaf_i = SHA-256(0x00 || canonical_json(clip_entry_i))`;
+  `leaf_i = SHA-256(0x00 || canonical_json(ManifestClip_i.to_json()))`;
 - each level pairs neighbours left to right: `node = SHA-256(0x01 || left || right)`;
   a last, odd node is promoted unchanged to the next level;
 - the root is the single node left; an empty dataset's root is `SHA-256("")`.

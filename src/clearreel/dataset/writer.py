@@ -19,11 +19,13 @@ import io
 import os
 import shutil
 import tarfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from clearreel.config import Settings
+from clearreel.dataset.clip import ManifestClip
 from clearreel.dataset.manifest import (
     FORMAT,
     canonical,
@@ -35,43 +37,10 @@ from clearreel.dataset.manifest import (
 from clearreel.dataset.merkle import merkle_root
 
 INDEX = "index.parquet"
-# Fields of a clip entry, in the manifest, in each shard's KEY.json and in the Merkle leaf.
-CLIP_FIELDS = (
-    "id",
-    "work",
-    "media",
-    "media_sha256",
-    "start_frame",
-    "end_frame",
-    "source_fps",
-    "start_tc",
-    "end_tc",
-    "fps",
-    "frames",
-    "width",
-    "height",
-    "file",
-    "sha256",
-    "caption",
-    "performers",
-    "characters",
-    "licenses",
-    "consents",
-    "scores",
-)
 
 
 def dataset_dir(settings: Settings, name: str) -> Path:
     return settings.path("datasets", name)
-
-
-def clip_entry(**fields: Any) -> dict[str, Any]:
-    """A manifest clip entry with exactly CLIP_FIELDS (unknown or missing fields are an error)."""
-    unknown = set(fields) - set(CLIP_FIELDS)
-    missing = set(CLIP_FIELDS) - set(fields)
-    if unknown or missing:
-        raise ValueError(f"clip entry: unknown fields {sorted(unknown)}, missing {sorted(missing)}")
-    return {k: fields[k] for k in CLIP_FIELDS}
 
 
 @dataclass(frozen=True)
@@ -197,14 +166,27 @@ def pack(
     root: Path,
     *,
     header: dict[str, Any],
-    clips: list[dict[str, Any]],
+    clips: Sequence[ManifestClip],
     exclusions: list[dict[str, Any]],
     sources: list[dict[str, Any]],
     shard_bytes: int = 1 << 30,
     shard_clips: int = 10_000,
 ) -> Packed:
     """Shards, index, manifest and signature for clips already cut under `root/clips/`."""
-    clips = sorted(clips, key=lambda c: c["id"])
+    entries = [c.to_json() for c in sorted(clips, key=lambda c: c.id)]
+    return _pack(settings, root, header, entries, exclusions, sources, shard_bytes, shard_clips)
+
+
+def _pack(
+    settings: Settings,
+    root: Path,
+    header: dict[str, Any],
+    clips: list[dict[str, Any]],
+    exclusions: list[dict[str, Any]],
+    sources: list[dict[str, Any]],
+    shard_bytes: int,
+    shard_clips: int,
+) -> Packed:
     shards = write_shards(
         root, header["dataset"], clips, shard_bytes=shard_bytes, shard_clips=shard_clips
     )
@@ -237,7 +219,7 @@ def build(
     name: str,
     *,
     header: dict[str, Any],
-    clips: list[dict[str, Any]],
+    clips: Sequence[ManifestClip],
     exclusions: list[dict[str, Any]],
     sources: list[dict[str, Any]],
 ) -> Packed:
@@ -259,11 +241,9 @@ def build(
 
 
 __all__ = [
-    "CLIP_FIELDS",
     "INDEX",
     "Packed",
     "build",
-    "clip_entry",
     "dataset_dir",
     "pack",
     "write_index",

@@ -210,7 +210,7 @@ def allocate(
 def minutes_by_work(clips: Iterable[object]) -> dict[str, Fraction]:
     """Minutes of each work in a dataset, exactly: sum of (end - start + 1) / fps / 60.
 
-    `clips` are `ClipItem`s (or anything with `work`, `start_frame`, `end_frame`, `fps`);
+    `clips` are `ManifestClip`s (or anything with `work`, `start_frame`, `end_frame`, `fps`);
     frame ranges are inclusive source frames, as in `dataset show`, counted at the source's
     frame rate (`source_fps` when the clip has one, else `fps`). A float frame rate is read
     through its shortest repr (29.97 -> 2997/100), an exact rational.

@@ -1,7 +1,7 @@
 """Training samples from clips: decode, resample in time, bucket by size and frame count.
 
-A clip is anything with `.id`, `.path` (mp4), `.caption`, `.characters` (and optionally
-`.sha256`): `clearreel.dataset.ClipItem` or the small `Clip` below (tests, ad-hoc runs).
+A clip is a `clearreel.dataset.ManifestClip` (from a loaded dataset, or built with just `id`,
+`path` and `caption` for tests and ad-hoc runs); `.sha256` is hashed from the file when empty.
 """
 
 from __future__ import annotations
@@ -9,24 +9,13 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from clearreel.errors import MediaError
-
-
-@dataclass
-class Clip:
-    id: str
-    path: Path
-    caption: str
-    characters: list[str] = field(default_factory=list)
-    performers: list[str] = field(default_factory=list)
-    work: str = ""
-    sha256: str = ""
 
 
 @dataclass(frozen=True)
@@ -52,9 +41,9 @@ def clips_digest(clips: Sequence[Any]) -> str:
     rows = [
         [
             c.id,
-            getattr(c, "sha256", "") or file_sha256(c.path),
+            c.sha256 or file_sha256(c.path),
             c.caption,
-            sorted(getattr(c, "characters", []) or []),
+            sorted(c.characters),
         ]
         for c in clips
     ]
@@ -111,7 +100,7 @@ def window_frames(frames: np.ndarray, w: Window) -> np.ndarray:
 def names_caption(clip: Any, trigger: str | None, names: dict[str, str]) -> str:
     """The short caption: trigger word and the names of the characters in the clip."""
     parts = [trigger] if trigger else []
-    parts += [names.get(c, c) for c in sorted(getattr(clip, "characters", []) or [])]
+    parts += [names.get(c, c) for c in sorted(clip.characters)]
     return " ".join(parts)
 
 
@@ -120,7 +109,6 @@ def full_caption(clip: Any, trigger: str | None) -> str:
 
 
 __all__ = [
-    "Clip",
     "Window",
     "choose_bucket",
     "clips_digest",

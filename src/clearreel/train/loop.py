@@ -116,7 +116,7 @@ def _build_samples(
                     "start": w.start,
                     "stride": w.stride,
                     "bucket": list(w.bucket),
-                    "characters": sorted(getattr(clip, "characters", []) or []),
+                    "characters": sorted(clip.characters),
                 }
             )
             full_caps.append(full_caption(clip, cfg.trigger))

@@ -71,8 +71,9 @@ def catalog(org: str, prefix: str) -> dict[str, Any]:
 
 def _clips(settings: Settings, name: str, org: str, p: str) -> None:
     """A packed dataset of three real 16-frame mp4 clips of work `{p}harbor`."""
+    from clearreel.dataset import ManifestClip
     from clearreel.dataset.manifest import file_sha256
-    from clearreel.dataset.writer import clip_entry, dataset_dir, pack
+    from clearreel.dataset.writer import dataset_dir, pack
     from clearreel.media import write_video
     from dataset.registry import register_packed
 
@@ -85,7 +86,7 @@ def _clips(settings: Settings, name: str, org: str, p: str) -> None:
         path = root / "clips" / f"{cid}.mp4"
         frames = np.full((9, 32, 48, 3), 40 + 60 * i, dtype=np.uint8)
         write_video(path, frames, 8.0)
-        entries.append(clip_entry(
+        entries.append(ManifestClip(
             id=cid, work=f"{p}harbor", media="/m/harbor.mp4", media_sha256="0" * 64,
             start_frame=i * 100, end_frame=i * 100 + 16, source_fps=24.0,
             start_tc=f"00:00:0{i * 4}:00", end_tc=f"00:00:0{i * 4}:16", fps=8.0, frames=9,

@@ -158,7 +158,7 @@ def run_job(base: Settings, job_id: str) -> dict[str, Any]:
 
 
 def _run_curate(settings: Settings, p: dict[str, Any], report: _Reporter):  # type: ignore[no-untyped-def]
-    from clearreel.curate.pipeline import curate
+    from clearreel.curate import curate
 
     seen = {"media": 0, "clip": 0}
     weights = {"analyse": (0.0, 0.5), "plan": (0.5, 0.55), "cut": (0.55, 0.95),

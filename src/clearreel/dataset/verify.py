@@ -147,6 +147,42 @@ def _shard_members(
     return problems
 
 
+def _signatures(settings: Settings, root: Path, manifest: dict[str, Any]) -> list[dict[str, Any]]:
+    """The native signature (manifest.sig.json) and/or the DSSE envelope
+    (manifest.dsse.json): either is accepted, each one present must be valid."""
+    from clearreel.dataset.bom import DSSE, check_envelope
+
+    sig_path, dsse_path = root / SIGNATURE, root / DSSE
+    if not sig_path.exists() and not dsse_path.exists():
+        return [_problem("signature_missing", f"{SIGNATURE} and {DSSE} are missing")]
+    problems = []
+    certs = []
+    if sig_path.exists():
+        try:
+            sig = json.loads(sig_path.read_text(encoding="utf-8"))
+            problems += [
+                _problem("signature_invalid", p) for p in check_signature(settings, manifest, sig)
+            ]
+            certs = _certificates(sig)
+        except ValueError as e:
+            problems.append(_problem("signature_invalid", f"{SIGNATURE} is not valid JSON: {e}"))
+    if dsse_path.exists():
+        problems += [
+            _problem("signature_invalid", p)
+            for p in check_envelope(settings, root, manifest, certs)
+        ]
+    return problems
+
+
+def _certificates(sig: dict[str, Any]) -> list[Any]:
+    from cryptography import x509
+
+    try:
+        return [x509.load_pem_x509_certificate(c.encode()) for c in sig.get("certificates", [])][:1]
+    except (ValueError, TypeError, AttributeError):
+        return []
+
+
 def _check_clearance(
     session: Any, manifest: dict[str, Any], on: dt.date, territory: str | None
 ) -> tuple[list[dict[str, Any]], int]:
@@ -243,20 +279,7 @@ def verify(
                         f"the dataset was built (sha256 {digest} != {row.manifest_sha256})",
                     )
                 )
-            sig_path = root / SIGNATURE
-            if not sig_path.exists():
-                problems.append(_problem("signature_missing", f"{SIGNATURE} is missing"))
-            else:
-                try:
-                    sig = json.loads(sig_path.read_text(encoding="utf-8"))
-                    problems += [
-                        _problem("signature_invalid", p)
-                        for p in check_signature(settings, manifest, sig)
-                    ]
-                except ValueError as e:
-                    problems.append(
-                        _problem("signature_invalid", f"{SIGNATURE} is not valid JSON: {e}")
-                    )
+            problems += _signatures(settings, root, manifest)
             checked["signature"] = not any(p["code"].startswith("signature") for p in problems)
             root_hash = merkle_root(
                 [canonical(c) for c in sorted(manifest.get("clips", []), key=lambda c: c["id"])]

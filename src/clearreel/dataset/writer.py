@@ -211,6 +211,9 @@ def _pack(
     }
     digest = write_manifest(root, manifest)
     sign_manifest(settings, root, manifest)
+    from clearreel.dataset.bom import write_boms
+
+    write_boms(settings, root, manifest)  # CycloneDX, SPDX 3, and the DSSE envelope
     return Packed(manifest=manifest, manifest_sha256=digest, merkle_root=root_hash)
 
 

@@ -77,6 +77,7 @@ class Reason:
     detail: str = ""
     effect: str = "deny"
     reservation: str | None = None  # the source and media URI of an embedded reservation
+    character: str | None = None  # the character concerned (rule 4, the prompt guard)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -461,12 +462,14 @@ class Clearance:
         t = self._territory(territory)
         reasons: list[Reason] = []
         depicted: list[tuple[str, str | None]] = [(p, None) for p in _ids(performers)]
+        cast: dict[str, list[str]] = {}  # character -> who plays it (the casting rule)
         for cid in _ids(characters):
             c = self.characters.get(cid)
             if c is None:
                 raise NotFound(f"unknown character {cid!r}: see `clearreel catalog list`")
             reasons += self._character_licence(c, on, t)
-            for party in self.cast(cid, works):
+            cast[cid] = self.cast(cid, works)
+            for party in cast[cid]:
                 if party not in [p for p, _ in depicted]:
                     depicted.append((party, cid))
         for party, via in depicted:
@@ -477,6 +480,7 @@ class Clearance:
         allowed = bool(reasons) and not any(r.effect == "deny" for r in reasons)
         d = Decision(allowed, reasons, {
             "performers": [p for p, _ in depicted], "characters": _ids(characters),
+            "cast": cast,
             "project": project, "purpose": purpose, "on": on.isoformat(), "territory": t or WORLD})
         if audit:
             from clearreel.rights import audit as audit_log

@@ -30,29 +30,26 @@ MIN_TOKEN = 2
 
 def strip_invisible(text: str) -> str:
     """Remove format characters (Unicode category Cf): ZWSP, ZWJ/ZWNJ, soft hyphen, BOM, …"""
+    if text.isprintable():  # Python's printable excludes every Cf character: nothing to do
+        return text
     return "".join(c for c in text if unicodedata.category(c) != "Cf")
 
 
 def fold(text: str) -> str:
     """NFKC, Cf removed, case-folded, diacritics removed; spacing and punctuation kept."""
+    if text.isascii():  # NFKC and NFD leave ASCII as it is, and it has no Cf character
+        return text.casefold()
     t = strip_invisible(unicodedata.normalize("NFKC", text)).casefold()
     t = "".join(c for c in unicodedata.normalize("NFD", t) if not unicodedata.combining(c))
     return unicodedata.normalize("NFC", t)
 
 
+_ALNUM = re.compile(r"[^\W_]+")  # letters and digits of any script (str.isalnum runs)
+
+
 def tokens(text: str) -> list[str]:
     """The words of the folded text: runs of letters and digits (any script)."""
-    out: list[str] = []
-    cur: list[str] = []
-    for c in fold(text):
-        if c.isalnum():
-            cur.append(c)
-        elif cur:
-            out.append("".join(cur))
-            cur = []
-    if cur:
-        out.append("".join(cur))
-    return out
+    return _ALNUM.findall(fold(text))
 
 
 def key(text: str) -> str:
@@ -86,6 +83,8 @@ class LabelledLine:
 
 def label_candidates(line: str) -> LabelledLine:
     """The speaker-label forms at the start of one subtitle line (after markup removal)."""
+    if line.isascii() and ":" not in line and "[" not in line and "(" not in line:
+        return LabelledLine((), (), line.strip())  # most dialogue: no label form at all
     rest = unicodedata.normalize("NFKC", strip_markup(line)).strip()
     rest = _DASH.sub("", rest)
     labels: list[str] = []
@@ -115,23 +114,36 @@ Ref = tuple[str, str]  # ("character" | "party", id)
 
 @dataclass
 class NameIndex:
-    """Keys of names and aliases -> who they name. Full names, and every token of a name
-    (given name alone, surname alone: `MARA` names "Mara Vale"). Several entities may share
-    a key; a label then names them all (a label only ever adds performers)."""
+    """Keys of names and aliases -> who they name.
 
-    by_key: dict[str, set[Ref]] = field(default_factory=dict)
+    A full name or alias names its entity anywhere (`JONAH VALE:`). A single token of a name
+    (the given name or the surname alone: `MARA` for "Mara Vale") names it only among the
+    entities `local` to the question, i.e. the characters and credited parties of the work
+    the subtitles belong to: otherwise every "Ben" of the registry would be present in every
+    film. Several entities may share a key; a label then names them all (a label only ever
+    adds performers)."""
+
+    full: dict[str, set[Ref]] = field(default_factory=dict)
+    token: dict[str, set[Ref]] = field(default_factory=dict)
 
     def add(self, ref: Ref, names: Iterable[str]) -> None:
         for name in names:
-            if not name:
+            toks = tokens(name or "")
+            if not toks:
                 continue
-            toks = tokens(name)
-            for k in {"".join(toks), *(t for t in toks if len(t) >= MIN_TOKEN)}:
-                if k:
-                    self.by_key.setdefault(k, set()).add(ref)
+            self.full.setdefault("".join(toks), set()).add(ref)
+            for t in toks:
+                if len(t) >= MIN_TOKEN:
+                    self.token.setdefault(t, set()).add(ref)
 
-    def resolve(self, name: str) -> set[Ref]:
-        return set(self.by_key.get(key(name), ()))
+    def resolve(self, name: str, local: Iterable[Ref] | None = None) -> set[Ref]:
+        """Who `name` names: full names anywhere, a name's single token among `local`
+        (None: everywhere)."""
+        k = key(name)
+        out = set(self.full.get(k, ()))
+        by_token = self.token.get(k, set())
+        out |= by_token if local is None else by_token & set(local)
+        return out
 
 
 def build_index(characters: Iterable[tuple[str, str, Iterable[str]]],

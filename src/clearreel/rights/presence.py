@@ -26,10 +26,11 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from clearreel.rights.names import NameIndex, build_index, label_candidates
+from clearreel.rights.names import LabelledLine, NameIndex, build_index, label_candidates
 
 UNBOUNDED = math.inf
 # Presence sources, as recorded in a clip's evidence.
@@ -76,8 +77,12 @@ class WorkFacts:
     references: tuple[tuple[str, str], ...] = ()
     durations: tuple[tuple[str, float | None], ...] = ()  # media URI -> seconds, when known
 
+    @cached_property
+    def _cast(self) -> dict[str, tuple[str, ...]]:
+        return dict(self.cast)
+
     def performers_of(self, character: str) -> tuple[str, ...]:
-        return dict(self.cast).get(character, ())
+        return self._cast.get(character, ())
 
     def character_name(self, character: str) -> str:
         return dict(self.character_names).get(character, character)
@@ -186,6 +191,8 @@ def present(facts: WorkFacts, media: str | None = None, start_s: float = 0.0,
     performers: set[str] = set()
 
     def add_character(cid: str, source: str) -> None:
+        if source in evidence.get(cid, ()):
+            return  # already placed by this source (its performers too)
         characters.add(cid)
         add(cid, source)
         for p in facts.performers_of(cid):
@@ -206,6 +213,8 @@ def present(facts: WorkFacts, media: str | None = None, start_s: float = 0.0,
             performers.add(p)
             add(p, UNCOVERED)
     for ln in facts.lines:
+        if not (ln.characters or ln.performers):
+            continue
         if ln.media == media and _overlaps(start_s, end_s, ln.start_s, ln.end_s):
             for cid in ln.characters:
                 add_character(cid, LABELS)
@@ -311,35 +320,81 @@ def _local(uri: str) -> Path | None:
     return None if "://" in uri else Path(uri)
 
 
-def read_cues(entry: SubtitleEntry) -> list[Any]:
-    """The cues of one subtitle entry (raises `SubtitleError` when it cannot be read)."""
+# Parsed subtitle files (cues, and each line's label forms), keyed by (path, encoding) and
+# checked against the file's size and modification time: a replaced file is read again, an
+# unchanged one is not parsed twice in one process (curation, the web studio). Bounded.
+Labelled = list[tuple[float, float, str, LabelledLine]]
+_CUES: dict[tuple[str, str | None], tuple[tuple[int, int], list[Any], Labelled]] = {}
+_CUES_MAX = 512
+
+
+def _read(entry: SubtitleEntry) -> tuple[list[Any], Labelled]:
     from clearreel.media.subtitles import SubtitleError, read_subtitles
 
     p = _local(entry.path)
     if p is None:
         raise SubtitleError(f"{entry.path}: subtitles must be a local file or file:// URL")
-    return read_subtitles(p, entry.encoding)
+    try:
+        st = p.stat()
+        stamp: tuple[int, int] | None = (st.st_size, st.st_mtime_ns)
+    except OSError:
+        stamp = None
+    k = (str(p), entry.encoding)
+    hit = _CUES.get(k)
+    if stamp is not None and hit is not None and hit[0] == stamp:
+        return hit[1], hit[2]
+    cues = read_subtitles(p, entry.encoding)
+    labelled = label_lines(cues)
+    if stamp is not None:
+        if len(_CUES) >= _CUES_MAX:
+            _CUES.pop(next(iter(_CUES)))
+        _CUES[k] = (stamp, cues, labelled)
+    return cues, labelled
 
 
-def resolve_lines(cues: Iterable[Any], index: NameIndex, media: str | None) -> list[Line]:
-    """Subtitle cues as `Line`s with their labels resolved (one per line of text)."""
+def read_cues(entry: SubtitleEntry) -> list[Any]:
+    """The cues of one subtitle entry (raises `SubtitleError` when it cannot be read)."""
+    return _read(entry)[0]
+
+
+def label_lines(cues: Iterable[Any]) -> Labelled:
+    """Every line of every cue with its label forms: (start s, end s, line, LabelledLine)."""
+    return [(cue.start_ms / 1000.0, cue.end_ms / 1000.0, raw, label_candidates(raw))
+            for cue in cues for raw in cue.lines]
+
+
+def resolve_lines(cues: Iterable[Any], index: NameIndex, media: str | None,
+                  local: Iterable[tuple[str, str]] | None = None,
+                  labelled: Labelled | None = None) -> list[Line]:
+    """Subtitle cues as `Line`s with their labels resolved (one per line of text); `local`:
+    the work's own characters and parties, which a given name or surname alone may name."""
+    local = set(local) if local is not None else None
+    memo: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}  # name -> (chars, parties)
+
+    def who(name: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        if name not in memo:
+            refs = sorted(index.resolve(name, local))
+            memo[name] = (tuple(r for k, r in refs if k == "character"),
+                          tuple(r for k, r in refs if k == "party"))
+        return memo[name]
+
     out: list[Line] = []
-    for cue in cues:
-        s, e = cue.start_ms / 1000.0, cue.end_ms / 1000.0
-        for raw in cue.lines:
-            lab = label_candidates(raw)
-            chars: list[str] = []
-            parties: list[str] = []
-            speakers: list[str] = []
-            for name in lab.names:
-                refs = index.resolve(name)
-                if refs:
-                    speakers.append(name)
-                for kind, ref in sorted(refs):
-                    (chars if kind == "character" else parties).append(ref)
-            text = lab.text if speakers else raw.strip()
-            out.append(Line(s, e, text, tuple(speakers), tuple(dict.fromkeys(chars)),
-                            tuple(dict.fromkeys(parties)), media))
+    for s, e, raw, lab in (labelled if labelled is not None else label_lines(cues)):
+        if not lab.names:
+            out.append(Line(s, e, raw.strip(), media=media))
+            continue
+        chars: list[str] = []
+        parties: list[str] = []
+        speakers: list[str] = []
+        for name in lab.names:
+            c, p = who(name)
+            if c or p:
+                speakers.append(name)
+            chars += c
+            parties += p
+        text = lab.text if speakers else raw.strip()
+        out.append(Line(s, e, text, tuple(speakers), tuple(dict.fromkeys(chars)),
+                        tuple(dict.fromkeys(parties)), media))
     return out
 
 
@@ -387,12 +442,19 @@ def facts_from_rows(work: Any, characters: Mapping[str, Any], index: NameIndex,
                              tuple(sc.characters or ()), getattr(sc, "media", None) or first,
                              sc.notes)
                    for sc in sorted(work.scenes, key=lambda sc: (sc.start_ms, sc.end_ms)))
+    local = {("character", c) for _, c in pairs if c}
+    local |= {("character", c) for s in scenes for c in s.characters}
+    local |= {("party", p) for p, _ in pairs} | {("party", p) for s in scenes for p in s.performers}
+    local |= {("character", c.id) for c in characters.values()
+              if c.performer_id and ("party", c.performer_id) in local}
     lines: list[Line] = []
     for entry in subtitle_entries(work.subtitles):
         got = cues.get(entry) if cues is not None else None
         if got is None:
-            got = read_cues(entry)
-        lines += resolve_lines(got, index, entry.media or first)
+            got, labelled = _read(entry)
+            lines += resolve_lines(got, index, entry.media or first, local, labelled)
+        else:
+            lines += resolve_lines(got, index, entry.media or first, local)
     wanted = {c for _, c in pairs if c} | {c for s in scenes for c in s.characters}
     wanted |= {c for ln in lines for c in ln.characters}
     cast_ = tuple((c, cast(c, pairs, getattr(characters.get(c), "performer_id", None)))

@@ -125,7 +125,11 @@ class Match:
 
 # Words of a name that do not name anyone on their own ("The Gull", "Dr. Marsh", "Anna de la
 # Cruz"): never matched alone.
-PARTICLES = frozenset(["the", "a", "an", "of", "and", "de", "del", "della", "der", "di", "du", "da", "la", "le", "les", "van", "von", "den", "ten", "mr", "mrs", "ms", "miss", "dr", "prof", "sir", "dame", "st", "jr", "sr"])
+PARTICLES = frozenset({
+    "the", "a", "an", "of", "and", "de", "del", "della", "der", "di", "du", "da", "la", "le",
+    "les", "van", "von", "den", "ten", "mr", "mrs", "ms", "miss", "dr", "prof", "sir", "dame",
+    "st", "jr", "sr",
+})
 
 
 def _variants(name: str, aliases: Iterable[str]) -> list[tuple[list[str], str, str]]:

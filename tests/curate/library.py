@@ -23,6 +23,9 @@ COLOURS = [(200, 60, 40), (40, 90, 210), (60, 180, 70), (220, 200, 50), (160, 60
 class Shot:
     seconds: float
     performers: tuple[str, ...] = ()
+    # The frame rate inside this shot (None: the file's): a file whose shots differ is
+    # variable frame rate, each frame lasting 1 / rate.
+    rate: float | None = None
 
 
 def shot_frames(index: int, n: int, width: int, height: int) -> np.ndarray:
@@ -45,26 +48,18 @@ def write_media(
     width: int = 96,
     height: int = 54,
     fps: int = 24,
-    durations: Sequence[int] | None = None,
-    time_base: Fraction | None = None,
-    rotate: int | None = None,
+    rotate: int = 0,
 ) -> list[float]:
     """Write the shots as an H.264 mp4; return every frame's presentation time (seconds).
 
-    `durations` (in `time_base` units, one per frame) makes the file variable frame rate:
-    frame i is shown at sum(durations[:i]) * time_base. `rotate` stores a display matrix
-    (the way phones record portrait video) so that players turn the picture.
+    A shot with its own `rate` makes the file variable frame rate (time base 1/12000, so
+    rates of 12, 16, 24, 30, 48 and 60 are exact; each frame lasts 1 / its shot's rate).
+    `rotate` stores a display matrix (counter-clockwise degrees, as phones record portrait).
     """
     import av
 
-    frames = np.concatenate(
-        [shot_frames(i, round(s.seconds * fps), width, height) for i, s in enumerate(shots)]
-    )
-    tb = time_base or Fraction(1, fps)
-    if durations is None:
-        step = int(Fraction(1, fps) / tb)
-        durations = [step] * len(frames)
-    assert len(durations) >= len(frames), "one duration per frame"
+    # Constant rate: time base 1/fps (the files the pinned Merkle root was recorded on).
+    tb = Fraction(1, 12000) if any(s.rate for s in shots) else Fraction(1, fps)
     path.parent.mkdir(parents=True, exist_ok=True)
     times: list[float] = []
     with av.open(str(path), "w", format="mp4") as out:
@@ -74,36 +69,22 @@ def write_media(
         stream.codec_context.time_base = tb
         stream.options = {"crf": "18", "preset": "veryfast", "bf": "0"}
         stream.codec_context.thread_count = 1
+        if rotate:
+            stream.set_display_rotation(rotate)
         pts = 0
-        for i, img in enumerate(frames):
-            frame = av.VideoFrame.from_ndarray(img, format="rgb24")
-            frame.pts, frame.time_base = pts, tb
-            times.append(float(pts * tb))
-            for packet in stream.encode(frame):
-                out.mux(packet)
-            pts += int(durations[i])
+        for i, s in enumerate(shots):
+            rate = s.rate or fps
+            step = int(Fraction(1) / Fraction(rate).limit_denominator(1001) / tb)
+            for img in shot_frames(i, round(s.seconds * rate), width, height):
+                frame = av.VideoFrame.from_ndarray(img, format="rgb24")
+                frame.pts, frame.time_base = pts, tb
+                times.append(float(pts * tb))
+                for packet in stream.encode(frame):
+                    out.mux(packet)
+                pts += step
         for packet in stream.encode():
             out.mux(packet)
-    if rotate:
-        _set_rotation(path, rotate)
     return times
-
-
-def _set_rotation(path: Path, degrees: int) -> None:
-    """Rewrite `path` with a display matrix side data of `degrees` (remux, no re-encode)."""
-    import av
-
-    tmp = path.with_suffix(".rot.mp4")
-    with av.open(str(path)) as src, av.open(str(tmp), "w", format="mp4") as dst:
-        s = src.streams.video[0]
-        o: Any = dst.add_stream_from_template(s)
-        o.metadata["rotate"] = str(degrees)  # the mov muxer turns this into a display matrix
-        for packet in src.demux(s):
-            if packet.dts is None:
-                continue
-            packet.stream = o
-            dst.mux(packet)
-    tmp.replace(path)
 
 
 @dataclass
@@ -134,7 +115,7 @@ def write_library(
         lib.times[wid] = write_media(media, shots, **media_kw)
         lib.media[wid] = media
         t, sc = 0.0, []
-        for s in shots:
+        for s in shots:  # a scene per shot, at the shot's presentation time
             sc.append(
                 {"start": _tc(t), "end": _tc(t + s.seconds), "performers": list(s.performers)}
             )

@@ -49,6 +49,8 @@ class ClipAnalysis:
     start_frame: int
     end_frame: int
     shot: int
+    # Presentation times (ms from the stream's start): the first frame's and the end of the
+    # last frame (exclusive); `last_ms` is the last frame's own timestamp.
     start_ms: float
     end_ms: float
     crop: Rect | None  # (x, y, w, h) in source pixels (letterbox removed), None: full frame
@@ -59,6 +61,7 @@ class ClipAnalysis:
     characters: list[str]
     presence: dict[str, Any]  # {"evidence": {id: [sources]}, "sources": [...]}
     caption: str
+    last_ms: float = 0.0
 
     @property
     def frames(self) -> int:
@@ -77,6 +80,9 @@ class ClipAnalysis:
             "characters": sorted(self.characters),
             "presence": plain(self.presence),
             "caption": str(self.caption or ""),
+            "start_ms": round(float(self.start_ms), 3),
+            "last_ms": round(float(self.last_ms), 3),
+            "end_ms": round(float(self.end_ms), 3),
         }
 
 
@@ -94,6 +100,9 @@ class MediaAnalysis:
     sources: list[str]  # presence sources this work offered
     warnings: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)  # seconds per step
+    # Every decoded frame's presentation time in seconds (its PTS from the stream's start),
+    # in presentation order: frame indices everywhere index into it (not in `to_json`).
+    frame_times: list[float] = field(default_factory=list)
 
     @property
     def fps_float(self) -> float:
@@ -207,7 +216,7 @@ def analyse_media(
     warnings: list[str] = []
     t0 = time.perf_counter()
 
-    pr = probe(path)
+    pr = probe(path, max_pixels=config.max_pixels)  # refuses a huge picture before decoding
     aw, ah = analysis_size(pr.width, pr.height, config.analysis_width)
     refs: dict[str, list[np.ndarray]] = {}
     stills_every = None
@@ -310,13 +319,7 @@ def analyse_media(
 
         t_dec = time.perf_counter()
         for chunk in ds:
-            pts = getattr(chunk, "times", None)
-            # Until the decode reports each frame's PTS, frame index / rate (constant rate).
-            frame_times += (
-                list(pts)
-                if pts is not None
-                else [(chunk.start + k) / fps for k in range(len(chunk.frames))]
-            )
+            frame_times += chunk.times.tolist()  # each frame's PTS, seconds
             buf = np.concatenate([buf, chunk.frames]) if len(buf) else chunk.frames
             stills.update(chunk.stills)
             while len(buf) >= window:
@@ -343,6 +346,7 @@ def analyse_media(
         sources=sources,
         warnings=warnings,
         timings={k: round(v, 4) for k, v in timings.items()},
+        frame_times=frame_times,
     )
 
 
@@ -405,6 +409,7 @@ def _analyse_clip(
         shot=r.shot,
         start_ms=round(lo * 1000.0, 3),
         end_ms=round(hi * 1000.0, 3),
+        last_ms=round(float(frame_times[last]) * 1000.0, 3),
         crop=_to_source(r.crop, *asize, *ssize),
         scores=scores,
         reasons=filter_reasons(scores, config.thresholds),

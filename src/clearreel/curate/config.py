@@ -38,6 +38,10 @@ class Thresholds:
 class CurateConfig:
     """How a file becomes clips. Frame counts are in source frames unless noted."""
 
+    # Media whose picture (width x height) is larger are quarantined (`too_large`) before a
+    # frame is decoded: a header can announce any size, and one 16000x16000 frame is 1.5 GB
+    # of YUV before scaling. The default admits 8K (7680x4320) and 8192x8192.
+    max_pixels: int = 8192 * 8192
     # The one decode pass: width of the analysis frames (height keeps the aspect, even).
     analysis_width: int = 160
     # Long files are analysed in windows of this many seconds (memory: 160x90 RGB is 311 MB
@@ -119,6 +123,8 @@ class CurateConfig:
             raise UsageError("window_s must be at least twice clip_max_s")
         if self.frame_multiple < 1:
             raise UsageError("frame_multiple must be >= 1")
+        if self.max_pixels < 1:
+            raise UsageError("max_pixels must be a positive number of pixels (width x height)")
         if self.analysis_width < 16 or self.analysis_width % 2:
             raise UsageError("analysis_width must be an even number >= 16")
         if self.train_width % 2 or self.train_height % 2:

@@ -70,15 +70,26 @@ class WorkContext:
         for path in self.subtitles:
             lines += resolve_lines(read_cues(SubtitleEntry(path)), index, first)
         return WorkFacts(
-            work=self.work, title=self.title, media=self.media,
+            work=self.work,
+            title=self.title,
+            media=self.media,
             credited=self.credited_performers,
             cast=tuple((c.id, (c.performer,) if c.performer else ()) for c in self.characters),
             character_names=tuple((c.id, c.name) for c in self.characters),
-            scenes=tuple(SceneFact(s.start_ms / 1000.0, s.end_ms / 1000.0, s.performers,
-                                   s.characters, s.media or first, s.notes)
-                         for s in self.scenes),
+            scenes=tuple(
+                SceneFact(
+                    s.start_ms / 1000.0,
+                    s.end_ms / 1000.0,
+                    s.performers,
+                    s.characters,
+                    s.media or first,
+                    s.notes,
+                )
+                for s in self.scenes
+            ),
             lines=tuple(lines),
-            references=tuple((r.party, r.path) for r in self.face_references))
+            references=tuple((r.party, r.path) for r in self.face_references),
+        )
 
 
 def work_context(session: Any, work_id: str) -> WorkContext:
@@ -91,13 +102,24 @@ def work_context(session: Any, work_id: str) -> WorkContext:
 
     f = work_facts(session, work_id)
     stored = session.scalars(select(Work.subtitles).where(Work.id == work_id)).first()
-    chars = tuple(CharacterInfo(cid, f.character_name(cid), (f.performers_of(cid) or (None,))[0])
-                  for cid, _ in f.cast)
+    chars = tuple(
+        CharacterInfo(cid, f.character_name(cid), (f.performers_of(cid) or (None,))[0])
+        for cid, _ in f.cast
+    )
     return WorkContext(
         work=f.work,
         title=f.title,
-        scenes=tuple(SceneInfo(round(s.start_s * 1000), round(s.end_s * 1000), s.performers,
-                               s.characters, s.notes, s.media) for s in f.scenes),
+        scenes=tuple(
+            SceneInfo(
+                round(s.start_s * 1000),
+                round(s.end_s * 1000),
+                s.performers,
+                s.characters,
+                s.notes,
+                s.media,
+            )
+            for s in f.scenes
+        ),
         subtitles=tuple(_local(e.path) for e in subtitle_entries(stored or [])),
         characters=chars,
         credited_performers=f.credited,

@@ -52,6 +52,8 @@ def cut_stage(run: Run, ds_pk: int, eng: Any) -> None:
                                 c.end_frame,
                                 str(root / str(c.path)),
                                 as_crop(c.scores.get("crop")),
+                                c.start_s,
+                                c.end_s,
                             )
                             for c in part
                         ),

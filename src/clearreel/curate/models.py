@@ -34,7 +34,10 @@ class CurateMedia(TenantMixin, Base):
 
     __tablename__ = "curate_media"
     __table_args__ = (
-        UniqueConstraint("dataset_pk", "media_uri", name="uq_curate_media_dataset_uri"),
+        # Two works may name the same master file: one row for each.
+        UniqueConstraint(
+            "dataset_pk", "work_id", "media_uri", name="uq_curate_media_dataset_work_uri"
+        ),
     )
     pk: Mapped[int] = mapped_column(Integer, primary_key=True)
     dataset_pk: Mapped[int] = mapped_column(

@@ -26,7 +26,7 @@ def pack_stage(run: Run, ds_pk: int, engine: str, started: float, resumed: bool)
     from clearreel.dataset.models import Clip, Dataset, Exclusion, Quarantine
     from clearreel.dataset.writer import dataset_dir
     from clearreel.db import open_session
-    from clearreel.media import resampled_indices
+    from clearreel.media import resampled_count, resampled_indices
     from clearreel.rights.audit import record
 
     root = dataset_dir(run.settings, run.name)
@@ -64,7 +64,11 @@ def pack_stage(run: Run, ds_pk: int, engine: str, started: float, resumed: bool)
             for c in clips:
                 src_fps = Fraction(c.source_fps).limit_denominator(1001)
                 out_fps = Fraction(c.fps).limit_denominator(1001)
-                frames = len(resampled_indices(c.start_frame, c.end_frame, src_fps, out_fps))
+                if c.start_s is not None and c.end_s is not None and out_fps != src_fps:
+                    # resampled by presentation time, as `cut_clips` did
+                    frames = resampled_count(c.start_s, c.end_s, out_fps)
+                else:
+                    frames = len(resampled_indices(c.start_frame, c.end_frame, src_fps, out_fps))
                 entries.append(
                     ManifestClip(
                         id=c.clip_id,

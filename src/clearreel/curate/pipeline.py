@@ -38,7 +38,7 @@ from clearreel.config import Settings
 from clearreel.curate.config import CurateConfig
 from clearreel.curate.cut import cut_stage
 from clearreel.curate.pack import pack_stage
-from clearreel.curate.plan import USE, Candidate, Verdict, plan, timecode
+from clearreel.curate.plan import USE, Candidate, Verdict, plan
 from clearreel.curate.tasks import AnalyseTask, analyse_task
 from clearreel.errors import NotFound, UsageError
 
@@ -394,8 +394,10 @@ def _plan(run: Run, ds_pk: int) -> None:
                     end_frame=c.end_frame,
                     source_fps=c.fps,
                     fps=float(train_fps or c.fps),
-                    start_tc=timecode(c.start_frame, c.fps),
-                    end_tc=timecode(c.end_frame, c.fps),
+                    start_tc=c.start_tc,
+                    end_tc=c.end_tc,
+                    start_s=None if c.start_ms is None else c.start_ms / 1000.0,
+                    end_s=None if c.end_ms is None else c.end_ms / 1000.0,
                     path=f"clips/{c.id}.mp4",
                     caption=c.caption,
                     performers=list(c.performers),

@@ -49,9 +49,23 @@ class Candidate:
     performers: tuple[str, ...] = ()
     characters: tuple[str, ...] = ()
     caption: str = ""
-    # Presentation times (seconds) of the first frame and of the end of the last one.
-    start_s: float | None = None
-    end_s: float | None = None
+    # Presentation times (ms from the stream's start): the first frame's, the last frame's,
+    # and the end of the last frame (None in analyses recorded before times were).
+    start_ms: float | None = None
+    last_ms: float | None = None
+    end_ms: float | None = None
+
+    @property
+    def start_tc(self) -> str:
+        if self.start_ms is None:
+            return timecode(self.start_frame, self.fps)
+        return timecode_at(self.start_ms / 1000.0, self.fps)
+
+    @property
+    def end_tc(self) -> str:
+        if self.last_ms is None:
+            return timecode(self.end_frame, self.fps)
+        return timecode_at(self.last_ms / 1000.0, self.fps)
 
     @classmethod
     def from_json(
@@ -84,8 +98,9 @@ class Candidate:
             performers=tuple(c.get("performers") or ()),
             characters=tuple(c.get("characters") or ()),
             caption=str(c.get("caption") or ""),
-            start_s=c.get("start_s"),
-            end_s=c.get("end_s"),
+            start_ms=c.get("start_ms"),
+            last_ms=c.get("last_ms"),
+            end_ms=c.get("end_ms"),
         )
 
 
@@ -223,6 +238,17 @@ def timecode(frame: int, fps: float) -> str:
     return f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}:{ff:02d}"
 
 
+def timecode_at(seconds: float, fps: float) -> str:
+    """HH:MM:SS:FF of a presentation time: the clock time, and FF the frame within that
+    second at the nominal (rounded) rate. On constant-rate media it is `timecode` of the
+    frame's index; on variable-rate media it is the time the frame is shown. (The tolerance
+    absorbs the microsecond rounding of recorded times.)"""
+    nominal = max(1, round(fps))
+    total = int(seconds * nominal + 1e-3)
+    s, ff = divmod(total, nominal)
+    return f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}:{ff:02d}"
+
+
 def clip_key(work: str, media_index: int, start: int, end: int) -> str:
     """A clip id, also its WebDataset key: no dots (WebDataset splits keys at the first dot)."""
     safe = re.sub(r"[^A-Za-z0-9_-]", "-", work)
@@ -240,4 +266,5 @@ __all__ = [
     "clip_key",
     "plan",
     "timecode",
+    "timecode_at",
 ]

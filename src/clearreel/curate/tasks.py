@@ -41,15 +41,19 @@ def analyse_task(task: AnalyseTask) -> dict[str, Any]:
         return {"ok": False, "reason": str(e)}
     except OSError as e:
         return {"ok": False, "reason": f"{task.uri}: cannot read it for reservations: {e}"}
-    return {"ok": True, **analysis.to_json(),
-            "reservations": [[f.use, f.value, f.source, f.raw] for f in found]}
+    return {
+        "ok": True,
+        **analysis.to_json(),
+        "reservations": [[f.use, f.value, f.source, f.raw] for f in found],
+    }
 
 
 @dataclass(frozen=True)
 class CutTask:
     uri: str
-    # (clip id, start frame, end frame, output path, crop (x, y, w, h) or None)
-    clips: tuple[tuple[str, int, int, str, Crop | None], ...]
+    # (clip id, start frame, end frame, output path, crop (x, y, w, h) or None,
+    #  start and end presentation times in seconds, or None)
+    clips: tuple[tuple[str, int, int, str, Crop | None, float | None, float | None], ...]
     width: int
     height: int
     fps: float | None
@@ -80,7 +84,10 @@ def cut_task(task: CutTask) -> dict[str, Any]:
     try:
         src = local_path(task.uri)
         for run in runs(task.clips):
-            specs = [ClipSpec(s, e, Path(out), as_crop(crop)) for _, s, e, out, crop in run]
+            specs = [
+                ClipSpec(s, e, Path(out), as_crop(crop), t0, t1)
+                for _, s, e, out, crop, t0, t1 in run
+            ]
             got = cut_clips(src, specs, task.width, task.height, task.fps)
             hashes.update({c[0]: h for c, h in zip(run, got, strict=True)})
     except MediaError as e:

@@ -82,9 +82,13 @@ class Clip(TenantMixin, Base):
     work_id: Mapped[str] = mapped_column(String(128), index=True)
     media_uri: Mapped[str] = mapped_column(String(2000))
     media_sha256: Mapped[str | None] = mapped_column(String(64))
-    # Source frame range, inclusive, at the source frame rate `source_fps`.
+    # Source frame range, inclusive: indices of decoded frames in presentation order.
     start_frame: Mapped[int] = mapped_column(Integer)
     end_frame: Mapped[int] = mapped_column(Integer)
+    # Presentation times in seconds: the first frame's, and the end of the last frame (None
+    # for clips planned before times were recorded: then frames / `source_fps`).
+    start_s: Mapped[float | None] = mapped_column(Float)
+    end_s: Mapped[float | None] = mapped_column(Float)
     source_fps: Mapped[float] = mapped_column(Float)
     fps: Mapped[float] = mapped_column(Float)  # the clip file's (training) frame rate
     start_tc: Mapped[str] = mapped_column(String(32))  # SMPTE-style HH:MM:SS:FF of start_frame

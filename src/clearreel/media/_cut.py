@@ -1,10 +1,17 @@
 """`cut_clip` / `cut_clips`: write training clips (mp4, H.264) at the training size and rate.
 
 Frame-accurate: frames are addressed by their index in presentation order (the same index
-`decode` gives them), found from each frame's pts after a seek to the keyframe before the
-first wanted frame. A crop rectangle (source pixels, e.g. letterbox removal) is applied
-first, then the picture is scaled to cover `width` x `height` and centre-cropped, so the
-aspect ratio is never distorted.
+`decode` gives them). A clip that knows its presentation times (`ClipSpec.start_s`, `end_s`,
+from the analysis) is found by them after a seek to the keyframe before it, and resampled to
+the training rate by time: output frame i shows the source frame on screen at
+`start + i / fps` (its PTS, so variable-frame-rate sources keep their timing). A display
+matrix is honoured as `decode` honours it. A crop rectangle (displayed pixels, e.g. letterbox
+removal) is applied first, then the picture is scaled to cover `width` x `height` and
+centre-cropped, so the aspect ratio is never distorted.
+
+Encoding is deterministic: x264 runs with a fixed thread count and no wall-clock or
+machine-dependent input, so the same clip gives the same bytes in any process on any machine
+with the same FFmpeg build (the dataset's Merkle root depends on it).
 """
 
 from __future__ import annotations
@@ -18,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from clearreel.errors import UsageError
-from clearreel.media._probe import _stream_fps, media_error, sha256_file
+from clearreel.media._probe import _stream_fps, media_error, rotation_of, sha256_file
 
 Crop = tuple[int, int, int, int]  # (x, y, w, h) in source pixels
 
@@ -31,6 +38,10 @@ class ClipSpec:
     end_frame: int
     out: Path
     crop: Crop | None = None
+    # Presentation times (seconds from the stream's start) of the first frame and of the end
+    # of the last one, when known (the analysis records them); None: count frames instead.
+    start_s: float | None = None
+    end_s: float | None = None
 
 
 def resampled_indices(start: int, end: int, src_fps: Fraction, fps: Fraction | None) -> list[int]:
@@ -47,6 +58,14 @@ def resampled_indices(start: int, end: int, src_fps: Fraction, fps: Fraction | N
     n_out = max(1, ((n_out - 1) // 4) * 4 + 1)
     step = Fraction(src_fps) / Fraction(fps)
     return [min(end, start + int(i * step)) for i in range(n_out)]
+
+
+def resampled_count(start_s: float, end_s: float, fps: Fraction | float) -> int:
+    """Frames in a clip of source time [start_s, end_s) written at `fps`: as many as its
+    duration holds, as a 4k+1 count (the same count `resampled_indices` gives a constant-rate
+    source). The small tolerance absorbs the microsecond rounding of recorded times."""
+    n_out = int((end_s - start_s) * float(fps) + 1e-4)
+    return max(1, ((n_out - 1) // 4) * 4 + 1)
 
 
 def _fit(img: np.ndarray, crop: Crop | None, width: int, height: int) -> np.ndarray:
@@ -110,7 +129,8 @@ def cut_clips(
     """Cut several clips from one file in ONE sequential decode; returns their sha256s in order.
 
     `fps=None` keeps the source rate and every frame (end - start + 1 frames); another rate
-    resamples (see `resampled_indices`).
+    resamples: by presentation time when every spec has `start_s` and `end_s`, else by frame
+    index at the average rate (see `resampled_indices`).
     """
     import av
 
@@ -135,49 +155,66 @@ def cut_clips(
         if src_fps is None:
             raise media_error(p, "corrupt", "the video stream has no frame rate")
         out_fps = Fraction(fps).limit_denominator(1001) if fps is not None else src_fps
-        # For each spec: source index -> how many times it is written (resampling may repeat).
-        wanted: list[dict[int, int]] = []
-        for s in specs:
-            counts: dict[int, int] = {}
-            for i in resampled_indices(s.start_frame, s.end_frame, src_fps, out_fps):
-                counts[i] = counts.get(i, 0) + 1
-            wanted.append(counts)
-        last_wanted = [max(c) for c in wanted]
-        first = min(s.start_frame for s in specs)
+        timed = all(s.start_s is not None and s.end_s is not None for s in specs)
+        picks = [_Picker(s, (width, height), src_fps, out_fps, fps is None, timed) for s in specs]
+        first = min(specs, key=lambda s: s.start_frame)
         last = max(s.end_frame for s in specs)
         tb = stream.time_base or Fraction(0)
         start_pts = stream.start_time or 0
-        # Seek only when the first wanted frame is well into the file; index frames by pts.
-        use_pts = tb > 0 and first > 2 * float(src_fps)
-        if use_pts:
-            target = start_pts + int(Fraction(first) / src_fps / tb)
-            container.seek(target, stream=stream, backward=True)
+        # Seek only when the first wanted frame is well into the file; then the decoded frames
+        # are numbered from the first one at the first clip's start: by its presentation time
+        # (exact on any frame rate) or, for specs without times, by pts x average rate.
+        tol = Fraction(1, 4000)  # recorded times are rounded to the microsecond
+        seek_t = (
+            Fraction(first.start_s) - tol  # type: ignore[arg-type]
+            if timed
+            else Fraction(first.start_frame) / src_fps
+        )
+        seek = tb > 0 and seek_t > 2
+        if seek:
+            target = start_pts + int(seek_t / tb)
+            container.seek(max(start_pts, target), stream=stream, backward=True)
         from av.video.reformatter import VideoReformatter
 
         to_rgb = VideoReformatter()  # one SwsContext for the stream, not one per frame
         n = -1
+        found = not seek
         for frame in container.decode(stream):
-            if use_pts and frame.pts is not None:
-                n = round(float((frame.pts - start_pts) * tb * src_fps))
+            pts = frame.pts if frame.pts is not None else frame.dts
+            t = Fraction(pts - start_pts) * tb if pts is not None and tb else None
+            if not found:
+                if timed:
+                    if t is None or t < Fraction(first.start_s) - tol:  # type: ignore[arg-type]
+                        continue
+                    n, found = first.start_frame, True
+                elif pts is not None:
+                    n = round(float((pts - start_pts) * tb * src_fps))
+                    if n < first.start_frame:
+                        continue
+                    found = True
+                else:
+                    continue
             else:
                 n += 1
-            if n < first:
-                continue
-            if n > last:
-                break
-            rgb: np.ndarray | None = None
-            for k, s in enumerate(specs):
-                times = wanted[k].get(n, 0)
-                if not times:
+            if t is None:
+                t = Fraction(n) / src_fps
+            for k, pk in enumerate(picks):
+                if k in hashes:
                     continue
-                if rgb is None:
-                    rgb = to_rgb.reformat(frame, format="rgb24").to_ndarray()
-                if k not in writers:
-                    writers[k] = _Writer(Path(s.out), width, height, out_fps, crf)
-                img = _fit(rgb, s.crop, width, height)
-                for _ in range(times):
+                for img in pk.feed(n, t, frame, to_rgb):
+                    if k not in writers:
+                        writers[k] = _Writer(Path(specs[k].out), width, height, out_fps, crf)
                     writers[k].write(img)
-            for k in [k for k in writers if last_wanted[k] <= n]:
+                if pk.done:
+                    hashes[k] = writers.pop(k).close()
+            if n > last and all(k in hashes for k in range(len(specs))):
+                break
+        for k, pk in enumerate(picks):  # the file ended just after a clip's last frame
+            if k in hashes or not pk.started or pk.last_n < pk.spec.end_frame:
+                continue
+            for img in pk.flush():
+                writers[k].write(img)
+            if pk.done:
                 hashes[k] = writers.pop(k).close()
     except av.FFmpegError as e:
         raise media_error(p, "corrupt", f"decoding failed while cutting ({e})") from e
@@ -191,6 +228,90 @@ def cut_clips(
             p, "truncated", f"the file ended before these clips were complete: {missing}"
         )
     return [hashes[k] for k in range(len(specs))]
+
+
+class _Picker:
+    """Which decoded frames one clip writes, and how often (resampling repeats or skips).
+
+    By index: the frames `resampled_indices` names. By time: output frame i shows the source
+    frame on screen at `start + i / fps`, the last one whose time is <= it; a frame is only
+    known to be that one when the next frame arrives, so the picker holds one frame back.
+    """
+
+    def __init__(
+        self,
+        spec: ClipSpec,
+        size: tuple[int, int],
+        src_fps: Fraction,
+        fps: Fraction,
+        keep_all: bool,
+        timed: bool,
+    ):
+        self.spec, self._size = spec, size
+        self.fps = fps
+        self.last_n = -1
+        self.started = False
+        self.done = False
+        self.by_time = timed and not keep_all and fps != src_fps
+        self.want: dict[int, int] = {}
+        if self.by_time:
+            assert spec.start_s is not None and spec.end_s is not None
+            self.n_out = resampled_count(spec.start_s, spec.end_s, fps)
+        else:
+            rate = None if keep_all else fps
+            for i in resampled_indices(spec.start_frame, spec.end_frame, src_fps, rate):
+                self.want[i] = self.want.get(i, 0) + 1
+            self.last_wanted = max(self.want)
+            self.n_out = sum(self.want.values())
+        self.written = 0
+        self.t0: Fraction | None = None
+        self.held: np.ndarray | None = None
+
+    def _image(self, frame: Any, to_rgb: Any) -> np.ndarray:
+        rgb = to_rgb.reformat(frame, format="rgb24").to_ndarray()
+        k = rotation_of(frame) // 90
+        if k:
+            rgb = np.ascontiguousarray(np.rot90(rgb, k))
+        return _fit(rgb, self.spec.crop, *self._size)
+
+    def feed(self, n: int, t: Fraction, frame: Any, to_rgb: Any) -> list[np.ndarray]:
+        s = self.spec
+        self.last_n = n
+        if n < s.start_frame:
+            return []
+        if not self.by_time:
+            times = self.want.get(n, 0)
+            out = [self._image(frame, to_rgb)] * times if times else []
+            self.started = self.started or bool(out)
+            self.written += len(out)
+            self.done = n >= self.last_wanted
+            return out
+        out: list[np.ndarray] = []
+        if self.held is not None:  # frames shown before `t` are the held one
+            while self.written < self.n_out and self._due(self.written) < t:
+                out.append(self.held)
+                self.written += 1
+        if n > s.end_frame or self.written >= self.n_out:
+            out += self.flush()
+            return out
+        if self.t0 is None:
+            self.t0 = t
+            self.started = True
+        self.held = self._image(frame, to_rgb)
+        return out
+
+    def _due(self, i: int) -> Fraction:
+        assert self.t0 is not None
+        return self.t0 + Fraction(i) / self.fps
+
+    def flush(self) -> list[np.ndarray]:
+        """The clip's remaining output frames: the held frame shown to the end."""
+        out: list[np.ndarray] = []
+        if self.by_time and self.held is not None:
+            out = [self.held] * (self.n_out - self.written)
+            self.written = self.n_out
+        self.done = self.written >= self.n_out
+        return out
 
 
 def cut_clip(

@@ -11,6 +11,12 @@ than shot detection).
 `DecodeStream` yields the frames in chunks so a feature-length file can be analysed in
 bounded memory (an hour at 160x90 is 3.7 GB as one array); `decode` collects them into one
 array for short files and tests.
+
+Time is presentation time: every frame comes with its presentation timestamp, in seconds
+from the stream's start (`(pts - start_time) * time_base`), in presentation order, so a
+variable-frame-rate file places scenes and subtitles on the right frames (never index /
+average rate). A display matrix is honoured: frames come out as they are displayed (a phone's
+portrait video is portrait), and `source_width` x `source_height` is the displayed size.
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from clearreel.media._probe import _stream_fps, media_error
+from clearreel.media._probe import _stream_fps, media_error, rotation_of
 
 # A file is "complete" when it decoded at least this share of the frames its container
 # announces (less a couple of frames: some muxers count a trailing frame they never store).
@@ -42,6 +48,9 @@ class Decoded:
     expected_frames: int  # what the container announced (0 when unknown)
     complete: bool  # decoded every announced frame
     stills: dict[int, np.ndarray] = field(default_factory=dict)  # frame index -> (h, w, 3) uint8
+    # (T,) float64: each frame's presentation time in seconds, increasing.
+    times: np.ndarray = field(default_factory=lambda: np.empty(0))
+    rotation: int = 0  # counter-clockwise degrees applied to the coded picture
 
     @property
     def count(self) -> int:
@@ -60,8 +69,8 @@ class Decoded:
         return float(self.fps)
 
     def ms(self, frame: int) -> float:
-        """Presentation time of a frame index, in milliseconds."""
-        return frame * 1000.0 / float(self.fps)
+        """Presentation time of a frame index, in milliseconds (its PTS)."""
+        return float(self.times[frame]) * 1000.0
 
 
 @dataclass
@@ -69,13 +78,16 @@ class Chunk:
     start: int  # index of the first frame
     frames: np.ndarray  # (N, H, W, 3) uint8
     stills: dict[int, np.ndarray]  # absolute frame index -> larger RGB frame
+    times: np.ndarray  # (N,) float64 presentation times, seconds
 
 
 class DecodeStream:
     """Iterate over a file's frames in chunks of `chunk` frames, scaled to width x height.
 
-    Open it as a context manager; `fps`, `source_width`, `source_height` and
-    `expected_frames` are known on entry, `count` and `complete` after the last chunk. With
+    Open it as a context manager; `fps` and `expected_frames` are known on entry, `rotation`
+    and `source_width` x `source_height` (as displayed) from the first chunk, `count`,
+    `complete` and `times` (every frame's presentation time, seconds) after the last one.
+    `width` x `height` is the output as displayed (`probe` gives the displayed size). With
     `strict` (default) a file that stops decoding midway raises `MediaError` (`.reason`
     "truncated", or "corrupt" when no frame decodes) when the stream ends.
     """
@@ -101,6 +113,7 @@ class DecodeStream:
         self.max_frames, self.strict, self.threads = max_frames, strict, threads
         self.count = 0
         self.complete = False
+        self.times: list[float] = []
         self.error: Exception | None = None
         self._container: Any = None
 
@@ -127,6 +140,9 @@ class DecodeStream:
         if expected <= 0 and s.duration and s.time_base:
             expected = round(float(s.duration * s.time_base) * float(fps))
         self.expected_frames = expected
+        self.time_base = s.time_base or Fraction(1, 1)
+        self.start_pts = int(s.start_time or 0)
+        self.rotation = 0  # known from the first frame (its display matrix)
         self.source_width = int(s.codec_context.width)
         self.source_height = int(s.codec_context.height)
         return self
@@ -146,33 +162,56 @@ class DecodeStream:
             raise RuntimeError("use DecodeStream as a context manager")
         from av.video.reformatter import VideoReformatter
 
-        sw, sh = self.stills_size or (self.source_width, self.source_height)
+        k, cw, ch, lw, lh = 0, self.width, self.height, 0, 0
         # Reused across frames: swscale keeps its context while the geometry stays the same.
         small, large = VideoReformatter(), VideoReformatter()
         buf = np.empty((self.chunk, self.height, self.width, 3), dtype=np.uint8)
+        times = np.empty(self.chunk, dtype=np.float64)
         stills: dict[int, np.ndarray] = {}
         n = 0  # frames in buf
         start = 0
+        tb, t0 = self.time_base, self.start_pts
+        last = -1.0
         try:
             for frame in self._container.decode(self._stream):
                 if self.max_frames is not None and self.count >= self.max_frames:
                     break
+                if self.count == 0:
+                    k, cw, ch, lw, lh = self._geometry(frame)
                 # swscale converts and scales in one step; AREA averages on downscale.
-                buf[n] = small.reformat(
-                    frame, self.width, self.height, "rgb24", interpolation="AREA"
-                ).to_ndarray()
+                img = small.reformat(frame, cw, ch, "rgb24", interpolation="AREA").to_ndarray()
+                buf[n] = np.rot90(img, k) if k else img
+                pts = frame.pts if frame.pts is not None else frame.dts
+                # A frame without a timestamp is shown one average frame after the last.
+                t = float((pts - t0) * tb) if pts is not None else last + 1 / float(self.fps)
+                times[n] = last = t
                 if self.stills_every and self.count % self.stills_every == 0:
-                    stills[self.count] = large.reformat(frame, sw, sh, "rgb24").to_ndarray()
+                    still = large.reformat(frame, lw, lh, "rgb24").to_ndarray()
+                    stills[self.count] = np.ascontiguousarray(np.rot90(still, k)) if k else still
                 n += 1
                 self.count += 1
                 if n == self.chunk:
-                    yield Chunk(start, buf.copy(), stills)
+                    self.times.extend(times.tolist())
+                    yield Chunk(start, buf.copy(), stills, times.copy())
                     start, n, stills = self.count, 0, {}
         except (av.FFmpegError, EOFError) as e:
             self.error = e
         if n:
-            yield Chunk(start, buf[:n].copy(), stills)
+            self.times.extend(times[:n].tolist())
+            yield Chunk(start, buf[:n].copy(), stills, times[:n].copy())
         self._finish()
+
+    def _geometry(self, first: Any) -> tuple[int, int, int, int, int]:
+        """From the first frame's display matrix: quarter turns, and the coded-orientation
+        sizes swscale scales to (the output sizes, turned back when rotated by 90 or 270)."""
+        self.rotation = rotation_of(first)
+        k = self.rotation // 90  # np.rot90 turns counter-clockwise, as the display matrix does
+        if k % 2:
+            self.source_width, self.source_height = self.source_height, self.source_width
+        sw, sh = self.stills_size or (self.source_width, self.source_height)
+        if k % 2:
+            return k, self.height, self.width, sh, sw
+        return k, self.width, self.height, sw, sh
 
     def _finish(self) -> None:
         reached_end = self.max_frames is None or self.count < self.max_frames
@@ -228,6 +267,8 @@ def decode(
             stills.update(c.stills)
     frames = chunks[0] if len(chunks) == 1 else np.concatenate(chunks)
     return Decoded(
+        times=np.asarray(ds.times, dtype=np.float64),
+        rotation=ds.rotation,
         frames=frames,
         fps=ds.fps,
         source_width=ds.source_width,

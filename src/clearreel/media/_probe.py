@@ -1,4 +1,11 @@
-"""`probe`: what a media file is (container, codec, duration, fps, size, audio, sha256)."""
+"""`probe`: what a media file is (container, codec, duration, fps, size, rotation, audio, sha256).
+
+A header can announce any picture size, and decoding one 16000x16000 frame takes gigabytes:
+`probe` refuses (`MediaError`, reason `too_large`) a picture over `max_pixels` before any
+frame is decoded. Below the limit it decodes the first frame, only to read its display matrix
+(phones store portrait video as landscape frames plus a rotation); `width` and `height` are
+the picture as displayed, after that rotation.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +16,13 @@ from pathlib import Path
 
 from clearreel.errors import MediaError
 
+# The default limit on a video's picture (width x height, in pixels): 8K UHD is 7680x4320.
+DEFAULT_MAX_PIXELS = 8192 * 8192
+
 
 def media_error(path: str | Path, reason: str, detail: str) -> MediaError:
-    """A `MediaError` whose `.reason` is a short code: unreadable, no_video, truncated, corrupt."""
+    """A `MediaError` whose `.reason` is a short code: unreadable, no_video, truncated, corrupt,
+    too_large."""
     err = MediaError(f"{path}: {reason}: {detail}")
     err.reason = reason  # type: ignore[attr-defined]
     return err
@@ -42,7 +53,7 @@ class Probe:
     codec: str  # video codec, e.g. "h264"
     duration_s: float
     fps: Fraction  # average frame rate of the first video stream
-    width: int
+    width: int  # as displayed (after `rotation`)
     height: int
     frames: int
     pix_fmt: str | None
@@ -50,6 +61,8 @@ class Probe:
     sha256: str
     audio: list[AudioStream] = field(default_factory=list)
     frames_exact: bool = True  # False when `frames` was estimated from the duration
+    # Counter-clockwise degrees (0, 90, 180, 270) the coded picture is turned for display.
+    rotation: int = 0
 
     @property
     def fps_float(self) -> float:
@@ -69,6 +82,7 @@ class Probe:
             "size_bytes": self.size_bytes,
             "sha256": self.sha256,
             "audio": [a.__dict__ for a in self.audio],
+            "rotation": self.rotation,
         }
 
 
@@ -80,8 +94,15 @@ def _stream_fps(stream: object) -> Fraction | None:
     return None
 
 
-def probe(path: str | Path) -> Probe:
-    """Probe a media file with PyAV; raise `MediaError` (with `.reason`) when it is not video."""
+def rotation_of(frame: object) -> int:
+    """A decoded frame's display rotation, counter-clockwise, as 0, 90, 180 or 270."""
+    deg = int(getattr(frame, "rotation", 0) or 0)
+    return (round(deg / 90) * 90) % 360
+
+
+def probe(path: str | Path, *, max_pixels: int | None = DEFAULT_MAX_PIXELS) -> Probe:
+    """Probe a media file with PyAV; raise `MediaError` (with `.reason`) when it is not video,
+    or when its picture is larger than `max_pixels` (`too_large`, before decoding a frame)."""
     import av
 
     p = Path(path)
@@ -103,6 +124,17 @@ def probe(path: str | Path) -> Probe:
             duration_s = float(v.duration * v.time_base)
         elif container.duration is not None:
             duration_s = container.duration / 1_000_000  # AV_TIME_BASE
+        cw, ch = int(v.codec_context.width), int(v.codec_context.height)
+        if max_pixels is not None and cw * ch > max_pixels:
+            raise media_error(
+                p,
+                "too_large",
+                f"the picture is {cw}x{ch} ({cw * ch} pixels), over the limit of {max_pixels} "
+                "(raise max_pixels in the curation config to accept it)",
+            )
+        rotation = _first_rotation(container, v)
+        if rotation in (90, 270):
+            cw, ch = ch, cw
         frames, exact = int(v.frames or 0), True
         if frames <= 0:
             frames, exact = round(duration_s * float(fps)), False
@@ -123,14 +155,27 @@ def probe(path: str | Path) -> Probe:
             codec=v.codec_context.name,
             duration_s=duration_s,
             fps=fps,
-            width=int(v.codec_context.width),
-            height=int(v.codec_context.height),
+            width=cw,
+            height=ch,
             frames=frames,
             pix_fmt=v.codec_context.pix_fmt,
             size_bytes=p.stat().st_size,
             sha256=sha256_file(p),
             audio=audio,
             frames_exact=exact,
+            rotation=rotation,
         )
     finally:
         container.close()
+
+
+def _first_rotation(container: object, stream: object) -> int:
+    """The display rotation carried by the first decoded frame (0 when none decodes)."""
+    import av
+
+    try:
+        for frame in container.decode(stream):  # type: ignore[attr-defined]
+            return rotation_of(frame)
+    except (av.FFmpegError, EOFError):
+        pass
+    return 0

@@ -66,15 +66,18 @@ def decode(raw: bytes, encoding: str | None = None, source: str = "<subtitles>")
         try:
             return raw.decode(encoding).lstrip("\ufeff")
         except UnicodeDecodeError as e:
-            raise SubtitleError(f"{source}: not valid {encoding} ({e.reason} at byte "
-                                f"{e.start})") from None
+            raise SubtitleError(
+                f"{source}: not valid {encoding} ({e.reason} at byte {e.start})"
+            ) from None
     enc = next((name for bom, name in _BOMS if raw.startswith(bom)), "utf-8")
     try:
         return raw.decode(enc).lstrip("\ufeff")
     except UnicodeDecodeError as e:
-        raise SubtitleError(f"{source}: not {enc.upper()} text ({e.reason} at byte {e.start}); "
-                            "declare the file's encoding in the catalog "
-                            "(`subtitles: [{path: ..., encoding: cp1251}]`)") from None
+        raise SubtitleError(
+            f"{source}: not {enc.upper()} text ({e.reason} at byte {e.start}); "
+            "declare the file's encoding in the catalog "
+            "(`subtitles: [{path: ..., encoding: cp1251}]`)"
+        ) from None
 
 
 def parse(text: str, source: str = "<subtitles>", fmt: str | None = None) -> list[Cue]:
@@ -92,8 +95,11 @@ def parse(text: str, source: str = "<subtitles>", fmt: str | None = None) -> lis
         subs = pysubs2.SSAFile.from_string(text, format_=fmt)
     except Exception as e:  # pysubs2 raises its own and plain errors for a broken file
         raise SubtitleError(f"{source}: not a readable {fmt.upper()} file ({e})") from None
-    cues = [Cue(int(ev.start), int(ev.end), ev.plaintext.strip())
-            for ev in subs if not ev.is_comment and ev.end >= ev.start]
+    cues = [
+        Cue(int(ev.start), int(ev.end), ev.plaintext.strip())
+        for ev in subs
+        if not ev.is_comment and ev.end >= ev.start
+    ]
     if not cues and text.strip():
         hint = " (no timing line found)" if not _TIMING.search(text) else ""
         raise SubtitleError(f"{source}: no subtitle cue found{hint}: is it SRT or WebVTT?")

@@ -85,6 +85,9 @@ def create_app(settings: Settings, *, worker: bool = False) -> FastAPI:
             if w is not None:
                 w.stop()
 
+    from clearreel.db.models import load_all
+
+    load_all()  # every table the ORM may flush to (sessions refer to organizations)
     app = FastAPI(title="clearreel studio API", version="1", openapi_url=f"{API}/openapi.json",
                   docs_url=None, redoc_url=None, lifespan=lifespan,
                   description="The CLI's JSON documents over HTTP (docs/web.md). "

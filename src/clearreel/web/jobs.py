@@ -292,6 +292,9 @@ def main(argv: list[str]) -> int:
     if len(argv) != 1:
         print("usage: python -m clearreel.web.jobs JOB_ID", file=sys.stderr)
         return 2
+    from clearreel.db.models import load_all
+
+    load_all()
     doc = run_job(Settings(), argv[0])
     return 0 if doc["state"] in ("done", "blocked") else 1
 

@@ -174,7 +174,7 @@ def pct(xs: list[float], q: float) -> float:
     if not xs:
         return float("nan")
     xs = sorted(xs)
-    return xs[min(len(xs) - 1, int(round(q * (len(xs) - 1))))]
+    return xs[min(len(xs) - 1, round(q * (len(xs) - 1)))]
 
 
 def run(label: str, url: str | None) -> dict[str, Any]:
@@ -183,7 +183,7 @@ def run(label: str, url: str | None) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp) / "home"
         t = time.perf_counter()
-        settings, token = seed(home, url)
+        _settings, token = seed(home, url)
         seeded = time.perf_counter() - t
         proc, base = serve(home, url)
         try:

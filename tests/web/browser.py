@@ -51,7 +51,8 @@ for (const el of document.querySelectorAll('input:not([type=hidden]),select,text
   if (!named) out.push(el.outerHTML.slice(0, 100));
 }
 for (const el of document.querySelectorAll('button,a')) {
-  if (!el.textContent.trim() && !el.getAttribute('aria-label')) out.push(el.outerHTML.slice(0, 100));
+  if (!el.textContent.trim() && !el.getAttribute('aria-label'))
+    out.push(el.outerHTML.slice(0, 100));
 }
 for (const el of document.querySelectorAll('img')) {
   if (!el.hasAttribute('alt')) out.push(el.outerHTML.slice(0, 100));

@@ -69,6 +69,44 @@ def _pool_map(fn: Any, items: list[str], workers: int) -> tuple[float, list[Any]
     return time.perf_counter() - t, out
 
 
+def accuracy(studio: Path, truth: dict[str, Any], detectors: list[str]) -> dict[str, Any]:
+    """Per detector: the share of frames TransNetV2 read, and cuts and dissolves found against
+    truth.json (scored as bench/shot_accuracy.py does), on the analysis decode curation uses."""
+    import av
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from shot_accuracy import score
+
+    from clearreel.curate.analyse import analysis_size
+    from clearreel.curate.config import CurateConfig
+    from clearreel.curate.shots import _transnet_input, candidate_spans, detect_shots, frames_read
+    from clearreel.media import decode
+
+    out: dict[str, Any] = {}
+    for det in detectors:
+        cfg = CurateConfig(detector=det)
+        tot: dict[str, int] = {"frames": 0, "read": 0}
+        for w in truth["works"].values():
+            with av.open(str(studio / w["media"])) as c:
+                s = c.streams.video[0]
+                size = analysis_size(s.width, s.height, cfg.analysis_width)
+            d = decode(studio / w["media"], *size)
+            tot["frames"] += d.count
+            if det == "transnetv2":
+                tot["read"] += d.count
+            elif det == "transnetv2-cascade":
+                spans = candidate_spans(_transnet_input(d.frames), d.fps_float, cfg)
+                tot["read"] += frames_read(spans, d.count)
+            for k, v in score(detect_shots(det, d, cfg), w).items():
+                tot[k] = tot.get(k, 0) + v
+        out[det] = {
+            "transnet_share": round(tot["read"] / max(1, tot["frames"]), 3),
+            "cuts_found": f"{tot['tp']}/{tot['hard']} ({tot['fp']} false)",
+            "dissolves_found": f"{tot['dissolves_found']}/{tot['dissolves']}",
+        }
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -81,9 +119,9 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=len(os.sched_getaffinity(0)))
     ap.add_argument(
         "--detector",
-        default="both",
-        choices=["both", "transnetv2", "pyscenedetect"],
-        help="clearreel's shot detector (both: one run each)",
+        default="all",
+        choices=["all", "transnetv2", "transnetv2-cascade", "pyscenedetect"],
+        help="clearreel's shot detector (all: one run each)",
     )
     ap.add_argument("--repeat", type=int, default=3, help="take the best of N runs of each")
     ap.add_argument("--studio", type=Path, help="reuse (or create) the sample studio here")
@@ -127,7 +165,11 @@ def main() -> None:
         file=sys.stderr,
     )
 
-    detectors = ["transnetv2", "pyscenedetect"] if args.detector == "both" else [args.detector]
+    detectors = (
+        ["transnetv2", "transnetv2-cascade", "pyscenedetect"]
+        if args.detector == "all"
+        else [args.detector]
+    )
     print(f"load average at start: {_load()}", file=sys.stderr)
 
     def run_curate(detector: str, i: int) -> tuple[float, dict[str, float], dict[str, Any]]:
@@ -218,6 +260,8 @@ def main() -> None:
             "vs_pyscenedetect": round(t_psd / t_full, 3),
             "analyse_vs_decode_only": round(t_dec / stages["analyse"], 3),
         }
+    for det, acc in accuracy(studio, truth, detectors).items():
+        fig["clearreel"][det].update(acc)
     if args.json:
         print(json.dumps(fig, indent=2))
         return
@@ -232,6 +276,10 @@ def main() -> None:
             f"clearreel [{det}] {r['frames_per_second']:>9.1f} frames/s  ({r['seconds']:.1f} s: "
             + ", ".join(f"{k} {v:.1f} s" for k, v in r["stages_seconds"].items())
             + f"; {r['clips_out']} clips out)"
+        )
+        print(
+            f"  TransNetV2 read {r['transnet_share']:.1%} of frames; hard cuts "
+            f"{r['cuts_found']}, dissolves {r['dissolves_found']} (truth.json)"
         )
         print(f"  full curation / decode-only   = {r['vs_decode_only']:.2f}  (goal >= 0.5)")
         print(f"  full curation / PySceneDetect = {r['vs_pyscenedetect']:.2f}  (goal > 1)")

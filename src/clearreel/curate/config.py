@@ -55,6 +55,14 @@ class CurateConfig:
     # (AVX512-BF16 or AMX; measured 1.8x faster on CPU with transition probabilities within
     # 0.01 and the same shots), float32 elsewhere; "fp32" or "bf16" force one.
     transnet_precision: str = "auto"
+    # transnetv2-cascade: TransNetV2 reads only the frames near one where a cheap change signal
+    # (`shots.transition_signals`) passes its threshold: the grey-level step (0..255), the
+    # consecutive-histogram step and the half-second histogram distance (0..1 each). Set for
+    # recall on the sample studio and the real footage the packages ship (docs/benchmarks.md).
+    cascade_grey: float = 8.0
+    cascade_hist: float = 0.15
+    cascade_long: float = 0.3
+    cascade_pad: int = 3  # frames read either side of a candidate, before TransNetV2's context
     # PySceneDetect AdaptiveDetector: ratio of a frame's content score to its neighbours'.
     adaptive_threshold: float = 3.0
     adaptive_min_content_val: float = 15.0
@@ -119,6 +127,8 @@ class CurateConfig:
             )
         if self.transnet_precision not in ("auto", "fp32", "bf16"):
             raise UsageError("transnet_precision must be auto, fp32 or bf16")
+        if min(self.cascade_grey, self.cascade_hist, self.cascade_long) < 0 or self.cascade_pad < 0:
+            raise UsageError("cascade thresholds and cascade_pad must be >= 0")
         if self.window_s < 2 * self.clip_max_s:
             raise UsageError("window_s must be at least twice clip_max_s")
         if self.frame_multiple < 1:

@@ -168,20 +168,32 @@ def _use_bf16(precision: str, device: Any) -> bool:
     return bool(native)
 
 
+def _transnet_input(frames: np.ndarray) -> np.ndarray:
+    """The 48x27 RGB view TransNetV2 reads, (T, 27, 48, 3) uint8."""
+    import cv2
+
+    return np.stack([cv2.resize(f, (48, 27), interpolation=cv2.INTER_AREA) for f in frames])
+
+
 def transnet_predictions(
-    frames: np.ndarray, precision: str = "auto"
+    frames: np.ndarray,
+    precision: str = "auto",
+    spans: list[tuple[int, int]] | None = None,
+    small: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """TransNetV2's two heads per frame, (T,) float32 each.
 
     `single`: probability that the frame is where a transition happens (one frame per cut:
     the last frame before it). `many`: probability that the frame is part of a transition
     (every blended frame of a dissolve), the head the authors trained with "many-hot" targets.
+
+    `spans` (inclusive frame ranges) limits the network to those frames, each read with its
+    `_CONTEXT` real neighbouring frames either side (the cascade); frames outside every span
+    get probability 0. `small` is the 48x27 view when the caller already made it.
     """
-    import cv2
     import torch
 
-    small = np.stack([cv2.resize(f, (48, 27), interpolation=cv2.INTER_AREA) for f in frames])
-    x = torch.from_numpy(small)  # (T, 27, 48, 3) uint8, what the network takes
+    x = torch.from_numpy(_transnet_input(frames) if small is None else small)
     # Pad with copies of the first and last frame, as the package's own predict_frames does.
     pad_a, pad_b = x[:1].expand(_CONTEXT, -1, -1, -1), x[-1:].expand(_CONTEXT, -1, -1, -1)
     padded = torch.cat([pad_a, x, pad_b])
@@ -193,15 +205,20 @@ def transnet_predictions(
     autocast = torch.autocast(
         device_type, dtype=torch.bfloat16, enabled=_use_bf16(precision, model.device)
     )
-    single = np.empty(len(x), dtype=np.float32)
-    many = np.empty(len(x), dtype=np.float32)
+    single = np.zeros(len(x), dtype=np.float32)
+    many = np.zeros(len(x), dtype=np.float32)
+    pieces = [
+        (start, min(start + _CHUNK, b + 1))
+        for a, b in (spans if spans is not None else [(0, len(x) - 1)])
+        for start in range(a, b + 1, _CHUNK)
+    ]
     with torch.inference_mode(), autocast:
-        for start in range(0, len(x), _CHUNK):
-            stop = min(start + _CHUNK, len(x))
+        for start, stop in pieces:
             share = thread_share() if on_cpu else None
             if share is not None and share != torch.get_num_threads():
                 # In a pool worker: its share of the cores, more once other workers are idle.
                 torch.set_num_threads(share)
+            # padded[i + _CONTEXT] is frame i: this window is frames start - 25 .. stop + 24.
             window = padded[start : stop + 2 * _CONTEXT].to(model.device)
             one, all_ = model.predict_raw(window[None])  # (1, W, 1) probabilities each
             keep = slice(_CONTEXT, _CONTEXT + stop - start)
@@ -224,6 +241,11 @@ def runs_above(p: np.ndarray, threshold: float) -> list[tuple[int, int]]:
 
 def _detect_transnet(frames: np.ndarray, fps: float, config: CurateConfig) -> list[Shot]:
     single, many = transnet_predictions(frames, config.transnet_precision)
+    return _shots_from_heads(single, many, config)
+
+
+def _shots_from_heads(single: np.ndarray, many: np.ndarray, config: CurateConfig) -> list[Shot]:
+    """Shots from TransNetV2's two heads (see `transnet_predictions`)."""
     th = config.transnet_threshold
     # The single-frame head decides where transitions are; the many-hot head gives their
     # extent (all the blended frames of a dissolve; one frame for a hard cut).
@@ -242,7 +264,72 @@ def _detect_transnet(frames: np.ndarray, fps: float, config: CurateConfig) -> li
             merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
         else:
             merged.append((a, b))
-    return shots_from_transitions(len(frames), merged, config.min_shot_frames)
+    return shots_from_transitions(len(single), merged, config.min_shot_frames)
+
+
+# --- The cascade: TransNetV2 only where a cheap signal says a transition may be -----------
+
+
+def transition_signals(small: np.ndarray, fps: float) -> np.ndarray:
+    """Three cheap per-frame change signals on TransNetV2's 48x27 view, (3, T) float32.
+
+    0. mean absolute grey-level difference to the previous frame (0..255): hard cuts;
+    1. half the L1 distance between consecutive HSV histograms (0..1): cuts that keep the
+       layout but change the colours (and flashes);
+    2. the same distance between frames half a second apart (the long range of
+       `gradual_transitions`): dissolves and fades, whose every step is small.
+    Motion inside a shot moves 0 and 1 a little, 2 rarely; every transition moves at least one
+    of them a lot. Computed from the one decode, at a cost of about 0.05 ms a frame.
+    """
+    n = len(small)
+    out = np.zeros((3, n), np.float32)
+    if n < 2:
+        return out
+    grey = small.astype(np.float32).mean(axis=-1)
+    out[0, 1:] = np.abs(grey[1:] - grey[:-1]).mean(axis=(1, 2))
+    h = _hsv_histograms(small)
+    out[1, 1:] = 0.5 * np.abs(h[1:] - h[:-1]).sum(axis=1)
+    half = max(4, round(fps / 2)) // 2
+    if n > 2 * half:
+        out[2, half : n - half] = 0.5 * np.abs(h[2 * half :] - h[: n - 2 * half]).sum(axis=1)
+    return out
+
+
+def candidate_spans(small: np.ndarray, fps: float, config: CurateConfig) -> list[tuple[int, int]]:
+    """Frame ranges (inclusive) where TransNetV2 must look: a signal above its threshold.
+
+    The thresholds (`config.cascade_thresholds`) are set for recall, not precision: TransNetV2
+    decides; the signal only spares it the frames where nothing changes. Each candidate frame
+    is widened by `config.cascade_pad` frames (TransNetV2 marks the frame before a cut, and a
+    dissolve's extent from its many-hot head); ranges whose 25-frame contexts would overlap are
+    joined, since reading the frames between them costs no more than reading the contexts twice.
+    """
+    sig = transition_signals(small, fps)
+    th = np.array([[config.cascade_grey], [config.cascade_hist], [config.cascade_long]], np.float32)
+    hot = np.flatnonzero((sig > th).any(axis=0))
+    n, pad = len(small), config.cascade_pad
+    spans: list[tuple[int, int]] = []
+    for i in hot:
+        a, b = max(0, int(i) - pad), min(n - 1, int(i) + pad)
+        if spans and a - spans[-1][1] <= 2 * _CONTEXT:
+            spans[-1] = (spans[-1][0], b)
+        else:
+            spans.append((a, b))
+    return spans
+
+
+def frames_read(spans: list[tuple[int, int]], n: int) -> int:
+    """How many frames TransNetV2 reads for `spans` of an n-frame file, contexts included."""
+    return sum(min(n - 1, b + _CONTEXT) - max(0, a - _CONTEXT) + 1 for a, b in spans)
+
+
+def _detect_cascade(frames: np.ndarray, fps: float, config: CurateConfig) -> list[Shot]:
+    small = _transnet_input(frames)
+    spans = candidate_spans(small, fps, config)
+    if not spans:
+        return shots_from_transitions(len(frames), [], config.min_shot_frames)
+    single, many = transnet_predictions(frames, config.transnet_precision, spans=spans, small=small)
+    return _shots_from_heads(single, many, config)
 
 
 # --- PySceneDetect --------------------------------------------------------------------------
@@ -330,6 +417,7 @@ Detector = Callable[[np.ndarray, float, "CurateConfig"], list[Shot]]
 
 DETECTORS: dict[str, Detector] = {
     "transnetv2": _detect_transnet,
+    "transnetv2-cascade": _detect_cascade,
     "pyscenedetect": _detect_pyscenedetect,
 }
 

@@ -16,6 +16,7 @@ with the same FFmpeg build (the dataset's Merkle root depends on it).
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -25,7 +26,13 @@ from typing import Any
 import numpy as np
 
 from clearreel.errors import UsageError
-from clearreel.media._probe import _stream_fps, media_error, rotation_of, sha256_file
+from clearreel.media._probe import (
+    _stream_fps,
+    environment_fault,
+    media_error,
+    rotation_of,
+    sha256_file,
+)
 
 Crop = tuple[int, int, int, int]  # (x, y, w, h) in source pixels
 
@@ -95,10 +102,15 @@ class _Writer:
         stream.width, stream.height = width, height
         stream.pix_fmt = "yuv420p"
         self.stream = stream
+        # One encoder thread, always: x264's automatic thread count follows the CPUs the
+        # process may use (1.5 per core), changes the bitstream (frame threads, lookahead)
+        # and is written into it (the SEI options string), so clips cut on a 2-core worker
+        # and a 64-core one differed. Clips are cut in parallel by the engine's workers.
+        stream.codec_context.thread_count = 1
         if codec == "libx264":
-            # Deterministic x264 (no --non-deterministic): the same clip hashes the same
-            # whichever engine or worker cut it.
-            stream.options = {"crf": str(crf), "preset": "veryfast"}
+            # Deterministic x264 (no --non-deterministic), fixed threads: the same clip has
+            # the same bytes whichever engine, worker or machine cut it.
+            stream.options = {"crf": str(crf), "preset": "veryfast", "threads": "1"}
         self.count = 0
 
     def write(self, rgb: np.ndarray) -> None:
@@ -176,7 +188,7 @@ def cut_clips(
             container.seek(max(start_pts, target), stream=stream, backward=True)
         from av.video.reformatter import VideoReformatter
 
-        to_rgb = VideoReformatter()  # one SwsContext for the stream, not one per frame
+        reformatter = VideoReformatter()  # one SwsContext for the stream, not one per frame
         n = -1
         found = not seek
         for frame in container.decode(stream):
@@ -198,10 +210,11 @@ def cut_clips(
                 n += 1
             if t is None:
                 t = Fraction(n) / src_fps
+            to_rgb = _Displayed(frame, reformatter)  # converted once, when a clip wants it
             for k, pk in enumerate(picks):
                 if k in hashes:
                     continue
-                for img in pk.feed(n, t, frame, to_rgb):
+                for img in pk.feed(n, t, to_rgb):
                     if k not in writers:
                         writers[k] = _Writer(Path(specs[k].out), width, height, out_fps, crf)
                     writers[k].write(img)
@@ -217,10 +230,14 @@ def cut_clips(
             if pk.done:
                 hashes[k] = writers.pop(k).close()
     except av.FFmpegError as e:
+        fault = environment_fault(e)
+        if fault is not None:  # a full disk or an I/O error: the run stops, nothing is corrupt
+            raise fault from e
         raise media_error(p, "corrupt", f"decoding failed while cutting ({e})") from e
     finally:
         for w in writers.values():
-            w.container.close()
+            with contextlib.suppress(av.FFmpegError, OSError):  # cut again on resume
+                w.container.close()
         container.close()
     missing = [str(specs[k].out) for k in range(len(specs)) if k not in hashes]
     if missing:
@@ -228,6 +245,21 @@ def cut_clips(
             p, "truncated", f"the file ended before these clips were complete: {missing}"
         )
     return [hashes[k] for k in range(len(specs))]
+
+
+class _Displayed:
+    """A decoded frame as displayed RGB (display matrix applied), converted on first use."""
+
+    def __init__(self, frame: Any, reformatter: Any):
+        self.frame, self.reformatter = frame, reformatter
+        self.rgb: np.ndarray | None = None
+
+    def __call__(self) -> np.ndarray:
+        if self.rgb is None:
+            rgb = self.reformatter.reformat(self.frame, format="rgb24").to_ndarray()
+            k = rotation_of(self.frame) // 90
+            self.rgb = np.ascontiguousarray(np.rot90(rgb, k)) if k else rgb
+        return self.rgb
 
 
 class _Picker:
@@ -267,21 +299,17 @@ class _Picker:
         self.t0: Fraction | None = None
         self.held: np.ndarray | None = None
 
-    def _image(self, frame: Any, to_rgb: Any) -> np.ndarray:
-        rgb = to_rgb.reformat(frame, format="rgb24").to_ndarray()
-        k = rotation_of(frame) // 90
-        if k:
-            rgb = np.ascontiguousarray(np.rot90(rgb, k))
-        return _fit(rgb, self.spec.crop, *self._size)
+    def _image(self, rgb: _Displayed) -> np.ndarray:
+        return _fit(rgb(), self.spec.crop, *self._size)
 
-    def feed(self, n: int, t: Fraction, frame: Any, to_rgb: Any) -> list[np.ndarray]:
+    def feed(self, n: int, t: Fraction, to_rgb: _Displayed) -> list[np.ndarray]:
         s = self.spec
         self.last_n = n
         if n < s.start_frame:
             return []
         if not self.by_time:
             times = self.want.get(n, 0)
-            out = [self._image(frame, to_rgb)] * times if times else []
+            out = [self._image(to_rgb)] * times if times else []
             self.started = self.started or bool(out)
             self.written += len(out)
             self.done = n >= self.last_wanted
@@ -297,7 +325,7 @@ class _Picker:
         if self.t0 is None:
             self.t0 = t
             self.started = True
-        self.held = self._image(frame, to_rgb)
+        self.held = self._image(to_rgb)
         return out
 
     def _due(self, i: int) -> Fraction:

@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from clearreel.media._probe import _stream_fps, media_error, rotation_of
+from clearreel.media._probe import _stream_fps, environment_fault, media_error, rotation_of
 
 # A file is "complete" when it decoded at least this share of the frames its container
 # announces (less a couple of frames: some muxers count a trailing frame they never store).
@@ -195,6 +195,9 @@ class DecodeStream:
                     yield Chunk(start, buf.copy(), stills, times.copy())
                     start, n, stills = self.count, 0, {}
         except (av.FFmpegError, EOFError) as e:
+            fault = environment_fault(e)
+            if fault is not None:  # EIO, ENOMEM...: the machine failed, not the file
+                raise fault from e
             self.error = e
         if n:
             self.times.extend(times[:n].tolist())

@@ -9,7 +9,9 @@ the picture as displayed, after that rotation.
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import os
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -91,6 +93,23 @@ def _stream_fps(stream: object) -> Fraction | None:
         rate = getattr(stream, attr, None)
         if rate:
             return Fraction(rate.numerator, rate.denominator)
+    return None
+
+
+# errno values that mean the machine, not the media, failed: a full disk or quota, a file
+# size limit, an I/O error, a read-only filesystem, memory.
+ENVIRONMENT_ERRNOS = frozenset(
+    {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EROFS, errno.ENOMEM}
+)
+
+
+def environment_fault(e: BaseException) -> OSError | None:
+    """A plain `OSError` (picklable across engine workers) when `e` is an environment
+    fault (see ENVIRONMENT_ERRNOS), else None: such a fault stops the run (exit 3); it never
+    makes a clip or a file count as corrupt."""
+    code = getattr(e, "errno", None)
+    if isinstance(e, OSError) and code in ENVIRONMENT_ERRNOS:
+        return OSError(code, os.strerror(code), getattr(e, "filename", None))
     return None
 
 

@@ -9,15 +9,22 @@ from sqlalchemy import select
 from clearreel.config import Settings
 
 
-def show(settings: Settings, name: str) -> dict[str, Any]:
-    """The contract's `dataset show --json` document (plus a few more fields)."""
+def show(settings: Settings, name: str, *, clips_offset: int = 0,
+         clips_limit: int | None = None) -> dict[str, Any]:
+    """The contract's `dataset show --json` document (plus a few more fields). `clips_offset`
+    and `clips_limit` page the clips (the web studio shows a dataset of 10,000 clips page by
+    page); `clips_total` counts them all."""
+    from sqlalchemy import func
+
     from clearreel.dataset._load import get_dataset_row
     from clearreel.dataset.models import Clip, Exclusion, Quarantine
     from clearreel.db import open_session
 
     with open_session(settings) as s:
         ds = get_dataset_row(s, name)
-        clips = s.scalars(select(Clip).where(Clip.dataset_pk == ds.pk).order_by(Clip.clip_id)).all()
+        q = select(Clip).where(Clip.dataset_pk == ds.pk).order_by(Clip.clip_id)
+        clips = s.scalars(q.offset(clips_offset).limit(clips_limit)).all()
+        total = s.scalar(select(func.count()).select_from(Clip).where(Clip.dataset_pk == ds.pk))
         excl = s.scalars(
             select(Exclusion)
             .where(Exclusion.dataset_pk == ds.pk)
@@ -36,6 +43,7 @@ def show(settings: Settings, name: str) -> dict[str, Any]:
             "on": ds.on.isoformat(),
             "territory": ds.territory,
             "path": str(settings.path("datasets", name).resolve()),
+            "clips_total": int(total or 0),
             "clips": [
                 {
                     "id": c.clip_id,

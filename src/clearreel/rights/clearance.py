@@ -197,6 +197,17 @@ class Clearance:
             raise NotFound(f"unknown work {work_id!r}: see `clearreel catalog list`")
         return w
 
+    def preload(self, work_ids: Sequence[str]) -> None:
+        """Load these works in one query, so that a report about a page of works (the web
+        studio's matrix) neither queries per work nor loads the whole registry."""
+        self._load()
+        missing = [w for w in work_ids if w not in self.works]
+        if missing:
+            for w in self.session.scalars(select(Work).where(Work.id.in_(missing)).options(
+                    selectinload(Work.participations), selectinload(Work.scenes),
+                    selectinload(Work.media))):
+                self.works[w.id] = w
+
     def _few_works(self) -> bool:
         """Few enough works to load them all at once (see `work`)."""
         n = self.session.scalar(select(func.count()).select_from(Work)) or 0

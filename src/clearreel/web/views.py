@@ -19,7 +19,7 @@ from clearreel.errors import NotFound, UsageError
 
 MATRIX_USES = ("ai_training", "ai_generative_training", "ai_inference", "data_mining",
                "character_generation", "sublicensing")
-PER_PAGE = 50
+PER_PAGE = 20
 
 
 def _uses() -> tuple[str, ...]:
@@ -48,7 +48,7 @@ def works_matrix(settings: Settings, *, on: dt.date | None = None, territory: st
     A report, not a decision that makes something: the cells are not written to the audit log
     one by one (as `rights check` does), so that looking does not write.
     """
-    from clearreel.rights.clearance import check_use
+    from clearreel.rights.clearance import check_use, engine
     from clearreel.rights.listing import organization
     from clearreel.rights.models import Work
 
@@ -64,6 +64,7 @@ def works_matrix(settings: Settings, *, on: dt.date | None = None, territory: st
         if territory:
             territory = territory.strip().upper()
         rows = []
+        engine(s).preload([w.id for w in works])
         for w in works:
             cells = {u: _cell(check_use(s, w.id, u, on=on, territory=territory, audit=False))
                      for u in uses}
@@ -145,11 +146,13 @@ def dataset_page(settings: Settings, name: str, page: int = 1,
     from clearreel.dataset import show
     from clearreel.dataset.models import Clip, Dataset
 
-    d = show(settings, name)
-    total = len(d["clips"])
-    pages = max(1, math.ceil(total / per_page))
-    page = min(max(page, 1), pages)
-    shown = d["clips"][(page - 1) * per_page: page * per_page]
+    page = max(page, 1)
+    d = show(settings, name, clips_offset=(page - 1) * per_page, clips_limit=per_page)
+    pages = max(1, math.ceil(d["clips_total"] / per_page))
+    if page > pages:
+        page = pages
+        d = show(settings, name, clips_offset=(page - 1) * per_page, clips_limit=per_page)
+    shown = d["clips"]
     with open_session(settings) as s:
         ds_pk = s.scalars(select(Dataset.pk).where(Dataset.name == name)).first()
         extra = {c.clip_id: c for c in s.scalars(
@@ -166,7 +169,7 @@ def dataset_page(settings: Settings, name: str, page: int = 1,
         codes = sorted({str(r.get("code")) for r in e["reasons"]}) or ["unknown"]
         for code in codes:
             groups.setdefault(code, []).append(e)
-    return {**d, "clips_total": total, "clips": shown, "page": page, "pages": pages,
+    return {**d, "clips": shown, "page": page, "pages": pages,
             "excluded_by_reason": dict(sorted(groups.items(), key=lambda kv: -len(kv[1])))}
 
 

@@ -160,7 +160,7 @@ def stage_index(ctx: DemoContext) -> dict[str, Any]:
 
 
 def stage_train(ctx: DemoContext) -> dict[str, Any]:
-    from clearreel.train import train_and_evaluate
+    from clearreel.demo_metric import train_and_evaluate
 
     config = {"steps": 60} if ctx.quick else None
     result = train_and_evaluate(ctx.settings, DATASET, name=MODEL, config=config,

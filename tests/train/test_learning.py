@@ -12,8 +12,8 @@ from .conftest import NAMES, make_clips, new_workspace
 
 @pytest.mark.slow
 def test_tiny_learns_each_characters_colours(tmp_path: Path) -> None:
+    from clearreel.demo_metric import character_resemblance
     from clearreel.train import TINY_DEMO_CONFIG, train_on_clips
-    from clearreel.train.evaluate import character_resemblance
 
     s = new_workspace(tmp_path / "home")
     clips = make_clips(tmp_path / "clips", per_character=2, frames=40)
@@ -33,9 +33,9 @@ def test_tiny_learns_each_characters_colours(tmp_path: Path) -> None:
 def test_demo_training_on_the_sample_studio(tmp_path: Path, workspace) -> None:  # type: ignore[no-untyped-def]
     """The demo's path: sample studio, curation, `train_and_evaluate`, within 5 minutes."""
     from clearreel.curate import curate
+    from clearreel.demo_metric import train_and_evaluate
     from clearreel.rights.catalog import import_catalog
     from clearreel.sample import make_sample_studio
-    from clearreel.train import train_and_evaluate
 
     import_catalog(workspace, make_sample_studio(tmp_path / "studio"))
     curate(workspace, "ds")

@@ -178,7 +178,7 @@ def test_lora_adapter_trains_only_the_adapter(tmp_path: Path) -> None:
     assert (rec.path / "lora" / "pytorch_lora_weights.safetensors").is_file()
     mem = rec.metrics["memory_estimate"]
     assert 0 < mem["trainable"] < mem["params"] / 2
-    pipe = load_pipeline("lora", settings=s)
+    pipe = load_pipeline(rec, settings=s)
     assert any("lora" in n for n, _ in pipe.transformer.named_parameters())
 
 

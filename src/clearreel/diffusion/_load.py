@@ -145,24 +145,14 @@ def load_pipeline(
 ) -> Any:
     """A ready diffusers pipeline for a base directory, `"tiny"`, or a registered model.
 
-    A registered model (a `ModelRecord`, or its name with `settings`) loads its base and then
-    its trained weights: a LoRA adapter through the pipeline's `load_lora_weights`, or a fully
-    fine-tuned transformer from `<model>/transformer`.
+    A registered model (the record `clearreel.train.get_model` returns) loads its base and
+    then its trained weights: a LoRA adapter through the pipeline's `load_lora_weights`, or a
+    fully fine-tuned transformer from `<model>/transformer`.
     """
-    from clearreel.train.registry import ModelRecord, get_model
+    if not isinstance(path_or_model, str | Path):
+        from clearreel.diffusion.weights import load_trained_pipeline
 
-    rec = path_or_model
-    if (
-        isinstance(path_or_model, str)
-        and settings is not None
-        and not Path(path_or_model).is_dir()
-        and path_or_model != "tiny"
-    ):
-        rec = get_model(settings, path_or_model)
-    if isinstance(rec, ModelRecord):
-        from clearreel.train.weights import load_trained_pipeline
-
-        return load_trained_pipeline(rec, device=device, dtype=dtype, settings=settings)
+        return load_trained_pipeline(path_or_model, device=device, dtype=dtype, settings=settings)
     if path_or_model == "tiny":
         if settings is None:
             raise UsageError("load_pipeline('tiny') needs settings (the workspace holds the base)")

@@ -71,8 +71,8 @@ def _threads(n: int) -> Iterator[None]:
 
 def _pipeline(settings: Settings, rec: Any, i2v: bool) -> Any:
     """The loaded pipeline of a model, kept for the next segment or call (one at a time)."""
+    from clearreel.diffusion.weights import load_trained_pipeline
     from clearreel.train.loop import quiet_diffusers
-    from clearreel.train.weights import load_trained_pipeline
 
     key = (rec.org or "", rec.name, str(rec.created), i2v)
     if key not in _PIPES:
@@ -111,7 +111,7 @@ def _native_i2v(rec: Any) -> bool:
     """Whether the model's family pipeline does image-to-video itself for this checkpoint."""
     import json
 
-    from clearreel.train.weights import base_dir_of
+    from clearreel.diffusion.weights import base_dir_of
 
     if rec.family == "ltx":
         return True

@@ -136,34 +136,6 @@ def train_model(
     return rec
 
 
-def train_and_evaluate(
-    settings: Settings,
-    dataset: str,
-    *,
-    name: str = "studio-tiny",
-    base: str = "tiny",
-    config: dict[str, Any] | None = None,
-    replace: bool = False,
-    log: Callable[[str], None] | None = None,
-    show_progress: bool = True,
-) -> dict[str, Any]:
-    """The demo's training stage: train the tiny base on `dataset` (TINY_DEMO_CONFIG), then
-    prompt it with each character's name and measure the colour statistic
-    (`clearreel.train.evaluate`). Returns {"model": record JSON, "seconds", "resemblance"}."""
-    import time
-
-    from clearreel.dataset import load
-    from clearreel.train.evaluate import character_resemblance
-
-    t = time.perf_counter()
-    rec = train_model(settings, dataset, base, name, {**TINY_DEMO_CONFIG, **(config or {})},
-                      replace=replace, log=log, show_progress=show_progress)
-    seconds = time.perf_counter() - t
-    report = character_resemblance(settings, name, load(settings, dataset).clips,
-                                   character_names(settings))
-    return {"model": rec.to_json(), "seconds": round(seconds, 1), "resemblance": report}
-
-
 __all__ = [
     "TINY_DEMO_CONFIG",
     "ModelRecord",
@@ -171,7 +143,6 @@ __all__ = [
     "check_character",
     "get_model",
     "list_models",
-    "train_and_evaluate",
     "train_model",
     "train_on_clips",
 ]

@@ -569,8 +569,8 @@ def _train(
         trigger=cfg.trigger,
     )
     from clearreel.db import open_session
+    from clearreel.diffusion.weights import write_model_json
     from clearreel.train.registry import register_model
-    from clearreel.train.weights import write_model_json
 
     with open_session(settings) as s:
         rec = register_model(s, rec, replace=replace)
@@ -593,7 +593,7 @@ def complete_checkpoints(root: Path) -> list[Path]:
 
 
 def save_weights_(pipe_cls: Any, model: Any, mode: str, out: Path) -> None:
-    from clearreel.train.weights import save_weights
+    from clearreel.diffusion.weights import save_weights
 
     save_weights(pipe_cls, model, mode, out)
 

@@ -58,7 +58,8 @@ def load_trained_pipeline(
     """The family pipeline for a registered model: its base, then its trained weights."""
     import diffusers
 
-    from clearreel.diffusion import get_family, hash_model_dir, load_base_pipeline
+    from clearreel.diffusion._load import hash_model_dir, load_base_pipeline
+    from clearreel.diffusion.families import get_family
 
     fam = get_family(rec.family)
     base = base_dir_of(rec)

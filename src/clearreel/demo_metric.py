@@ -1,4 +1,4 @@
-"""Did the model learn the characters? A colour statistic, cheap enough for the demo.
+"""The demo's metric: did the model learn the characters? A colour statistic, cheap enough.
 
 For each character, the model is prompted with the character's name alone; the generated
 frames' colour histogram (8 bins per channel, joint RGB, 512 bins, L1-normalised) is compared
@@ -9,7 +9,7 @@ name's output is closer to that character's clips than to any other character's.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -91,3 +91,31 @@ def character_resemblance(
 
 
 __all__ = ["character_resemblance", "colour_histogram", "tv_distance"]
+
+
+def train_and_evaluate(
+    settings: Settings,
+    dataset: str,
+    *,
+    name: str = "studio-tiny",
+    base: str = "tiny",
+    config: dict[str, Any] | None = None,
+    replace: bool = False,
+    log: Callable[[str], None] | None = None,
+    show_progress: bool = True,
+) -> dict[str, Any]:
+    """The demo's training stage: train the tiny base on `dataset` (TINY_DEMO_CONFIG), then
+    prompt it with each character's name and measure the colour statistic
+    (`character_resemblance` above). Returns {"model": record JSON, "seconds", "resemblance"}."""
+    import time
+
+    from clearreel.dataset import load
+    from clearreel.train import TINY_DEMO_CONFIG, character_names, train_model
+
+    t = time.perf_counter()
+    rec = train_model(settings, dataset, base, name, {**TINY_DEMO_CONFIG, **(config or {})},
+                      replace=replace, log=log, show_progress=show_progress)
+    seconds = time.perf_counter() - t
+    report = character_resemblance(settings, name, load(settings, dataset).clips,
+                                   character_names(settings))
+    return {"model": rec.to_json(), "seconds": round(seconds, 1), "resemblance": report}

@@ -19,12 +19,15 @@ Per-file analysis (stable API; the pipeline and engines code against these names
   probe, ONE low-resolution decode (plus face stills from the same pass when the work has face
   references), shots, clip ranges, per-clip scores, filter reasons, pHash fingerprint,
   presence and caption. Raises `clearreel.errors.MediaError` (`.reason`: unreadable,
-  no_video, corrupt, truncated) for a file to quarantine.
+  no_video, corrupt, truncated, too_large) for a file to quarantine; an environment fault
+  (ENOSPC, EIO...) is an `OSError` that stops the run.
   `MediaAnalysis`: path, work, probe (`clearreel.media.Probe`), fps (Fraction), analysis_size,
   decoded_frames, shots, clips (`ClipAnalysis`), dropped (`clips.Dropped`: too_short,
-  all_black), sources, warnings, timings.
+  all_black), sources, warnings, timings, and `frame_times`: every decoded frame's
+  presentation time in seconds (PTS), in presentation order; frame indices index into it.
   `ClipAnalysis`: start_frame, end_frame (inclusive, source frames, count = 4k+1), shot,
-  start_ms, end_ms, crop ((x, y, w, h) in source pixels or None), scores (dict), reasons
+  start_ms, end_ms, last_ms (presentation times: first frame, end of the last frame, last
+  frame), crop ((x, y, w, h) in displayed source pixels or None), scores (dict), reasons
   (list of {"code", "score", "value", "threshold", "detail"}), phash (list of 16-hex-digit
   strings), performers, characters, presence ({"evidence": {id: [sources]}, "sources"}),
   caption.

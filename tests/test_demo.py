@@ -30,6 +30,18 @@ def test_the_whole_flow(tmp_path: Path) -> None:
     ver = summary["output verify"]
     assert ver["c2pa"] == {"present": True, "valid": True, "trusted": True}
     assert ver["watermark"]["output"] == gen["allowed"]["output"]
+    # A revocation after training: the dataset fails, the model is suspended and refused;
+    # the rebuilt dataset verifies without the performer, the retrained model generates.
+    rev = summary["revocation"]
+    expect = rev["truth"]["expect"]
+    party = expect["rebuilt_without"]
+    assert rev["verify"]["ok"] is expect["dataset_verify"] and rev["verify"]["problems"]
+    assert all(party in p["performers"] for p in rev["verify"]["problems"])
+    assert rev["refused"]["reasons"][0]["code"] == expect["generate_reason"]
+    assert rev["rebuilt"]["dropped"] and rev["rebuilt"]["clips"] > 0
+    assert not rev["generated"]["blocked"]
+    assert rev["models"] == {"studio-tiny": expect["old_model_after_rebuild"],
+                             "studio-tiny-r": expect["retrained_model"]}
     # Royalties reach people, the books balance, the audit chain is intact.
     assert summary["royalties"]["statements"]["statements"]
     assert summary["royalties"]["check"]["valid"] and not summary["audit"]["problems"]

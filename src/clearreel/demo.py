@@ -2,7 +2,8 @@
 
 init → sample studio → catalog import → clearance report → curation → dataset verify →
 attribution index → training (tiny base) → generation (one allowed, one blocked) → verify →
-royalties (revenue, licence deal, statements) → ledger and audit checks.
+royalties (revenue, licence deal, statements) → a revocation after training (the model is
+suspended; rebuild, retrain, generate again) → ledger and audit checks.
 
 Everything is written inside the demo directory (its own workspace, `DIR/home`), so the demo
 never touches a studio's workspace. Each stage is a function of a shared `DemoContext`; the
@@ -228,6 +229,59 @@ def stage_royalties(ctx: DemoContext) -> dict[str, Any]:
     return {"statements": report, "html": str(html), "check": ledger}
 
 
+REVOKED = "k-ben-training"  # Ben Reyes (Jonah) withdraws his training consent after training
+REBUILT, RETRAINED = "demo-r", "studio-tiny-r"
+
+
+def stage_revocation(ctx: DemoContext) -> dict[str, Any]:
+    """A performer revokes after training: the revocation reaches the dataset and suspends
+    the model; a rebuild (no re-decode) and a retrain make a model that generates again."""
+    from clearreel.dataset import verify
+    from clearreel.dataset.rebuild import rebuild
+    from clearreel.db import open_session
+    from clearreel.generate.pipeline import Request, generate
+    from clearreel.rights.consents import revoke
+    from clearreel.sample import load_truth
+    from clearreel.train import TINY_DEMO_CONFIG, train_model
+    from clearreel.train.suspension import statuses
+
+    s = ctx.settings
+    truth = (load_truth(ctx.root / "studio")["expectations"].get("revocation")
+             or {"consent": REVOKED, "expect": {}})
+    with open_session(s) as session:
+        affected = revoke(session, truth["consent"], evidence="letter from the performer's agent")
+    ctx.console.print(f"[red]revoked[/red] {affected.consent}: {len(affected.clips)} clip(s) of "
+                      f"{', '.join(affected.datasets) or 'no dataset'}; models suspended: "
+                      f"{', '.join(affected.models) or 'none'}")
+    check = verify(s, DATASET)
+    ctx.console.print(f"dataset verify {DATASET}: {len(check['problems'])} clip(s) no longer "
+                      "clear, e.g. " + (check["problems"][0]["detail"] if check["problems"]
+                                        else "-"), markup=False)
+    refused = generate(s, Request(model=MODEL, prompt=ALLOWED_PROMPT, purpose="previz"))
+    if not refused["blocked"] or refused["reasons"][0]["code"] != "model.dataset_uncleared":
+        raise RuntimeError(f"the suspended model was not refused: {refused['reasons']}")
+    ctx.console.print(f"[red]refused[/red] {MODEL}: {refused['reasons'][0]['detail']}",
+                      markup=False)
+    rebuilt = rebuild(s, DATASET, REBUILT)
+    ctx.console.print(f"rebuilt {DATASET} as {REBUILT}: {rebuilt['clips']} clips kept, "
+                      f"{len(rebuilt['dropped'])} dropped, nothing decoded")
+    from clearreel.attribution import index_dataset
+
+    index_dataset(s, REBUILT)
+    config = {**TINY_DEMO_CONFIG, "steps": 30 if ctx.quick else 120}
+    retrained = train_model(s, REBUILT, "tiny", RETRAINED, config, show_progress=False)
+    again = generate(s, Request(model=RETRAINED, prompt=ALLOWED_PROMPT, purpose="previz"))
+    if again["blocked"]:
+        raise RuntimeError(f"the retrained model was refused: {again['reasons']}")
+    ctx.console.print(f"[green]made[/green] {again['output']} with {RETRAINED} → {again['path']}")
+    with open_session(s) as session:
+        models = {k: v.status for k, v in statuses(session).items()}
+    ctx.console.print(f"models: {', '.join(f'{k} {v}' for k, v in models.items())}")
+    return {"revoked": affected.consent, "truth": truth, "affected": affected.to_json(),
+            "verify": check, "refused": refused, "rebuilt": rebuilt,
+            "retrained": retrained.to_json(), "generated": again, "models": models}
+
+
 def stage_audit(ctx: DemoContext) -> dict[str, Any]:
     from clearreel.db import open_session
     from clearreel.rights import audit
@@ -269,6 +323,7 @@ STAGES: list[tuple[str, Callable[[DemoContext], dict[str, Any]]]] = [
     ("generation", stage_generate),
     ("output verify", stage_verify_output),
     ("royalties", stage_royalties),
+    ("revocation", stage_revocation),
     ("audit", stage_audit),
     ("web accounts", stage_accounts),
 ]

@@ -135,3 +135,30 @@ def test_a_non_mp4_output_is_refused_before_anything_runs(stand_in, cli):
     assert code == 2 and CALLS == []
     with open_session(stand_in) as session:
         assert session.query(Output).count() == 0
+
+
+def test_on_adds_a_date_it_must_also_clear(stand_in, cli):
+    """--on never lets a request through that today refuses, and never lets a date on which
+    it did not clear pass either: Mara's replica consent was signed 2024-02-01."""
+    import datetime as dt
+
+    from clearreel.generate.pipeline import Request, guard
+
+    s = stand_in
+    ask = {"model": "m-tiny", "prompt": "Mara on the pier", "project": "proj-a",
+           "purpose": "previz"}
+    assert guard(s, Request(**ask))[0]
+    allowed, reasons = guard(s, Request(**ask, on=dt.date(2023, 6, 1)))
+    assert not allowed and "replica.missing" in [r["code"] for r in reasons]
+    code, out, _ = cli("generate", "--model", "m-tiny", "Mara on the pier", "--project",
+                       "proj-a", "--purpose", "previz", "--on", "2023-06-01", "--json")
+    assert code == 1 and CALLS == []
+    # A date that clears: the output is made, recorded and audited (no half-made mp4).
+    tomorrow = (dt.date.today() + dt.timedelta(days=1)).isoformat()
+    code, out, err = cli("generate", "--model", "m-tiny", "a lighthouse", "--frames", "9",
+                         "--on", tomorrow, "--json")
+    assert code == 0, (out, err)
+    doc = json.loads(out)
+    with open_session(s) as session:
+        row = session.query(Output).filter(Output.id == doc["output"]).one()
+        assert row.params["on"] == tomorrow and row.path == doc["path"]

@@ -75,8 +75,22 @@ def build_dataset(settings: Settings, name: str = "d1") -> str:
 
 @pytest.fixture
 def with_dataset(studio: Callable[..., Settings]) -> tuple[Settings, str]:  # noqa: F811
-    s = studio()
+    s = trainable(studio)
     return s, build_dataset(s)
+
+
+def training_consents() -> dict:
+    """The provenance catalog plus a training consent for each credited performer: the work
+    has no shot list, so all three are present in every clip and must have consented."""
+    doc = catalog()
+    doc["consents"] += [{"id": f"k-{p}-train", "party": f"p-{p}", "kind": "training",
+                         "status": "granted", "signed": "2024-02-01"}
+                        for p in ("ava", "ben", "zoe")]
+    return doc
+
+
+def trainable(studio: Callable[..., Settings]) -> Settings:  # noqa: F811
+    return studio(training_consents())
 
 
 FAST = ["--set", "batch_size=2", "--set", "cpu_threads=1", "--set", "gradient_checkpointing=false"]
@@ -153,3 +167,30 @@ def test_character_adapter_trains_on_that_character_only(with_dataset, cli) -> N
     )
     assert code == 1 and "refused" in err
     assert not (s.home / "models" / "jon").exists()
+
+
+def test_train_refuses_a_dataset_that_no_longer_clears(with_dataset, cli) -> None:  # type: ignore[no-untyped-def]
+    s, _manifest = with_dataset
+    code, out, err = cli("consent", "revoke", "k-ben-train", "--json")
+    assert code == 0, err
+    affected = json.loads(out)
+    assert affected["datasets"] == ["d1"] and len(affected["clips"]) == 3
+    code, _out, err = cli("train", "--dataset", "d1", "--name", "m-late", "--steps", "1", *FAST)
+    assert code == 1
+    assert "does not verify" in err and "k-ben-train" in err and "Ben Reyes" in err
+    assert not (s.home / "models" / "m-late").exists()
+    from clearreel.db import open_session
+    from clearreel.rights.audit import entries
+
+    with open_session(s) as session:
+        assert [e.subject for e in entries(session, "train.refused")] == ["d1"]
+
+
+def test_train_on_must_clear_today_and_on_that_date(with_dataset, cli) -> None:  # type: ignore[no-untyped-def]
+    _s, _manifest = with_dataset
+    # Before the training consents were signed: refused, although today clears.
+    code, _out, err = cli("train", "--dataset", "d1", "--name", "m-early", "--steps", "1",
+                          "--on", "2024-01-15", *FAST)
+    assert code == 1 and "signed 2024-02-01, after 2024-01-15" in err
+    code, _out, err = cli("train", "--dataset", "d1", "--name", "m-x", "--on", "15/01/2024")
+    assert code == 2 and "--on" in err and "ISO 8601" in err

@@ -42,7 +42,8 @@ def curate(
     works: list[str] = typer.Option(
         [], "--works", "--work", help="Work id (repeatable); default: every work in the registry."
     ),
-    on: str | None = typer.Option(None, "--on", help="Clearance date, YYYY-MM-DD (default today)."),
+    on: str | None = typer.Option(None, "--on", help="A second date, YYYY-MM-DD, on which every "
+                                   "clip must also clear (it must clear today regardless)."),
     territory: str | None = typer.Option(
         None, "--territory", help="ISO 3166-1 alpha-2 or WORLD (default: home territory)."
     ),

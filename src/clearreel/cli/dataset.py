@@ -99,10 +99,45 @@ def verify(
             )
         else:
             for p in r["problems"]:
-                err.print(f"[red]✗[/red] {p['code']}: {p['detail']}", markup=True, highlight=False)
+                err.print(f"[red]✗[/red] {p['code']}: ", end="", markup=True, highlight=False)
+                err.print(p["detail"], markup=False, highlight=False)
             err.print(f"[red]failed:[/red] dataset {name}: {len(r['problems'])} problem(s)")
     if not r["ok"]:
         raise typer.Exit(1)
+
+
+@dataset_app.command("rebuild")
+def rebuild(
+    name: str = typer.Argument(..., help="The dataset to rebuild."),
+    as_: str = typer.Option(..., "--as", help="Name of the new dataset."),
+    on: str | None = typer.Option(
+        None, "--on", help="A second date on which every kept clip must also clear."
+    ),
+    json_: bool = typer.Option(False, "--json", help="Print a JSON document."),
+) -> None:
+    """A new signed dataset without the clips that no longer clear (no re-decode).
+
+    Reuses the analysis and the clips already cut; presence and clearance are re-derived
+    from today's registry. The old dataset stays as it was (a model trained on it stays
+    suspended); train a new model on the new one."""
+    from clearreel.dataset.rebuild import rebuild as rebuild_
+
+    r = rebuild_(settings(), name, as_, on=parse_date(on))
+    if json_:
+        emit_json(r)
+        return
+    for d in r["dropped"]:
+        why = "; ".join(str(x.get("code")) + (f" ({x['consent']})" if x.get("consent") else "")
+                        for x in d["reasons"])
+        out.print(
+            f"  dropped {d['clip']}  {d['work']} {d['start_tc']}-{d['end_tc']}  {why}",
+            markup=False,
+        )
+    out.print(
+        f"rebuilt {name} as {r['dataset']} ({r['id']}): {r['clips']} clip(s) kept, "
+        f"{len(r['dropped'])} dropped; manifest {r['manifest_sha256']}",
+        markup=False,
+    )
 
 
 @dataset_app.command("export")
@@ -138,7 +173,9 @@ def delete(
     yes: bool = typer.Option(False, "--yes", help="Do not ask."),
     json_: bool = typer.Option(False, "--json", help="Print a JSON document."),
 ) -> None:
-    """Remove a dataset's records and files (an unfinished build, or one to rebuild)."""
+    """Remove a dataset's records and files (an unfinished build, or one to rebuild).
+
+    Refused (exit 2) while a registered model was trained on it."""
     from clearreel.dataset import delete as delete_
     from clearreel.errors import UsageError
 

@@ -25,13 +25,15 @@ def generate(
     steps: int | None = typer.Option(None, help="Denoising steps."),
     image: Path | None = typer.Option(None, help="A storyboard frame (PNG): image-to-video."),
     seconds: float | None = typer.Option(None, help="Chain segments up to this length (≤ 60 s)."),
-    on: str | None = typer.Option(None, help="Clear the request as of this date (default today)."),
+    on: str | None = typer.Option(None, help="A second date on which the request must also "
+                                  "clear (it must clear today whatever this says)."),
     territory: str | None = typer.Option(None, help="ISO 3166 code (default: home)."),
     json_: bool = typer.Option(False, "--json", help="Print one JSON document."),
 ) -> None:
     """Generate a shot: prompt guard, frames, copy guard, watermark, C2PA, attribution.
 
-    Exit 1 when the request is blocked (nothing is made); the reasons say why.
+    Exit 1 when the request is blocked (nothing is made); the reasons say why. A model whose
+    dataset no longer clears is suspended (`model.dataset_uncleared`).
     """
     from clearreel.generate.pipeline import Request
     from clearreel.generate.pipeline import generate as run

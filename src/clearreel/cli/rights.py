@@ -165,3 +165,46 @@ def consent_mode(mode: str | None = typer.Argument(None, help="strict or unless_
         emit_json({"consent_mode": current})
     else:
         out.print(f"consent mode: {current}")
+
+
+@rights_app.command("report")
+def report(work: str | None = typer.Option(None, "--work", help="Work id."),
+           performer: str | None = typer.Option(None, "--performer",
+                                                help="Party id: every work they are in."),
+           territory: str | None = typer.Option(None, "--territory",
+                                                help="ISO 3166-1 alpha-2 code or WORLD "
+                                                     "(default: home territory)."),
+           on: str | None = typer.Option(None, "--on", help="What would have been decided on "
+                                         "this date (default today)."),
+           csv_: bool = typer.Option(False, "--csv", help="Print CSV (formula-safe cells)."),
+           json_: bool = typer.Option(False, "--json", help="Print a JSON document.")) -> None:
+    """A matrix of uses x works, allowed or denied, with the reasons (--json, --csv)."""
+    import sys
+
+    from clearreel.db import open_session
+    from clearreel.errors import UsageError
+    from clearreel.rights.report import report as report_
+    from clearreel.rights.report import to_csv
+
+    if csv_ and json_:
+        raise UsageError("--csv and --json both print the report: choose one")
+    day = parse_date(on)
+    with open_session(settings()) as s:
+        doc = report_(s, work=work, performer=performer, on=day, territory=territory)
+    if json_:
+        emit_json(doc)
+        return
+    if csv_:
+        sys.stdout.write(to_csv(doc))
+        return
+    subject = f"work {work}" if work else f"performer {performer}"
+    out.print(f"[bold]{subject}[/bold] on {doc['on']} in {territory or 'home territory'}")
+    width = max((len(u) for u in doc["uses"]), default=10)
+    for w in doc["works"]:
+        out.print(f"\n[bold]{w}[/bold]")
+        for c in (c for c in doc["cells"] if c["work"] == w):
+            mark = _MARK["allow"] if c["allowed"] else _MARK["deny"]
+            out.print(f"  {mark} {c['use']:<{width}}  ", end="")
+            out.print(", ".join(c["codes"]) or "-", markup=False)
+    if not doc["works"]:
+        err.print(f"{performer} is credited in no work and placed in no scene")

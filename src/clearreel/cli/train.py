@@ -61,9 +61,15 @@ def train(
                                          "on the clips where this character appears."),
     trigger: str | None = typer.Option(None, "--trigger", help="Trigger word for --character."),
     replace: bool = typer.Option(False, "--replace", help="Replace a model of the same name."),
+    on: str | None = typer.Option(None, "--on", help="A second date on which the dataset must "
+                                  "also clear (it must clear today whatever this says)."),
     json_: bool = typer.Option(False, "--json", help="Print a JSON document."),
 ) -> None:
-    """Fine-tune a base model on a cleared dataset and register it for this organization."""
+    """Fine-tune a base model on a cleared dataset and register it for this organization.
+
+    Refused (exit 1, nothing trained) unless the dataset verifies today: hashes, signature,
+    and every clip's clearance re-derived from today's registry."""
+    from clearreel.cli._common import parse_date
     from clearreel.train.config import TrainConfig
 
     opts: dict[str, Any] = {}
@@ -79,13 +85,14 @@ def train(
         if value is not None:
             opts[key] = value
     cfg = TrainConfig.from_dict(opts)  # validated before anything heavy is loaded
+    on_date = parse_date(on)
 
     from clearreel.train import train_model
 
     s = settings()
     rec = train_model(s, dataset, base, name, cfg, character=character, trigger=trigger,
                       replace=replace, log=lambda m: err.print(m, markup=False),
-                      show_progress=not json_)
+                      show_progress=not json_, on=on_date)
     if json_:
         emit_json(rec.to_json())
         return
@@ -97,19 +104,47 @@ def train(
 
 @models_app.command("list")
 def models_list(json_: bool = typer.Option(False, "--json", help="Print a JSON document.")) -> None:
-    """List the organization's trained models."""
+    """List the organization's trained models, with their status today (active, or suspended
+    because their dataset no longer clears)."""
+    from clearreel.db import open_session
     from clearreel.train.registry import list_models
+    from clearreel.train.suspension import statuses
 
-    recs = list_models(settings())
+    s = settings()
+    recs = list_models(s)
+    with open_session(s) as session:
+        live = statuses(session)
     if json_:
-        emit_json({"models": [r.to_json() for r in recs]})
+        emit_json({"models": [{**r.to_json(), "status": live[r.name].status,
+                               "suspension": live[r.name].to_json()
+                               if live[r.name].suspended else None} for r in recs]})
         return
     if not recs:
         out.print("no models yet: `clearreel train --dataset D --base tiny --name M`")
     for r in recs:
-        out.print(f"{r.name}\t{r.family}\t{r.mode}\tdataset={r.dataset}\t"
-                  f"loss={r.metrics.get('final_loss')}\t{r.created:%Y-%m-%d %H:%M}"
-                  if r.created else r.name)
+        st = live[r.name]
+        when = f"\t{r.created:%Y-%m-%d %H:%M}" if r.created else ""
+        out.print(f"{r.name}\t{st.status}\t{r.family}\t{r.mode}\tdataset={r.dataset}\t"
+                  f"loss={r.metrics.get('final_loss')}{when}", markup=False)
+        if st.suspended:
+            out.print(f"    {st.code}: {st.detail}", markup=False)
+
+
+@models_app.command("delete")
+def models_delete(name: str = typer.Argument(..., help="Model name."),
+                  yes: bool = typer.Option(False, "--yes", help="Do not ask."),
+                  json_: bool = typer.Option(False, "--json", help="Print a JSON document.")
+                  ) -> None:
+    """Remove a model's registry entry and weights (audited); its outputs keep their records."""
+    from clearreel.train.registry import delete_model
+
+    if not yes and not typer.confirm(f"delete model {name} and its weights?", err=True):
+        raise UsageError("not deleted (pass --yes to skip the question)")
+    r = delete_model(settings(), name)
+    if json_:
+        emit_json(r)
+    else:
+        out.print(f"deleted model {name} (trained on {r['dataset']})", markup=False)
 
 
 @models_app.command("show")

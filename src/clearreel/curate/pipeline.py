@@ -351,19 +351,32 @@ def _plan(run: Run, ds_pk: int) -> None:
         ]
         run.bars.stage("plan", len(cands))
 
+        # Anything made must clear today: `--on` only adds a second date on which it must
+        # also clear (ARCHITECTURE.md, "Clearance rules"), so a consent revoked since a past
+        # date cannot make a dataset now.
+        dates = sorted({dt.date.today(), run.on})
+
         def clear(work: str, performers: tuple[str, ...], clips: list[str]) -> Verdict:
-            d = check_use(
-                s,
-                work,
-                USE,
-                on=run.on,
-                territory=run.territory,
-                performers=list(performers),
-                audit=True,
-                context={"dataset": run.name, "clips": clips},
-            )
+            ds_ = [
+                check_use(
+                    s,
+                    work,
+                    USE,
+                    on=day,
+                    territory=run.territory,
+                    performers=list(performers),
+                    audit=True,
+                    context={"dataset": run.name, "clips": clips},
+                )
+                for day in dates
+            ]
+            allowed = all(d.allowed for d in ds_)
+            reasons = [r for d in ds_ for r in d.to_json()["reasons"] if allowed or not d.allowed]
             return Verdict(
-                d.allowed, tuple(d.licenses), tuple(d.consents), tuple(d.to_json()["reasons"])
+                allowed,
+                tuple(dict.fromkeys(x for d in ds_ for x in d.licenses)),
+                tuple(dict.fromkeys(x for d in ds_ for x in d.consents)),
+                tuple(reasons),
             )
 
         decided = plan(cands, clear, run.config)

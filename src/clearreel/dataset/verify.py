@@ -9,8 +9,10 @@ Checks, in order, each adding problems rather than stopping at the first:
    exactly its clips, each member equal to the clip file and clip entry; no unlisted clip
    file has appeared;
 4. today's registry (or `on`) still clears every clip for `ai_generative_training`, with
-   the performers present in it, in the territory the dataset was built for: a consent
-   revoked or expired, or a licence ended since curation, fails the dataset.
+   the performers present in it re-derived from today's registry (scenes, speaker labels,
+   uncovered time, plus whoever curation recognised; see `recheck`), in the territory the
+   dataset was built for: a consent revoked or expired, a licence ended, or a performer
+   newly placed in a clip since curation fails the dataset.
 
 The result is written to the audit log (`dataset.verify`).
 """
@@ -21,6 +23,7 @@ import datetime as dt
 import hashlib
 import json
 import tarfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +37,6 @@ from clearreel.dataset.manifest import (
     sha256_hex,
 )
 from clearreel.dataset.merkle import merkle_root
-from clearreel.errors import NotFound
 
 USE = "ai_generative_training"
 
@@ -184,50 +186,30 @@ def _certificates(sig: dict[str, Any]) -> list[Any]:
 
 
 def _check_clearance(
-    session: Any, manifest: dict[str, Any], on: dt.date, territory: str | None
+    session: Any, manifest: dict[str, Any], on: list[dt.date], territory: str | None
 ) -> tuple[list[dict[str, Any]], int]:
-    from clearreel.rights.clearance import check_use
+    """Presence and clearance re-derived from the registry as it is (see `recheck`)."""
+    from clearreel.dataset.recheck import recheck
 
-    problems: list[dict[str, Any]] = []
-    cache: dict[tuple[str, tuple[str, ...]], Any] = {}
-    denied = 0
-    for c in manifest.get("clips", []):
-        key = (c["work"], tuple(sorted(c["performers"])))
-        if key not in cache:
-            try:
-                cache[key] = check_use(
-                    session,
-                    c["work"],
-                    USE,
-                    on=on,
-                    territory=territory,
-                    performers=list(key[1]),
-                    audit=False,
-                    context={"dataset": manifest.get("dataset"), "verify": True},
-                )
-            except NotFound as e:
-                cache[key] = e
-        decision = cache[key]
-        if isinstance(decision, NotFound):
-            problems.append(
-                _problem("not_cleared", f"{c['id']}: {decision}", clip=c["id"], work=c["work"])
-            )
-            denied += 1
-        elif not decision.allowed:
-            denied += 1
-            rs = decision.to_json()["reasons"]
-            reasons = [r for r in rs if r.get("effect", "deny") == "deny"]
-            why = "; ".join(str(r.get("detail") or r.get("code")) for r in reasons) or "denied"
-            problems.append(
-                _problem(
-                    "not_cleared",
-                    f"{c['id']} ({c['work']}) is no longer cleared on {on.isoformat()}: {why}",
-                    clip=c["id"],
-                    work=c["work"],
-                    reasons=reasons,
-                )
-            )
-    return problems, denied
+    r = recheck(session, manifest.get("clips", []), on=on, territory=territory)
+    problems = [
+        _problem(
+            "not_cleared",
+            u.detail,
+            clip=u.clip,
+            work=u.work,
+            start_frame=u.start_frame,
+            end_frame=u.end_frame,
+            start_tc=u.start_tc,
+            end_tc=u.end_tc,
+            performers=u.performers,
+            added_performers=u.added or None,
+            consents=u.consents,
+            reasons=u.reasons,
+        )
+        for u in r.uncleared
+    ]
+    return problems, len(r.uncleared)
 
 
 def verify(
@@ -238,8 +220,12 @@ def verify(
     territory: str | None = None,
     clearance: bool = True,
     audit: bool = True,
+    also: Sequence[dt.date] = (),
 ) -> dict[str, Any]:
-    """Verify a dataset; returns `{"dataset", "id", "ok", "problems": [...], "checked": {...}}`."""
+    """Verify a dataset; returns `{"dataset", "id", "ok", "problems": [...], "checked": {...}}`.
+
+    `on`: the date clearance is asked for (default today); `also`: more dates on which every
+    clip must clear too (`train --on` asks for today and its date)."""
     from clearreel.dataset._load import get_dataset_row
     from clearreel.dataset.writer import dataset_dir
     from clearreel.db import open_session
@@ -247,7 +233,10 @@ def verify(
     on = on or dt.date.today()
     root = dataset_dir(settings, name)
     problems: list[dict[str, Any]] = []
+    dates = sorted({on, *also})
     checked: dict[str, Any] = {"on": on.isoformat()}
+    if also:
+        checked["dates"] = [d.isoformat() for d in dates]
     with open_session(settings) as s:
         row = get_dataset_row(s, name)
         territory = territory if territory is not None else row.territory
@@ -299,7 +288,7 @@ def verify(
             checked["clips"] = len(manifest.get("clips", []))
             checked["shards"] = n_shards
             if clearance:
-                clear_problems, denied = _check_clearance(s, manifest, on, territory)
+                clear_problems, denied = _check_clearance(s, manifest, dates, territory)
                 problems += clear_problems
                 checked["not_cleared"] = denied
         result = {

@@ -105,7 +105,8 @@ def _record(settings: Settings, output_id: str, req: Request, info: ModelInfo, *
                      dataset_manifest_sha256=info.dataset_manifest_sha256, prompt=req.prompt,
                      project=req.project, purpose=req.purpose,
                      path=str(path) if path else None, sha256=sha256, seed=req.seed,
-                     params={**asdict(req), **(params or {})}, attribution=attribution or [],
+                     params={**asdict(req), "on": req.on.isoformat() if req.on else None,
+                             **(params or {})}, attribution=attribution or [],
                      watermark=None if blocked else f"{wm.payload_from_output_id(output_id):016x}",
                      blocked=blocked, reasons=reasons))
         audit.record(s, "generate.request", output_id, model=info.name, prompt=req.prompt,
@@ -116,15 +117,60 @@ def _record(settings: Settings, output_id: str, req: Request, info: ModelInfo, *
 
 def guard(settings: Settings, req: Request,
           info: ModelInfo | None = None) -> tuple[bool, list[dict[str, Any]]]:
-    """Run the prompt guard (audited); (allowed, reasons as JSON)."""
+    """Run the prompt guard (audited); (allowed, reasons as JSON).
+
+    Anything made must clear today: `--on DATE` only adds a second date on which the request
+    must also clear (ARCHITECTURE.md, "Clearance rules"), so the guard asks for both."""
     from clearreel.db import open_session
     from clearreel.generate.guard import check_prompt
 
+    allowed, reasons = True, []
+    for day in _dates(req.on):
+        with open_session(settings) as s:
+            d = check_prompt(s, req.prompt, project=req.project, purpose=req.purpose, on=day,
+                             territory=req.territory, home=settings.home,
+                             characters=[info.character] if info and info.character else ())
+        allowed = allowed and d.allowed
+        for r in d.reasons:
+            if (j := r.to_json()) not in reasons:
+                reasons.append(j)
+    return allowed, reasons
+
+
+def _dates(on: dt.date | None) -> list[dt.date]:
+    today = dt.date.today()
+    return [today] if on is None or on == today else [today, on]
+
+
+def suspension(settings: Settings, req: Request, info: ModelInfo) -> dict[str, Any] | None:
+    """The denial when the model is suspended (its dataset no longer clears today, or on
+    `--on`), recorded on the model and in the audit log; None when it may generate."""
+    from clearreel.db import open_session
+    from clearreel.train.models import TrainedModel
+    from clearreel.train.suspension import model_status, record
+
+    if info.dataset is None:
+        return None
     with open_session(settings) as s:
-        d = check_prompt(s, req.prompt, project=req.project, purpose=req.purpose, on=req.on,
-                         territory=req.territory, home=settings.home,
-                         characters=[info.character] if info and info.character else ())
-    return d.allowed, [r.to_json() for r in d.reasons]
+        from sqlalchemy import select
+
+        row = s.scalars(select(TrainedModel).where(TrainedModel.name == info.name)).one()
+        st = model_status(s, row, on=_dates(req.on), territory=req.territory)
+        record(s, row, st, cause="generate")
+    return st.reason() if st.suspended else None
+
+
+def require_attribution(settings: Settings, info: ModelInfo) -> None:
+    """The copy guard and attribution never switch off silently: a model trained on a
+    dataset needs that dataset's attribution index before anything is generated."""
+    if info.dataset is None:
+        return
+    if not _attribution_available():
+        raise UsageError("clearreel.attribution is missing from this installation, so the copy "
+                         "guard cannot run: reinstall clearreel")
+    from clearreel.attribution.service import load_clipset, open_index
+
+    open_index(load_clipset(settings, info.dataset))  # UsageError saying how to build it
 
 
 def _attribution_available() -> bool:
@@ -148,11 +194,7 @@ def deliver(settings: Settings, output_id: str, frames: np.ndarray, fps: float, 
     if use_attribution and info.dataset is not None:
         from clearreel.attribution import copy_guard
 
-        try:
-            hit = copy_guard(settings, frames, info.dataset, fps=fps, subject=output_id)
-        except UsageError as e:  # e.g. the dataset has no attribution index yet
-            hit, use_attribution = None, False
-            params["attribution_skipped"] = str(e)
+        hit = copy_guard(settings, frames, info.dataset, fps=fps, subject=output_id)
         if hit is not None:
             reasons = [{"code": "output.regurgitation", "license": None, "consent": None,
                         "party": None, "effect": "deny", "clip": hit.clip, "work": hit.work,
@@ -255,6 +297,11 @@ def generate(settings: Settings, req: Request, out: Path | None = None,
     info = model_info(settings, req.model)
     _destination(settings, "out-check", out)
     output_id = new_output_id()
+    suspended = suspension(settings, req, info)
+    if suspended is not None:
+        _record(settings, output_id, req, info, blocked=True, reasons=[suspended])
+        return _result(output_id, None, True, [suspended], [])
+    require_attribution(settings, info)
     allowed, reasons = guard(settings, req, info)
     if not allowed:
         denials = [r for r in reasons if r.get("effect") == "deny"]
@@ -268,4 +315,5 @@ def generate(settings: Settings, req: Request, out: Path | None = None,
     return deliver(settings, output_id, frames, fps, req, info, out)
 
 
-__all__ = ["MAX_SECONDS", "ModelInfo", "Request", "deliver", "generate", "guard", "model_info"]
+__all__ = ["MAX_SECONDS", "ModelInfo", "Request", "deliver", "generate", "guard", "model_info",
+           "require_attribution", "suspension"]

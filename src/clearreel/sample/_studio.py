@@ -450,10 +450,21 @@ def expectations(work_ids: list[str]) -> dict[str, Any]:
           needs=("w-tides",))
     if "p-dev" in cast:
         g(False, "Dev has no digital_replica consent", performers=("p-dev",), purpose="previz")
+    revocation = None
+    if "p-ben" in cast:
+        # The demo's last act: Ben withdraws his training consent after the model is trained.
+        revocation = {
+            "consent": "k-ben-training", "party": "p-ben", "when": "after training",
+            "expect": {"dataset_verify": False, "uncleared_clips_have": "p-ben",
+                       "model": "suspended", "generate_reason": "model.dataset_uncleared",
+                       "rebuilt_dataset_verify": True, "rebuilt_without": "p-ben",
+                       "old_model_after_rebuild": "suspended", "retrained_model": "active"},
+            "why": "a revoked training consent reaches every dataset and model downstream "
+                   "(ARCHITECTURE.md, 'Revocation reaches everything downstream')"}
     return {"reference_date": REFERENCE_DATE.isoformat(), "stable_from": STABLE_FROM.isoformat(),
             "stable_until": STABLE_UNTIL.isoformat(), "home_territory": HOME_TERRITORY,
             "training_consented": sorted(TRAINING_CONSENTED), "clearance": checks,
-            "generation": gen}
+            "generation": gen, "revocation": revocation}
 
 
 # ---------------------------------------------------------------------------------------------

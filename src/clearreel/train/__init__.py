@@ -11,6 +11,7 @@ Public API:
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -84,6 +85,28 @@ def check_character(settings: Settings, character: str) -> None:
         raise Denied(f"character adapter for {character} refused: {why}")
 
 
+def check_dataset(settings: Settings, dataset: str, on: dt.date | None = None) -> None:
+    """Training refuses a dataset that does not verify today (and on `on`): `Denied`."""
+    from clearreel.dataset import verify
+    from clearreel.db import open_session
+    from clearreel.rights import audit
+
+    today = dt.date.today()
+    r = verify(settings, dataset, on=today, also=[on] if on and on != today else [])
+    if r["ok"]:
+        return
+    problems = r["problems"]
+    with open_session(settings) as s:
+        audit.record(s, "train.refused", dataset, dataset=dataset, reason="dataset.unverified",
+                     problems=[{k: p[k] for k in ("code", "clip") if k in p}
+                               for p in problems][:200])
+    shown = "; ".join(f"{p['code']}: {p['detail']}" for p in problems[:5])
+    more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
+    raise Denied(f"dataset {dataset} does not verify, so nothing was trained: {shown}{more}; "
+                 f"see `clearreel dataset verify {dataset}`, and rebuild it without the "
+                 f"uncleared clips with `clearreel dataset rebuild {dataset} --as NEW`")
+
+
 def train_model(
     settings: Settings,
     dataset: str,
@@ -97,8 +120,13 @@ def train_model(
     log: Callable[[str], None] | None = None,
     show_progress: bool = True,
     stop_after: int | None = None,
+    on: dt.date | None = None,
 ) -> ModelRecord:
-    """Train `base` ("tiny" or a diffusers directory) on dataset `dataset`, register `name`."""
+    """Train `base` ("tiny" or a diffusers directory) on dataset `dataset`, register `name`.
+
+    The dataset must verify today (hashes, signature, and every clip's clearance re-derived
+    from today's registry) and, with `on`, on that date too; otherwise `Denied` (exit 1)
+    with the reasons, and nothing is trained."""
     from clearreel.dataset import load
 
     cfg = config if isinstance(config, TrainConfig) else TrainConfig.from_dict(config)
@@ -111,6 +139,7 @@ def train_model(
         raise UsageError("--character needs --trigger WORD (the word that calls the character up)")
     if cfg.character:  # the rights question comes first: a denial trains nothing
         check_character(settings, cfg.character)
+    check_dataset(settings, dataset, on)
     ds = load(settings, dataset)
     clips = list(ds.clips)
     if cfg.character:
@@ -141,6 +170,7 @@ __all__ = [
     "ModelRecord",
     "TrainConfig",
     "check_character",
+    "check_dataset",
     "get_model",
     "list_models",
     "train_model",

@@ -31,6 +31,12 @@ class TrainedModel(TenantMixin, Base):
     config: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     metrics: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    # "active" | "suspended": the last recorded answer of `train.suspension` (the live
+    # re-check on every generation is what counts; this records transitions for the audit
+    # log and `models list`). `status_detail`: the uncleared clips and consents.
+    status: Mapped[str] = mapped_column(String(16), default="active", server_default="active")
+    status_detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    status_changed: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
 
 __all__ = ["TrainedModel"]

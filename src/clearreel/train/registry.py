@@ -158,4 +158,28 @@ def register_model(session: Session, rec: ModelRecord, *, replace: bool = False)
     return ModelRecord.from_row(row)
 
 
-__all__ = ["ModelRecord", "check_name", "get_model", "list_models", "model_dir", "register_model"]
+def delete_model(settings: Settings, name: str) -> dict[str, Any]:
+    """Remove a model's registry row and its directory (audited). Outputs it made keep their
+    records (they name the model and the dataset manifest they came from)."""
+    import shutil
+
+    from clearreel.db import open_session
+    from clearreel.rights import audit
+
+    with open_session(settings) as s:
+        row = _row(s, name)
+        if row is None:
+            get_model(s, name)  # NotFound, with the names that exist
+            raise AssertionError
+        info = {"model": name, "dataset": row.dataset,
+                "dataset_manifest_sha256": row.dataset_manifest_sha256, "path": row.path}
+        s.delete(row)
+        audit.record(s, "train.delete", name, **info)
+    path = Path(info["path"])
+    if path.is_dir() and path.resolve().is_relative_to(settings.path("models").resolve()):
+        shutil.rmtree(path)
+    return info
+
+
+__all__ = ["ModelRecord", "check_name", "delete_model", "get_model", "list_models", "model_dir",
+           "register_model"]

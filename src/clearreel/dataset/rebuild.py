@@ -55,11 +55,11 @@ def rebuild(settings: Settings, name: str, new: str, *,
 
     from clearreel.curate.models import CurateMedia
     from clearreel.dataset._load import get_dataset_row
+    from clearreel.dataset.clip import ManifestClip
     from clearreel.dataset.manifest import MANIFEST, read_manifest
     from clearreel.dataset.models import READY, Clip, Dataset, Exclusion, Quarantine
     from clearreel.dataset.recheck import recheck
     from clearreel.dataset.verify import verify
-    from clearreel.dataset.clip import ManifestClip
     from clearreel.dataset.writer import build, dataset_dir
     from clearreel.db import open_session
     from clearreel.rights.audit import record

@@ -1,14 +1,14 @@
 """model status: a model whose dataset no longer clears is suspended
 
 Revision ID: 0130_model_status
-Revises: 0180_work_ids
+Revises: 0120_curate_time
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0130_model_status"
-down_revision = "0180_work_ids"
+down_revision = "0120_curate_time"
 branch_labels = None
 depends_on = None
 

@@ -152,11 +152,15 @@ def check_page(d: Any) -> None:
 def screenshot(d: Any, name: str, tmp: Path) -> Path:
     """A full-width PNG of the page (reduced to a small palette PNG); kept under docs/img when
     CLEARREEL_SCREENSHOTS=1 (the docs' pictures are made so)."""
+    import base64
+
     from PIL import Image
 
     height = min(int(d.execute_script("return document.documentElement.scrollHeight")), 2400)
-    d.set_window_size(1280, max(height, 700))
-    png = d.get_screenshot_as_png()
+    shot = d.execute_cdp_cmd("Page.captureScreenshot", {
+        "format": "png", "captureBeyondViewport": True,
+        "clip": {"x": 0, "y": 0, "width": 1280, "height": max(height, 700), "scale": 1}})
+    png = base64.b64decode(shot["data"])
     img = Image.open(io.BytesIO(png)).convert("RGB")
     img = img.resize((960, int(img.height * 960 / img.width)), Image.Resampling.LANCZOS)
     small = img.quantize(colors=96, method=Image.Quantize.MEDIANCUT)
@@ -165,7 +169,6 @@ def screenshot(d: Any, name: str, tmp: Path) -> Path:
     if os.environ.get("CLEARREEL_SCREENSHOTS"):
         DOCS_IMG.mkdir(parents=True, exist_ok=True)
         shutil.copy(target, DOCS_IMG / f"{name}.png")
-    d.set_window_size(1280, 900)
     return target
 
 

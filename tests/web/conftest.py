@@ -17,6 +17,27 @@ def studio(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     return build(home)
 
 
+def studio_on(request: pytest.FixtureRequest,
+              tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """The studio on SQLite or (param "pg") on a fresh PostgreSQL schema."""
+    home = tmp_path_factory.mktemp("web") / "home"
+    if request.param == "sqlite":
+        yield build(home)
+        return
+    from conftest import PG_URL, _drop_pg_schema, _fresh_pg_schema
+
+    if not PG_URL:
+        pytest.skip("set CLEARREEL_TEST_PG_URL to run the PostgreSQL variant")
+    schema, url = _fresh_pg_schema()
+    try:
+        yield build(home, url)
+    finally:
+        from clearreel.db._session import _engine
+
+        _engine(url).dispose()
+        _drop_pg_schema(schema)
+
+
 @pytest.fixture(scope="module")
 def app(studio: dict[str, Any]) -> Any:
     from clearreel.web import create_app

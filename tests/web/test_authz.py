@@ -9,8 +9,15 @@ from typing import Any
 
 import pytest
 
-from web.conftest import csrf_of
+from web.conftest import csrf_of, studio_on
 from web.studio import output_of
+
+
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("pg", marks=pytest.mark.pg)])
+def studio(request: pytest.FixtureRequest,
+           tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """Authorization matters in the database: these run on SQLite and PostgreSQL."""
+    yield from studio_on(request, tmp_path_factory)
 
 
 @pytest.fixture(scope="module")

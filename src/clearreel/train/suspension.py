@@ -8,8 +8,8 @@ rebuilt dataset.
 The answer is computed live: `model_status` re-derives the clearance of every clip of the
 model's dataset from the registry as it is (`clearreel.dataset.recheck`), on every
 generation. So it holds however the registry changed: `consent revoke`, a catalog import,
-a consent that expired overnight, a licence that ended, a web edit. (It costs about a
-millisecond per clip on a laptop core, far below one generation; docs/benchmarks.md.)
+a consent that expired overnight, a licence that ended, a web edit. (Re-deriving costs
+about a millisecond per clip; unchanged, about one prompt guard; docs/benchmarks.md.)
 
 What is recorded is the transition: `refresh` stores the status on the model's row and
 writes `model.suspended` / `model.reinstated` to the audit log when it changes. It runs after

@@ -1,4 +1,4 @@
-"""Shared CLI plumbing: global options, JSON output, errors, progress bars."""
+"""Shared CLI plumbing: global options, JSON output, errors (progress: util.progress)."""
 
 from __future__ import annotations
 
@@ -6,17 +6,14 @@ import datetime as dt
 import json
 import os
 import sys
-from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import typer
 from rich.console import Console
 
 from clearreel.config import Settings
 from clearreel.errors import CatalogError, ClearreelError, UsageError
-
-T = TypeVar("T")
 
 # Human output goes to stderr when --json is set, so stdout holds one JSON document only.
 out = Console(highlight=False, soft_wrap=True)
@@ -116,35 +113,6 @@ def report_error(e: ClearreelError) -> None:
     )
 
 
-def progress(
-    items: Iterable[T], description: str, total: int | None = None, enabled: bool = True
-) -> Iterator[T]:
-    """A rich progress bar on stderr (hidden when not a terminal or when disabled)."""
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeRemainingColumn,
-    )
-
-    if not enabled or not err.is_terminal:
-        yield from items
-        return
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=err,
-        transient=False,
-    ) as bar:
-        task = bar.add_task(description, total=total)
-        for item in items:
-            yield item
-            bar.advance(task)
-
-
 def fail(message: str) -> None:
     """Exit 1 with a message: a denial or a failed verification."""
     err.print(f"[red]failed:[/red] {message}")
@@ -158,6 +126,5 @@ __all__ = [
     "fail",
     "out",
     "parse_date",
-    "progress",
     "settings",
 ]

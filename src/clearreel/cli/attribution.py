@@ -6,7 +6,8 @@ from pathlib import Path
 
 import typer
 
-from clearreel.cli._common import emit_json, out, progress, settings
+from clearreel.cli._common import emit_json, out, settings
+from clearreel.util.progress import track
 
 attribution_app = typer.Typer(
     help="Fingerprints of training clips: nearest clips, shares per work, the copy guard.",
@@ -32,7 +33,7 @@ def index(
     from clearreel.attribution import index_dataset
 
     summary = index_dataset(settings(), dataset, embedder=embedder, model_dir=model_dir, kind=kind,
-                            progress=lambda it, d, n: progress(it, d, total=n, enabled=not json_))
+                            progress=lambda it, d, n: track(it, d, total=n, unit="clips"))
     if json_:
         emit_json(summary)
     else:

@@ -96,7 +96,7 @@ def curate(
         engine=engine,
         workers=workers,
         config=cfg,
-        progress=not json_,
+        progress=True,  # on stderr: --json keeps stdout to the one document
     )
     if json_:
         emit_json(summary)

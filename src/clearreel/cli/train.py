@@ -92,7 +92,7 @@ def train(
     s = settings()
     rec = train_model(s, dataset, base, name, cfg, character=character, trigger=trigger,
                       replace=replace, log=lambda m: err.print(m, markup=False),
-                      show_progress=not json_, on=on_date)
+                      show_progress=True, on=on_date)
     if json_:
         emit_json(rec.to_json())
         return

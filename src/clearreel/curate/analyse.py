@@ -38,6 +38,7 @@ from clearreel.errors import ClearreelError
 from clearreel.media import Probe, probe
 from clearreel.media._decode import DecodeStream
 from clearreel.rights.presence import Presence, present_in_frames, span_of_frames
+from clearreel.util.progress import report_frames
 
 Rect = tuple[int, int, int, int]
 
@@ -322,6 +323,7 @@ def analyse_media(
             frame_times += chunk.times.tolist()  # each frame's PTS, seconds
             buf = np.concatenate([buf, chunk.frames]) if len(buf) else chunk.frames
             stills.update(chunk.stills)
+            report_frames(media or str(path), chunk.start + len(chunk.frames), pr.frames)
             while len(buf) >= window:
                 timings["decode"] += time.perf_counter() - t_dec
                 run(final=False)

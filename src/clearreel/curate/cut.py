@@ -63,7 +63,7 @@ def cut_stage(run: Run, ds_pk: int, eng: Any) -> None:
                     )
                 )
         total, done = len(clips), len(clips) - sum(len(t.clips) for t in tasks)
-    run.bars.stage("cut", total, done)
+    run.bars.stage("cut", total, done, unit="clips")
     for i, result in eng.map(cut_task, tasks):
         task = tasks[i]
         ids = [c[0] for c in task.clips]

@@ -88,10 +88,27 @@ def _counted(fn: Callable[[Any], Any], task: Any) -> Any:
             _ACTIVE.value -= 1
 
 
-def _init_worker(threads: int, active: Any, cores: int) -> None:
+def _init_worker(threads: int, active: Any, cores: int, frames: Any = None) -> None:
     global _ACTIVE, _CORES
     _ACTIVE, _CORES = active, cores
     _limit_threads(threads)
+    if frames is not None:  # per-frame progress of each file, to the parent (util.progress)
+        from clearreel.util.progress import set_frame_sink
+
+        set_frame_sink(lambda key, done, total: frames.put((key, done, total)))
+
+
+def _drain(queue: Any, sink: Any) -> None:
+    """Forward the frame reports the workers queued to the parent's progress."""
+    import queue as q
+
+    while queue is not None:
+        try:
+            key, done, total = queue.get_nowait()
+        except (q.Empty, OSError, ValueError):
+            return
+        if sink is not None:
+            sink(key, done, total)
 
 
 def _limit_threads(threads: int) -> None:
@@ -121,6 +138,9 @@ class LocalEngine:
     def __init__(self, workers: int | None = None):
         self.workers = max(1, workers or default_workers())
         self._pool: Any = None
+        self._frames: Any = None
+        # Called with (file, frames done, frames total) while a task decodes (util.progress).
+        self.on_frames: Callable[[str, int, int], None] | None = None
 
     def __enter__(self) -> LocalEngine:
         return self
@@ -140,11 +160,12 @@ class LocalEngine:
             # spawn, not fork: the parent holds database connections and maybe initialised
             # thread pools (torch, OpenMP) that must not be duplicated into children.
             ctx = mp.get_context("spawn")
+            self._frames = ctx.Queue()
             self._pool = ProcessPoolExecutor(
                 max_workers=self.workers,
                 mp_context=ctx,
                 initializer=_init_worker,
-                initargs=(threads, ctx.Value("i", 0), cores),
+                initargs=(threads, ctx.Value("i", 0), cores, self._frames),
             )
         return self._pool
 
@@ -152,8 +173,14 @@ class LocalEngine:
         if not tasks:
             return
         if self.workers == 1:
-            for i, task in enumerate(tasks):
-                yield i, fn(task)
+            from clearreel.util.progress import set_frame_sink
+
+            set_frame_sink(self.on_frames)
+            try:
+                for i, task in enumerate(tasks):
+                    yield i, fn(task)
+            finally:
+                set_frame_sink(None)
             return
         from concurrent.futures import FIRST_COMPLETED, wait
 
@@ -168,7 +195,8 @@ class LocalEngine:
                 if len(pending) >= 2 * self.workers:
                     break
             while pending:
-                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                done, _ = wait(pending, timeout=0.25, return_when=FIRST_COMPLETED)
+                _drain(self._frames, self.on_frames)
                 for fut in done:
                     i = pending.pop(fut)
                     yield i, fut.result()
@@ -199,6 +227,8 @@ class RayEngine:
     def __init__(self, workers: int | None = None):
         self.workers = max(1, workers or default_workers())
         self._started = False
+        # Ray workers report no frames: progress counts whole files here.
+        self.on_frames: Callable[[str, int, int], None] | None = None
 
     def __enter__(self) -> RayEngine:
         return self

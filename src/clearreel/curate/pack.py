@@ -57,7 +57,7 @@ def pack_stage(run: Run, ds_pk: int, engine: str, started: float, resumed: bool)
             )
         )
         if ds.stage == "pack":
-            run.bars.stage("pack", 1)
+            run.bars.stage("pack", 1, unit="step")
             from fractions import Fraction
 
             entries = []

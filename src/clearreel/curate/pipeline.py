@@ -41,51 +41,9 @@ from clearreel.curate.pack import pack_stage
 from clearreel.curate.plan import USE, Candidate, Verdict, plan
 from clearreel.curate.tasks import AnalyseTask, analyse_task
 from clearreel.errors import NotFound, UsageError
+from clearreel.util.progress import Progress
 
 EventHook = Callable[[str, dict[str, Any]], None]
-
-
-class Bars:
-    """One rich progress bar per stage, on stderr (silent when disabled or not a terminal)."""
-
-    def __init__(self, enabled: bool):
-        self._progress: Any = None
-        if enabled:
-            from rich.console import Console
-
-            console = Console(stderr=True)
-            if console.is_terminal:
-                from rich.progress import (
-                    BarColumn,
-                    MofNCompleteColumn,
-                    Progress,
-                    TextColumn,
-                    TimeElapsedColumn,
-                    TimeRemainingColumn,
-                )
-
-                self._progress = Progress(
-                    TextColumn("{task.description:<10}"),
-                    BarColumn(),
-                    MofNCompleteColumn(),
-                    TimeElapsedColumn(),
-                    TimeRemainingColumn(),
-                    console=console,
-                )
-                self._progress.start()
-        self._tasks: dict[str, Any] = {}
-
-    def stage(self, name: str, total: int, done: int = 0) -> None:
-        if self._progress is not None:
-            self._tasks[name] = self._progress.add_task(name, total=total, completed=done)
-
-    def advance(self, name: str, n: int = 1) -> None:
-        if self._progress is not None and name in self._tasks:
-            self._progress.advance(self._tasks[name], n)
-
-    def close(self) -> None:
-        if self._progress is not None:
-            self._progress.stop()
 
 
 @dataclass
@@ -96,7 +54,7 @@ class Run:
     on: dt.date
     territory: str | None
     on_event: EventHook | None
-    bars: Bars
+    bars: Progress
     events: list[str] = field(default_factory=list)
 
     def emit(self, event: str, **data: Any) -> None:
@@ -137,7 +95,8 @@ def curate(
     ds_pk, resumed, on_date, terr = _open_dataset(
         settings, dataset, works, on, territory, engine, config
     )
-    run = Run(settings, dataset, config, on_date, terr, on_event, Bars(progress))
+    bars = Progress(progress, prefix="curate ")
+    run = Run(settings, dataset, config, on_date, terr, on_event, bars)
     try:
         with eng:
             _analyse(run, ds_pk, eng)
@@ -270,6 +229,8 @@ def _analyse(run: Run, ds_pk: int, eng: Any) -> None:
         contexts = _work_contexts(s, {r.work_id for r in pending})
         tasks = [AnalyseTask(r.pk, r.media_uri, contexts[r.work_id], run.config) for r in pending]
     run.bars.stage("analyse", len(rows), len(rows) - len(pending))
+    # Frames decoded of each file in flight (reported by the workers; see util.progress).
+    eng.on_frames = run.bars.sink("analyse")
     for i, result in eng.map(analyse_task, tasks):
         media_pk = tasks[i].media_pk
         with open_session(run.settings) as s:
@@ -308,7 +269,7 @@ def _analyse(run: Run, ds_pk: int, eng: Any) -> None:
                 )
                 if asset is not None:
                     asset.status, asset.quarantine_reason = "quarantined", result["reason"]
-        run.bars.advance("analyse")
+        run.bars.advance("analyse", key=tasks[i].uri)
         run.emit("media", uri=tasks[i].uri, ok=result["ok"])
     with open_session(run.settings) as s:
         ds = s.get(Dataset, ds_pk)
@@ -349,7 +310,7 @@ def _plan(run: Run, ds_pk: int) -> None:
             for m in media
             for c in m.candidates or []
         ]
-        run.bars.stage("plan", len(cands))
+        run.bars.stage("plan", len(cands), unit="candidates")
 
         # Anything made must clear today: `--on` only adds a second date on which it must
         # also clear (ARCHITECTURE.md, "Clearance rules"), so a consent revoked since a past

@@ -80,8 +80,8 @@ def _build_samples(
     """Decode every clip once, cut windows, encode latents (VAE) and captions (text encoder)."""
     import torch
 
-    from clearreel.cli._common import progress
     from clearreel.media import probe
+    from clearreel.util.progress import track as progress
 
     latents: list[Any] = []
     meta: list[dict[str, Any]] = []
@@ -480,7 +480,7 @@ def _train(
         accelerator.wait_for_everyone()
 
     # -- 8. the loop ----------------------------------------------------------------------
-    from clearreel.cli._common import progress
+    from clearreel.util.progress import track as progress
 
     t_loop = time.perf_counter()
     rank = accelerator.process_index

@@ -53,12 +53,20 @@ def show(
     out.print(f"\n[bold]{len(d['clips'])} clip(s)[/bold]")
     for c in d["clips"]:
         out.print(
-            f"  {c['id']}  {c['work']} {c['start_frame']}-{c['end_frame']}  "
+            f"  {c['id']}  {c['work']} {c['start_tc']}-{c['end_tc']}  "
             f"performers {','.join(c['performers']) or '-'}  licences {','.join(c['licenses'])}  "
             f"consents {','.join(c['consents']) or '-'}",
             markup=False,
         )
         out.print(f"      {c['caption']}", markup=False)
+    # A media file by its name; by its full path when two files of the dataset share a name.
+    names: dict[str, set[str]] = {}
+    for m in {x["media"] for x in [*d["clips"], *d["excluded"]]}:
+        names.setdefault(Path(m).name, set()).add(m)
+
+    def media_name(m: str) -> str:
+        return Path(m).name if len(names.get(Path(m).name, ())) == 1 else m
+
     out.print(f"\n[bold]{len(d['excluded'])} excluded[/bold]")
     for e in d["excluded"]:
         why = "; ".join(
@@ -68,8 +76,14 @@ def show(
             + (f" of {r['of']}" if r.get("of") else "")
             for r in e["reasons"]
         )
+        when = (
+            f"{e['start_tc']}-{e['end_tc']} ({e['start']}-{e['end']}, {e['seconds']:g} s)"
+            if e.get("start_tc")
+            else f"frames {e['start_frame']}-{e['end_frame']}"
+        )
         out.print(
-            f"  {e['work']} {e['start_frame']}-{e['end_frame']}  [{e['stage']}] {why}", markup=False
+            f"  {e['work']} {media_name(e['media'])} {when}  [{e['stage']}] {why}  ({e['id']})",
+            markup=False,
         )
     for q in d["quarantined"]:
         err.print(f"[yellow]quarantined[/yellow] {q['media']}: {q['reason']}")

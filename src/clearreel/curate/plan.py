@@ -231,11 +231,10 @@ def _dedup(
 
 
 def timecode(frame: int, fps: float) -> str:
-    """SMPTE-style non-drop-frame HH:MM:SS:FF at the nominal (rounded) rate."""
-    nominal = max(1, round(fps))
-    ff = frame % nominal
-    s = frame // nominal
-    return f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}:{ff:02d}"
+    """SMPTE non-drop-frame HH:MM:SS:FF at the nominal (rounded) rate (`util.timecode`)."""
+    from clearreel.util.timecode import frame_to_smpte
+
+    return frame_to_smpte(frame, fps)
 
 
 def timecode_at(seconds: float, fps: float) -> str:

@@ -33,6 +33,7 @@ def show(settings: Settings, name: str, *, clips_offset: int = 0,
         quar = s.scalars(
             select(Quarantine).where(Quarantine.dataset_pk == ds.pk).order_by(Quarantine.media_uri)
         ).all()
+        rates = _rates(s, clips, excl)
         return {
             "id": ds.id,
             "name": ds.name,
@@ -55,6 +56,9 @@ def show(settings: Settings, name: str, *, clips_offset: int = 0,
                     "characters": list(c.characters),
                     "caption": c.caption,
                     "fps": c.fps,
+                    "media": c.media_uri,
+                    "start_tc": c.start_tc,
+                    "end_tc": c.end_tc,
                     "path": c.path,
                     "licenses": list(c.licenses),
                     "consents": list(c.consents),
@@ -65,8 +69,10 @@ def show(settings: Settings, name: str, *, clips_offset: int = 0,
                 {
                     "id": e.clip_id,
                     "work": e.work_id,
+                    "media": e.media_uri,
                     "start_frame": e.start_frame,
                     "end_frame": e.end_frame,
+                    **_times(e.start_frame, e.end_frame, rates.get(e.media_uri)),
                     "stage": e.stage,
                     "reasons": list(e.reasons),
                 }
@@ -77,6 +83,37 @@ def show(settings: Settings, name: str, *, clips_offset: int = 0,
             ],
             "summary": ds.summary or {},
         }
+
+
+def _rates(session: Any, clips: Any, excl: Any) -> dict[str, float]:
+    """Each media file's frame rate: from the dataset's clips, else the registry's probe."""
+    from clearreel.rights.models import MediaAsset
+
+    rates = {c.media_uri: float(c.source_fps) for c in clips if c.source_fps}
+    missing = {e.media_uri for e in excl} - set(rates)
+    if missing:
+        for m in session.scalars(select(MediaAsset).where(MediaAsset.uri.in_(sorted(missing)))):
+            fps = (m.probe or {}).get("fps")
+            if fps:
+                from clearreel.util.timecode import rate
+
+                rates[m.uri] = float(rate(str(fps)))
+    return rates
+
+
+def _times(start: int, end: int, fps: float | None) -> dict[str, Any]:
+    """SMPTE and millisecond times of frames start..end (inclusive) and the duration."""
+    if not fps:
+        return {"start_tc": None, "end_tc": None, "start": None, "end": None, "seconds": None}
+    from clearreel.util.timecode import format_ms, frame_seconds, frame_to_smpte
+
+    return {
+        "start_tc": frame_to_smpte(start, fps),
+        "end_tc": frame_to_smpte(end, fps),
+        "start": format_ms(frame_seconds(start, fps)),
+        "end": format_ms(frame_seconds(end + 1, fps)),
+        "seconds": round(frame_seconds(end + 1 - start, fps), 3),
+    }
 
 
 def list_datasets(settings: Settings) -> list[dict[str, Any]]:

@@ -11,6 +11,8 @@ Layout of `$CLEARREEL_HOME/datasets/NAME/` (see docs/datasets.md):
 WebDataset groups tar members into samples by the part of the name before the first dot,
 so clip ids (the keys) never contain a dot. Tar members are written with fixed metadata
 (mtime 0, uid/gid 0, mode 0644) so the same clips always give byte-identical shards.
+(webdataset's own `TarWriter` stamps the current time and sorts members, so its shards, and
+the signed manifest that records their sha256, change on every rebuild: bench/shard_writer.py.)
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ is "N.A." (gold, SDR, test codes) are not money a studio is paid in and are refu
 
 from __future__ import annotations
 
+import functools
 import re
 from decimal import Decimal
 
@@ -35,156 +36,37 @@ _EXPONENT_0 = (
 )
 _EXPONENT_3 = ("BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND")
 _EXPONENT_4 = ("CLF", "UYW")
-# Active codes with minor unit 2.
-_EXPONENT_2 = (
-    "AED",
-    "AFN",
-    "ALL",
-    "AMD",
-    "ANG",
-    "AOA",
-    "ARS",
-    "AUD",
-    "AWG",
-    "AZN",
-    "BAM",
-    "BBD",
-    "BDT",
-    "BGN",
-    "BMD",
-    "BND",
-    "BOB",
-    "BOV",
-    "BRL",
-    "BSD",
-    "BTN",
-    "BWP",
-    "BYN",
-    "BZD",
-    "CAD",
-    "CDF",
-    "CHE",
-    "CHF",
-    "CHW",
-    "CNY",
-    "COP",
-    "COU",
-    "CRC",
-    "CUP",
-    "CVE",
-    "CZK",
-    "DKK",
-    "DOP",
-    "DZD",
-    "EGP",
-    "ERN",
-    "ETB",
-    "EUR",
-    "FJD",
-    "FKP",
-    "GBP",
-    "GEL",
-    "GHS",
-    "GIP",
-    "GMD",
-    "GTQ",
-    "GYD",
-    "HKD",
-    "HNL",
-    "HTG",
-    "HUF",
-    "IDR",
-    "ILS",
-    "INR",
-    "IRR",
-    "JMD",
-    "KES",
-    "KGS",
-    "KHR",
-    "KPW",
-    "KYD",
-    "KZT",
-    "LAK",
-    "LBP",
-    "LKR",
-    "LRD",
-    "LSL",
-    "MAD",
-    "MDL",
-    "MGA",
-    "MKD",
-    "MMK",
-    "MNT",
-    "MOP",
-    "MRU",
-    "MUR",
-    "MVR",
-    "MWK",
-    "MXN",
-    "MXV",
-    "MYR",
-    "MZN",
-    "NAD",
-    "NGN",
-    "NIO",
-    "NOK",
-    "NPR",
-    "NZD",
-    "PAB",
-    "PEN",
-    "PGK",
-    "PHP",
-    "PKR",
-    "PLN",
-    "QAR",
-    "RON",
-    "RSD",
-    "RUB",
-    "SAR",
-    "SBD",
-    "SCR",
-    "SDG",
-    "SEK",
-    "SGD",
-    "SHP",
-    "SLE",
-    "SOS",
-    "SRD",
-    "SSP",
-    "STN",
-    "SVC",
-    "SYP",
-    "SZL",
-    "THB",
-    "TJS",
-    "TMT",
-    "TOP",
-    "TRY",
-    "TTD",
-    "TWD",
-    "TZS",
-    "UAH",
-    "USD",
-    "USN",
-    "UYU",
-    "UZS",
-    "VED",
-    "VES",
-    "WST",
-    "XCD",
-    "XCG",
-    "YER",
-    "ZAR",
-    "ZMW",
-    "ZWG",
-)
+# No minor unit ("N.A." in ISO 4217): precious metals, SDR, bond-market units, the test and
+# "no currency" codes; and XAD (Arab Accounting Dinar, an accounting unit). Not money a
+# studio is paid in.
+_NO_MINOR = frozenset({"XAD", "XAG", "XAU", "XBA", "XBB", "XBC", "XBD", "XDR", "XPD", "XPT",
+                       "XSU", "XTS", "XUA", "XXX"})
+# Withdrawn from ISO 4217, kept so that postings recorded in them still read and total:
+# ANG (replaced by XCG, 2025), BGN (Bulgaria adopted the euro, 2026-01-01).
+_WITHDRAWN = {"ANG": 2, "BGN": 2}
 
-EXPONENTS: dict[str, int] = {
-    **{c: 2 for c in _EXPONENT_2},
-    **{c: 0 for c in _EXPONENT_0},
-    **{c: 3 for c in _EXPONENT_3},
-    **{c: 4 for c in _EXPONENT_4},
-}
+
+@functools.cache
+def exponents() -> dict[str, int]:
+    """Every accepted code -> its minor unit. The codes are pycountry's ISO 4217 list (Debian
+    iso-codes, kept current with ISO's amendments); pycountry has no minor units, and babel's
+    CLDR `digits` are display rounding that differ from ISO for 15 active codes (IQD 3 vs 0,
+    HUF, IDR, COP 2 vs 0, ...: amounts would be mis-scaled), so the exponents other than 2
+    are the lists above, from ISO 4217 list one."""
+    import pycountry
+
+    out = {c.alpha_3: 2 for c in pycountry.currencies if c.alpha_3 not in _NO_MINOR}
+    for codes, exp in ((_EXPONENT_0, 0), (_EXPONENT_3, 3), (_EXPONENT_4, 4)):
+        out.update(dict.fromkeys(codes, exp))
+    out.update(_WITHDRAWN)
+    return out
+
+
+def __getattr__(name: str) -> object:
+    if name == "EXPONENTS":  # the old constant, computed on first use
+        return exponents()
+    raise AttributeError(name)
+
 
 # Plain decimal notation only: digits, an optional point and fraction. No exponent, sign,
 # grouping or currency symbol, so "1e3", "+5", "1,000" and "$5" are all malformed.
@@ -196,7 +78,7 @@ MAX_MINOR = 2**63 - 1
 def currency_code(code: str) -> str:
     """The upper-case ISO 4217 code, or UsageError for an unknown one."""
     c = (code or "").strip().upper()
-    if c not in EXPONENTS:
+    if c not in exponents():
         raise UsageError(
             f"unknown currency {code!r}: use an ISO 4217 code with minor units, "
             "e.g. USD, EUR, JPY, KWD"
@@ -206,7 +88,7 @@ def currency_code(code: str) -> str:
 
 def exponent(code: str) -> int:
     """Number of decimal places of the currency's minor unit (USD 2, JPY 0, KWD 3)."""
-    return EXPONENTS[currency_code(code)]
+    return exponents()[currency_code(code)]
 
 
 def parse_amount(text: str, currency: str, *, allow_zero: bool = False) -> int:
@@ -217,7 +99,7 @@ def parse_amount(text: str, currency: str, *, allow_zero: bool = False) -> int:
     is refused rather than silently reinterpreted.
     """
     c = currency_code(currency)
-    exp = EXPONENTS[c]
+    exp = exponents()[c]
     s = (text or "").strip()
     if s.startswith("-"):
         raise UsageError(
@@ -256,4 +138,4 @@ def format_amount(minor: int, currency: str) -> str:
     return f"{to_decimal(minor, currency):f}"
 
 
-__all__ = ["EXPONENTS", "currency_code", "exponent", "format_amount", "parse_amount", "to_decimal"]
+__all__ = ["currency_code", "exponent", "exponents", "format_amount", "parse_amount", "to_decimal"]

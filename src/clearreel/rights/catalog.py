@@ -49,7 +49,7 @@ from clearreel.rights.models import (
     Scene,
     Work,
 )
-from clearreel.rights.vocab import ISO_3166_ALPHA2, WORLD
+from clearreel.rights.vocab import WORLD, is_territory, territory_hint
 
 # --------------------------------------------------------------------------------------
 # Field types
@@ -71,13 +71,15 @@ def _iso_date(v: Any) -> Any:
 
 def _territory(world: bool) -> Any:
     def check(v: str) -> str:
-        if v in ISO_3166_ALPHA2 or (world and v == WORLD):
+        if is_territory(v, world=world):
             return v
         hint = ""
-        if v.upper() in ISO_3166_ALPHA2 or (world and v.upper() == WORLD):
+        if is_territory(v.upper(), world=world):
             hint = f" (write it in upper case: {v.upper()!r})"
         elif v.upper() in ("UK",):
             hint = " (the ISO code of the United Kingdom is 'GB')"
+        elif (code := territory_hint(v)) is not None:
+            hint = f" (did you mean {code!r}?)"
         allowed = "an ISO 3166-1 alpha-2 code" + (" or WORLD" if world else "")
         raise ValueError(f"unknown territory {v!r}: expected {allowed}{hint}")
 

@@ -5,6 +5,8 @@ TDMRep), mapped onto clearreel's uses.
 
 from __future__ import annotations
 
+import functools
+
 from clearreel.rights.models import (
     CONSENT_KINDS,
     CONSENT_STATUSES,
@@ -27,25 +29,36 @@ FORBIDDING = ("notAllowed", "constrained")
 
 WORLD = "WORLD"
 
-# ISO 3166-1 alpha-2 officially assigned codes (249), as listed in tzdata's iso3166.tab.
-_ISO_CODES = """
-AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ
-BR BS BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM
-DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS
-GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN
-KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ
-MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM
-PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV
-SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI
-VN VU WF WS YE YT ZA ZM ZW
-"""
-ISO_3166_ALPHA2 = frozenset(_ISO_CODES.split())
-assert len(ISO_3166_ALPHA2) == 249
+@functools.cache
+def iso_3166_alpha2() -> frozenset[str]:
+    """ISO 3166-1 alpha-2 officially assigned codes, from `pycountry` (Debian iso-codes,
+    maintained with the ISO 3166 Maintenance Agency's changes). Loaded on first use (about
+    80 ms), not at import."""
+    import pycountry
+
+    return frozenset(c.alpha_2 for c in pycountry.countries)
+
+
+def __getattr__(name: str) -> object:
+    if name == "ISO_3166_ALPHA2":  # the old constant, computed lazily
+        return iso_3166_alpha2()
+    raise AttributeError(name)
 
 
 def is_territory(code: str, *, world: bool = True) -> bool:
     """An ISO 3166-1 alpha-2 code (upper case), or `WORLD` when `world` is true."""
-    return code in ISO_3166_ALPHA2 or (world and code == WORLD)
+    return code in iso_3166_alpha2() or (world and code == WORLD)
+
+
+def territory_hint(value: str) -> str | None:
+    """The alpha-2 code that a country name, alpha-3 or numeric code means ("Germany",
+    "DEU", "276" -> "DE"), for error messages; None when it is none of them."""
+    import pycountry
+
+    try:
+        return str(pycountry.countries.lookup(value.strip()).alpha_2)
+    except LookupError:
+        return None
 
 
 # IPTC PLUS "Data Mining" (plus:DataMining, IPTC Photo Metadata 2023.1 / PLUS LDF 1.2.x).
@@ -85,7 +98,7 @@ def training_mining_use(entry_key: str) -> str | None:
 
 
 __all__ = [
-    "CONSENT_KINDS", "CONSENT_STATUSES", "FORBIDDING", "ISO_3166_ALPHA2", "PARTY_KINDS",
+    "CONSENT_KINDS", "CONSENT_STATUSES", "FORBIDDING", "PARTY_KINDS",
     "PLUS_DATA_MINING", "PLUS_NS", "PLUS_VOCAB", "RIGHTS_ROLES", "ROLES", "TDMREP_NS", "TDM_USES",
     "TRAINING_MINING_LABELS", "TRAINING_USES", "USES", "USE_VALUES", "WORK_KINDS", "WORLD",
     "is_territory", "training_mining_use",

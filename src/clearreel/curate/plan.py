@@ -242,10 +242,9 @@ def timecode_at(seconds: float, fps: float) -> str:
     second at the nominal (rounded) rate. On constant-rate media it is `timecode` of the
     frame's index; on variable-rate media it is the time the frame is shown. (The tolerance
     absorbs the microsecond rounding of recorded times.)"""
-    nominal = max(1, round(fps))
-    total = int(seconds * nominal + 1e-3)
-    s, ff = divmod(total, nominal)
-    return f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}:{ff:02d}"
+    from clearreel.util.timecode import seconds_to_smpte
+
+    return seconds_to_smpte(seconds, fps)
 
 
 def clip_key(work: str, media_index: int, start: int, end: int) -> str:

@@ -44,7 +44,10 @@ def rate(fps: float | Fraction | str) -> Fraction:
 
 
 def nominal(fps: float | Fraction) -> int:
-    """The timecode's frames per second: the rate rounded (24 for 23.976, 30 for 29.97)."""
+    """The timecode's frames per second: the rate rounded (24 for 23.976, 30 for 29.97); 1
+    for an unknown (zero) rate, as the manifest has always written it."""
+    if not fps or float(fps) <= 0:
+        return 1
     return max(1, round(rate(fps)))
 
 
@@ -95,6 +98,15 @@ def frame_to_smpte(frame: int, fps: float | Fraction, *, drop: bool = False) -> 
     s = frame // n
     sep = ";" if drop else ":"
     return f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}{sep}{ff:02d}"
+
+
+def seconds_to_smpte(seconds: float, fps: float | Fraction) -> str:
+    """`HH:MM:SS:FF` of a presentation time: the clock second, and FF the frame within it at
+    the nominal rate (on variable-rate media, the time the frame is shown). The 1e-3 frame
+    tolerance absorbs the microsecond rounding of recorded times."""
+    n = nominal(fps)
+    s, ff = divmod(int(seconds * n + 1e-3), n)
+    return f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}:{ff:02d}"
 
 
 def parse_seconds(value: object, fps: float | Fraction | None = None) -> float:
@@ -153,6 +165,7 @@ __all__ = [
     "nominal",
     "parse_seconds",
     "rate",
+    "seconds_to_smpte",
     "smpte_to_frame",
     "to_frame",
 ]

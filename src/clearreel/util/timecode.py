@@ -46,7 +46,7 @@ def rate(fps: float | Fraction | str) -> Fraction:
 def nominal(fps: float | Fraction) -> int:
     """The timecode's frames per second: the rate rounded (24 for 23.976, 30 for 29.97); 1
     for an unknown (zero) rate, as the manifest has always written it."""
-    if not fps or float(fps) <= 0:
+    if not fps or (isinstance(fps, int | float | Fraction) and fps <= 0):
         return 1
     return max(1, round(rate(fps)))
 

@@ -33,7 +33,7 @@ def show(settings: Settings, name: str, *, clips_offset: int = 0,
         quar = s.scalars(
             select(Quarantine).where(Quarantine.dataset_pk == ds.pk).order_by(Quarantine.media_uri)
         ).all()
-        rates = _rates(s, clips, excl)
+        rates = _rates(s, ds.pk, excl)
         return {
             "id": ds.id,
             "name": ds.name,
@@ -85,11 +85,15 @@ def show(settings: Settings, name: str, *, clips_offset: int = 0,
         }
 
 
-def _rates(session: Any, clips: Any, excl: Any) -> dict[str, float]:
-    """Each media file's frame rate: from the dataset's clips, else the registry's probe."""
+def _rates(session: Any, dataset_pk: int, excl: Any) -> dict[str, float]:
+    """Each media file's frame rate: from the dataset's clips (all of them, not the page),
+    else the registry's probe."""
+    from clearreel.dataset.models import Clip
     from clearreel.rights.models import MediaAsset
 
-    rates = {c.media_uri: float(c.source_fps) for c in clips if c.source_fps}
+    rows = session.execute(select(Clip.media_uri, Clip.source_fps)
+                           .where(Clip.dataset_pk == dataset_pk).distinct()).all()
+    rates = {uri: float(fps) for uri, fps in rows if fps}
     missing = {e.media_uri for e in excl} - set(rates)
     if missing:
         for m in session.scalars(select(MediaAsset).where(MediaAsset.uri.in_(sorted(missing)))):

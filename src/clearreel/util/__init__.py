@@ -2,5 +2,7 @@
 `clearreel.errors`.
 
 - `timecode`: the one parser and formatter of times (SMPTE `HH:MM:SS:FF` at a work's rate,
-  drop-frame, `HH:MM:SS.mmm`, seconds).
+  drop-frame, `HH:MM:SS.mmm`, seconds);
+- `progress`: the one progress reporter (rich bars on a terminal, plain stage lines
+  otherwise, frames within a file from engine workers), on stderr.
 """

@@ -24,10 +24,12 @@ def test_init_is_idempotent(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli
     assert code == 0
     data = json.loads(out)
     assert Path(data["home"]) == home.resolve()
-    assert (home / "clearreel.db").exists() and (home / "keys" / "signing.pem").exists()
-    key = (home / "keys" / "signing.key").read_bytes()
+    assert (home / "clearreel.db").exists() and (home / "workspace.json").exists()
+    # Keys are per organization, made when its catalog is imported: none before.
+    assert data["keys"] == {} and not any((home / "keys").iterdir())
+    ident = (home / "workspace.json").read_text()
     code, _, _ = cli("init")
-    assert code == 0 and (home / "keys" / "signing.key").read_bytes() == key
+    assert code == 0 and (home / "workspace.json").read_text() == ident
 
 
 def test_commands_without_a_workspace_say_how_to_fix_it(tmp_path, monkeypatch, cli) -> None:
@@ -63,10 +65,10 @@ def _chain(settings: Settings, n: int = 4) -> None:
     from clearreel.rights import audit
     from clearreel.rights.models import Organization
 
-    with open_session(settings, org="org-audit") as s:
+    with open_session(settings, any_org=True) as s:
         if s.get(Organization, "org-audit") is None:
             s.add(Organization(id="org-audit", name="Audit Pictures"))
-            s.flush()
+    with open_session(settings, org="org-audit") as s:
         for i in range(n):
             audit.record(s, "rights.check", f"w-{i}", allowed=bool(i % 2), reasons=[{"code": "x"}])
 

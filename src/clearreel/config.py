@@ -7,8 +7,39 @@ the workspace (`CLEARREEL_HOME`) is ever written.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
+
+# The folders of a workspace that hold one sub-folder per organization (files of one studio
+# never sit beside another's): datasets/ORG/NAME, models/ORG/NAME, outputs/ORG/, keys/ORG/,
+# cache/ORG/ (latents and other per-organization caches; shared caches such as the tiny base
+# model stay directly under cache/).
+ORG_KINDS = ("datasets", "models", "outputs", "keys", "cache")
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+
+
+def org_slug(org: str) -> str:
+    """The folder name of an organization id: itself when it is a plain name, otherwise
+    percent-escaped (`/`, `:`, `@` are legal in catalog ids), so two ids never share a folder
+    and no id can climb out of its parent (`..`)."""
+    if not org:
+        raise ValueError("no organization id")
+    slug = re.sub(r"[^A-Za-z0-9._-]", lambda m: "".join(f"%{b:02X}" for b in
+                                                         m.group().encode()), org)
+    if not slug[0].isalnum():
+        slug = f"%{ord(slug[0]):02X}{slug[1:]}"
+    return slug
+
+
+def check_file_name(name: str, what: str = "name") -> str:
+    """A dataset or model name that is safe as one folder name (no separators, no `..`)."""
+    from clearreel.errors import UsageError
+
+    if not _NAME.fullmatch(name or ""):
+        raise UsageError(f"{what} {name!r}: use letters, digits, '.', '_' or '-' "
+                         "(starting with a letter or digit, at most 128)")
+    return name
 
 
 @dataclass(frozen=True)
@@ -29,6 +60,14 @@ class Settings:
         default_factory=lambda: os.environ.get("CLEARREEL_CONSENT_MODE", "strict")
     )
 
+    # Where organizations' CA private keys are kept: a folder outside the workspace
+    # (CLEARREEL_CA_DIR), or keys/ORG/ca.key.enc encrypted with CLEARREEL_KEY_PASSPHRASE;
+    # with neither, a CA key is not kept (see provenance.keys).
+    ca_dir: str | None = field(default_factory=lambda: os.environ.get("CLEARREEL_CA_DIR") or None)
+    key_passphrase: str | None = field(
+        default_factory=lambda: os.environ.get("CLEARREEL_KEY_PASSPHRASE") or None, repr=False
+    )
+
     @property
     def url(self) -> str:
         return self.database_url or f"sqlite:///{(self.home / 'clearreel.db').resolve()}"
@@ -36,9 +75,27 @@ class Settings:
     def path(self, *parts: str) -> Path:
         return self.home.joinpath(*parts)
 
-    @property
-    def keys_dir(self) -> Path:
-        return self.home / "keys"
+    # One function per kind of per-organization folder; every path of a studio's files is
+    # built here, so no command can reach another organization's files by a shared name.
+    def org_dir(self, kind: str, org: str) -> Path:
+        if kind not in ORG_KINDS:
+            raise ValueError(f"not a per-organization folder: {kind!r}")
+        return self.home / kind / org_slug(org)
+
+    def dataset_dir(self, org: str, name: str) -> Path:
+        return self.org_dir("datasets", org) / check_file_name(name, "dataset name")
+
+    def model_dir(self, org: str, name: str) -> Path:
+        return self.org_dir("models", org) / check_file_name(name, "model name")
+
+    def outputs_dir(self, org: str) -> Path:
+        return self.org_dir("outputs", org)
+
+    def keys_dir(self, org: str) -> Path:
+        return self.org_dir("keys", org)
+
+    def cache_dir(self, org: str, *parts: str) -> Path:
+        return self.org_dir("cache", org).joinpath(*parts)
 
 
 def get_settings() -> Settings:

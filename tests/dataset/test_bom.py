@@ -80,7 +80,7 @@ def test_the_envelope_verifies_with_a_plain_ecdsa_check(built: tuple[Settings, P
     typ = env["payloadType"].encode()
     message = b" ".join([b"DSSEv1", str(len(typ)).encode(), typ, str(len(payload)).encode(),
                          payload])
-    cert = x509.load_pem_x509_certificate((settings.keys_dir / "signing.pem").read_bytes())
+    cert = x509.load_pem_x509_certificate((settings.keys_dir("org-t") / "signing.pem").read_bytes())
     cert.public_key().verify(base64.b64decode(env["signatures"][0]["sig"]), message,
                              ec.ECDSA(hashes.SHA256()))  # raises when invalid
     st = json.loads(payload)
@@ -129,10 +129,11 @@ def test_an_envelope_from_another_studio_is_refused(
     from clearreel.provenance import ensure_studio_keys
 
     settings, root = built
-    other = Settings(home=tmp_path / "other")
-    ensure_studio_keys(other, "another studio")
+    other = Settings(home=tmp_path / "other", database_url=None)
+    # The same organization id in another workspace: another key and CA.
+    ensure_studio_keys(other, "another studio", org="org-t")
     (root / SIGNATURE).unlink()
-    write_boms(other, root, read_manifest(root))
+    write_boms(other, root, read_manifest(root), "org-t")
     problems = verify(settings, "tiny", clearance=False)["problems"]
     assert [p["code"] for p in problems] == ["signature_invalid"]
     assert "does not hold" in problems[0]["detail"]

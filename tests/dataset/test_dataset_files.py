@@ -185,12 +185,13 @@ def test_verify_refuses_a_signature_from_another_studio(
     from clearreel.provenance import ensure_studio_keys
 
     settings, root = built
-    other = Settings(home=tmp_path / "other")
-    ensure_studio_keys(other, "another studio")
-    sign_manifest(other, root, read_manifest(root))
+    other = Settings(home=tmp_path / "other", database_url=None)
+    # The same organization id in another workspace: another CA.
+    ensure_studio_keys(other, "another studio", org="org-t")
+    sign_manifest(other, root, read_manifest(root), org="org-t")
     problems = verify(settings, "tiny", clearance=False)["problems"]
     assert [p["code"] for p in problems] == ["signature_invalid"]
-    assert "this studio's CA" in problems[0]["detail"]
+    assert "this organization's CA" in problems[0]["detail"]
 
 
 def test_verify_catches_an_added_clip_file(built: tuple[Settings, Path]) -> None:

@@ -46,8 +46,10 @@ def test_manifest_contents(made):
     created = [a for a in actions["actions"] if a["action"] == "c2pa.created"]
     assert created and created[0]["digitalSourceType"] == TRAINED_ALGORITHMIC_MEDIA
     gen = assertion(m["manifest"], GENERATION_LABEL)
-    assert gen == {"output": "out-00112233aabbccdd", "model": "m-tiny", "dataset": "ds-harbor",
-                   "dataset_manifest_sha256": "ab" * 32}
+    assert {k: gen[k] for k in ("output", "model", "dataset", "dataset_manifest_sha256")} == {
+        "output": "out-00112233aabbccdd", "model": "m-tiny", "dataset": "ds-harbor",
+        "dataset_manifest_sha256": "ab" * 32}
+    assert gen["organization"] == "org-north" and gen["signed"]
     tdm = assertion(m["manifest"], "cawg.training-mining")
     assert tdm is not None and set(tdm["entries"]) == set(CAWG_USES)
     assert all(e["use"] == "notAllowed" for e in tdm["entries"].values())
@@ -85,12 +87,14 @@ def test_file_signed_by_another_ca_is_untrusted(made, tmp_path, cli):
     from clearreel.provenance.keys import ensure_studio_keys
 
     s, _ = made
-    other = Settings(home=tmp_path / "elsewhere")
-    ensure_studio_keys(other, studio="someone else")
+    other = Settings(home=tmp_path / "elsewhere", database_url=None)
+    # Another workspace's organization of the same id: its own CA, not trusted here.
+    ensure_studio_keys(other, studio="someone else", org="org-north")
     plain = tmp_path / "plain.mp4"
     write_video(plain, footage(frames=8), 24)
     forged = tmp_path / "forged.mp4"
-    sign_video(other, plain, forged, output_id="out-00112233aabbccdd", model="m-tiny")
+    sign_video(other, plain, forged, output_id="out-00112233aabbccdd", model="m-tiny",
+               org="org-north")
     report = verify_file(s, forged)
     assert report["c2pa"] == {"present": True, "valid": True, "trusted": False}
     assert not report["verified"]

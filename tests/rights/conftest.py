@@ -8,6 +8,7 @@ and one workspace per module keeps the suite fast).
 from __future__ import annotations
 
 import copy
+import dataclasses
 import datetime as dt
 import uuid
 from collections.abc import Callable
@@ -108,7 +109,8 @@ class Registry:
                 lic["licensee"] = self.org
         self.doc = doc
         self.path = write(folder / f"{self.org}.yaml", doc)
-        self.summary = import_catalog(settings, self.path)
+        # A new organization in a workspace that holds others is imported with --org naming it.
+        self.summary = import_catalog(dataclasses.replace(settings, org=self.org), self.path)
 
     def session(self) -> Any:
         from clearreel.db import open_session

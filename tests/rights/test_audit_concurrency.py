@@ -24,11 +24,12 @@ def test_concurrent_audit_writers(any_db: Settings) -> None:
     if any_db.database_url is None:
         pytest.skip("the race needs several connections to PostgreSQL")
     from clearreel.db import open_session
+    from clearreel.db.orgs import workspace_id
     from clearreel.rights import audit
     from clearreel.rights.models import Organization
 
     with open_session(any_db, any_org=True) as s:
-        s.add(Organization(id="org-a", name="A"))
+        s.add(Organization(id="org-a", name="A", workspace=workspace_id(any_db)))
     ctx = mp.get_context("spawn")
     procs = [ctx.Process(target=_writer, args=(str(any_db.home), any_db.database_url, 10))
              for _ in range(4)]

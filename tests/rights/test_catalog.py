@@ -3,6 +3,7 @@ tenancy; the registry tests run on SQLite and PostgreSQL (`any_db`)."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -277,7 +278,9 @@ def test_export_round_trips(any_db: Settings, tmp_path: Path,
         assert _dump_registry(any_db, "org-a") == before
         # ... and exporting what was read gives the same document.
         assert yaml.safe_load(dump_catalog(load_catalog(out).model_dump(mode="json"), "yaml"))
-    fresh = Settings(home=tmp_path / "fresh")
+    # A fresh SQLite workspace (a second workspace on the same PostgreSQL database could not
+    # import org-a: that organization belongs to the first workspace).
+    fresh = Settings(home=tmp_path / "fresh", database_url=None)
     from clearreel.db import init_db
 
     init_db(fresh)
@@ -323,7 +326,7 @@ def test_tenancy_two_organizations_never_see_each_other(any_db: Settings, tmp_pa
     b["licenses"] = []
     b["consents"] = []
     import_catalog(any_db, write(tmp_path / "a.yaml", a))
-    import_catalog(any_db, write(tmp_path / "b.yaml", b))
+    import_catalog(dataclasses.replace(any_db, org="org-b"), write(tmp_path / "b.yaml", b))
     with open_session(any_db, org="org-b") as s:
         assert s.scalars(select(Work.id)).all() == ["w-two"]
         assert len(s.scalars(select(Party)).all()) == 4

@@ -3,6 +3,7 @@ consent never turns a denial into an allowance, whatever the registry and the qu
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import itertools
 from typing import Any
@@ -83,7 +84,8 @@ def org(shared: Settings, tmp_path_factory: pytest.TempPathFactory) -> tuple[Set
     doc["organization"]["id"] = "org-prop"
     doc["licenses"] = []
     doc["consents"] = []
-    import_catalog(shared, write(tmp_path_factory.mktemp("prop") / "c.yaml", doc))
+    import_catalog(dataclasses.replace(shared, org="org-prop"),
+                   write(tmp_path_factory.mktemp("prop") / "c.yaml", doc))
     return shared, "org-prop"
 
 

@@ -99,7 +99,9 @@ def open_index(clipset: ClipSet) -> FingerprintIndex:
 
 
 def indexed_datasets(settings: Settings) -> list[str]:
-    root = settings.path("datasets")
+    from clearreel.db import resolve_org
+
+    root = settings.org_dir("datasets", resolve_org(settings))
     return sorted(p.parent.parent.name for p in root.glob("*/attribution/meta.json"))
 
 

@@ -20,7 +20,7 @@ always gives the same bytes):
   whose payload is an in-toto Statement v1 (`application/vnd.in-toto+json`): the subjects are
   the manifest (digest of its canonical bytes), the two BOM files, every shard and the index;
   the predicate (`https://cyclonedx.org/bom`) is the CycloneDX BOM. The signature is ES256
-  (DER) with the studio's dataset signing key over PAE(payloadType, payload); `keyid` is the
+  (DER) with the organization's signing key over PAE(payloadType, payload); `keyid` is the
   hex SHA-256 of the signing certificate (DER).
 """
 
@@ -232,23 +232,29 @@ def statement(root: Path, manifest: dict[str, Any]) -> dict[str, Any]:
 
 
 def sign_envelope(
-    settings: Settings, payload: bytes, payload_type: str = PAYLOAD_TYPE
+    settings: Settings, payload: bytes, payload_type: str = PAYLOAD_TYPE,
+    org: str | None = None,
 ) -> dict[str, Any]:
+    from clearreel.dataset.manifest import _org
     from clearreel.provenance import load_signing_key, signing_chain_pem
 
-    key = load_signing_key(settings)
-    leaf = x509.load_pem_x509_certificates(signing_chain_pem(settings))[0]
+    org = _org(settings, org)
+    key = load_signing_key(settings, org)
+    leaf = x509.load_pem_x509_certificates(signing_chain_pem(settings, org))[0]
     sig = key.sign(pae(payload_type, payload), ec.ECDSA(hashes.SHA256()))
     return {"payloadType": payload_type, "payload": base64.b64encode(payload).decode(),
             "signatures": [{"keyid": _keyid(leaf), "sig": base64.b64encode(sig).decode()}]}
 
 
 def verify_envelope(settings: Settings, env: dict[str, Any],
-                    extra_certs: list[x509.Certificate] = ()) -> tuple[bytes | None, list[str]]:  # type: ignore[assignment]
-    """(payload, problems): the payload when one signature verifies with a certificate this
-    studio's CA issued."""
-    from clearreel.dataset.manifest import _check_chain
-    from clearreel.provenance import signing_chain_pem
+                    extra_certs: list[x509.Certificate] = (),  # type: ignore[assignment]
+                    org: str | None = None,
+                    signed: dt.datetime | None = None) -> tuple[bytes | None, list[str]]:
+    """(payload, problems): the payload when one signature verifies with a certificate the
+    organization's CA issued (any it has used: the current one or one retired by rotation),
+    valid and not retired at `signed` (default: now)."""
+    from clearreel.dataset.manifest import _check_chain, _org
+    from clearreel.provenance import keys as k
 
     try:
         payload_type = env["payloadType"]
@@ -258,8 +264,10 @@ def verify_envelope(settings: Settings, env: dict[str, Any],
         return None, [f"{DSSE} is not a DSSE envelope: {e}"]
     if not sigs:
         return None, [f"{DSSE} holds no signature"]
-    chain = x509.load_pem_x509_certificates(signing_chain_pem(settings))
-    certs = {_keyid(c): c for c in [chain[0], *extra_certs]}
+    org = _org(settings, org)
+    issued = [c for c in (k.leaf_cert(settings, org, r["serial"])
+                          for r in k.read_certs(settings, org)) if c is not None]
+    certs = {_keyid(c): c for c in [*issued, *extra_certs]}
     problems: list[str] = []
     for s in sigs:
         cert = certs.get(str(s.get("keyid", "")))
@@ -275,7 +283,7 @@ def verify_envelope(settings: Settings, env: dict[str, Any],
         except (InvalidSignature, AssertionError, KeyError, ValueError):
             problems.append(f"{DSSE}: the signature does not match the payload (envelope altered)")
             continue
-        chain_problems = _check_chain(settings, cert, chain[1:])
+        chain_problems = _check_chain(settings, org, cert, [], signed)
         if chain_problems:
             problems += [f"{DSSE}: {p}" for p in chain_problems]
             continue
@@ -283,18 +291,20 @@ def verify_envelope(settings: Settings, env: dict[str, Any],
     return None, problems
 
 
-def write_boms(settings: Settings, root: Path, manifest: dict[str, Any]) -> None:
+def write_boms(settings: Settings, root: Path, manifest: dict[str, Any],
+               org: str | None = None) -> None:
     """bom.cdx.json, bom.spdx.jsonld and the signed manifest.dsse.json."""
     (root / CYCLONEDX).write_text(cyclonedx_json(manifest), encoding="utf-8")
     (root / SPDX).write_text(spdx_jsonld(manifest), encoding="utf-8")
     payload = json.dumps(statement(root, manifest), sort_keys=True, separators=(",", ":"),
                          ensure_ascii=False).encode()
-    env = sign_envelope(settings, payload)
+    env = sign_envelope(settings, payload, org=org)
     (root / DSSE).write_text(json.dumps(env, indent=2) + "\n", encoding="utf-8")
 
 
 def check_envelope(settings: Settings, root: Path, manifest: dict[str, Any],
-                   extra_certs: list[x509.Certificate] = ()) -> list[str]:  # type: ignore[assignment]
+                   extra_certs: list[x509.Certificate] = (),  # type: ignore[assignment]
+                   org: str | None = None, signed: dt.datetime | None = None) -> list[str]:
     """Problems with manifest.dsse.json: signature, statement, and every subject's digest."""
     from clearreel.dataset.manifest import file_sha256
 
@@ -302,7 +312,7 @@ def check_envelope(settings: Settings, root: Path, manifest: dict[str, Any],
         env = json.loads((root / DSSE).read_text(encoding="utf-8"))
     except ValueError as e:
         return [f"{DSSE} is not valid JSON: {e}"]
-    payload, problems = verify_envelope(settings, env, extra_certs)
+    payload, problems = verify_envelope(settings, env, extra_certs, org, signed)
     if payload is None:
         return problems
     if env.get("payloadType") != PAYLOAD_TYPE:

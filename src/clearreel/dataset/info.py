@@ -43,7 +43,7 @@ def show(settings: Settings, name: str, *, clips_offset: int = 0,
             "created": ds.created.isoformat(timespec="seconds"),
             "on": ds.on.isoformat(),
             "territory": ds.territory,
-            "path": str(settings.path("datasets", name).resolve()),
+            "path": str(settings.dataset_dir(str(ds.org_id), name).resolve()),
             "clips_total": int(total or 0),
             "clips": [
                 {

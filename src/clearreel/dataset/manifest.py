@@ -11,11 +11,13 @@ ensure_ascii=False)` encoded as UTF-8. The manifest's hash (`manifest_sha256`, r
 the registry and by every model trained on it) and its signature are over these bytes, so
 re-indenting the file changes neither; changing any value changes both.
 
-Signature: ES256 (ECDSA P-256 with SHA-256, RFC 7518 §3.4) with the studio's signing key
-(`clearreel init`), stored as base64 DER in `manifest.sig.json` together with the signing
-certificate chain (leaf, then CA) in PEM. Verification checks the signature with the leaf's
-key, that the leaf was issued by the chain's CA and is within its validity, and that the CA
-is this studio's trust anchor (`keys/ca.pem`).
+Signature: ES256 (ECDSA P-256 with SHA-256, RFC 7518 §3.4) with the organization's signing
+key (`keys/ORG/`), stored as base64 DER in `manifest.sig.json` together with the signing
+certificate chain (leaf, then CA) in PEM, the organization and the signing time. Verification
+checks the signature with the leaf's key, that the leaf was issued by the chain's CA, that the
+CA is one of this organization's trust anchors (`keys/ORG/ca.pem`, `keys/ORG/anchors/`), and
+that the leaf was valid and not yet retired (`keys rotate`) when the manifest was signed: a
+dataset signed before a rotation still verifies; one signed with a retired key does not.
 """
 
 from __future__ import annotations
@@ -103,16 +105,26 @@ def read_manifest(root: Path) -> dict[str, Any]:
     return dict(json.loads((root / MANIFEST).read_text(encoding="utf-8")))
 
 
-def sign_manifest(settings: Settings, root: Path, manifest: dict[str, Any]) -> dict[str, Any]:
-    """Sign the canonical manifest bytes with the studio key; write manifest.sig.json."""
+def _org(settings: Settings, org: str | None) -> str:
+    if org is not None:
+        return org
+    from clearreel.db import resolve_org
+
+    return resolve_org(settings)
+
+
+def sign_manifest(settings: Settings, root: Path, manifest: dict[str, Any],
+                  org: str | None = None) -> dict[str, Any]:
+    """Sign the canonical manifest bytes with the organization's key; write manifest.sig.json."""
     from clearreel.provenance import load_signing_key, signing_chain_pem
 
-    key = load_signing_key(settings)
+    org = _org(settings, org)
+    key = load_signing_key(settings, org)
     data = canonical(manifest)
     signature = key.sign(data, ec.ECDSA(hashes.SHA256()))
     chain = [
         c.public_bytes(Encoding.PEM).decode()
-        for c in x509.load_pem_x509_certificates(signing_chain_pem(settings))
+        for c in x509.load_pem_x509_certificates(signing_chain_pem(settings, org))
     ]
     sig = {
         "format": SIG_FORMAT,
@@ -121,13 +133,17 @@ def sign_manifest(settings: Settings, root: Path, manifest: dict[str, Any]) -> d
         "signature": base64.b64encode(signature).decode(),
         "certificates": chain,
         "signed": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+        "organization": org,
     }
     (root / SIGNATURE).write_text(json.dumps(sig, indent=2) + "\n", encoding="utf-8")
     return sig
 
 
-def check_signature(settings: Settings, manifest: dict[str, Any], sig: dict[str, Any]) -> list[str]:
-    """Problems with the manifest's signature; empty when it is valid and chains to our CA."""
+def check_signature(settings: Settings, manifest: dict[str, Any], sig: dict[str, Any],
+                    org: str | None = None) -> list[str]:
+    """Problems with the manifest's signature; empty when it is valid, chains to the
+    organization's CA and its certificate was valid (not retired) when it signed."""
+    org = _org(settings, org)
     problems: list[str] = []
     data = canonical(manifest)
     if sig.get("alg") != "ES256":
@@ -151,21 +167,32 @@ def check_signature(settings: Settings, manifest: dict[str, Any], sig: dict[str,
         pub.verify(signature, data, ec.ECDSA(hashes.SHA256()))
     except InvalidSignature:
         problems.append("the signature does not match the manifest (manifest or signature altered)")
-    problems += _check_chain(settings, leaf, certs[1:])
+    if sig.get("organization") not in (None, org):
+        problems.append(f"the manifest was signed for organization {sig.get('organization')!r}, "
+                        f"not {org!r}")
+    try:
+        signed = dt.datetime.fromisoformat(str(sig["signed"])) if sig.get("signed") else None
+    except ValueError:
+        return [*problems, f"manifest.sig.json has a malformed signing time {sig.get('signed')!r}"]
+    problems += _check_chain(settings, org, leaf, certs[1:], signed)
     return problems
 
 
 def _check_chain(
-    settings: Settings, leaf: x509.Certificate, rest: list[x509.Certificate]
+    settings: Settings, org: str, leaf: x509.Certificate, rest: list[x509.Certificate],
+    signed: dt.datetime | None,
 ) -> list[str]:
-    anchor_path = settings.keys_dir / "ca.pem"
-    if not anchor_path.exists():
-        return [f"no trust anchor at {anchor_path}: run `clearreel init` in the studio's workspace"]
-    anchor = x509.load_pem_x509_certificate(anchor_path.read_bytes())
-    now = dt.datetime.now(dt.UTC)
+    from clearreel.provenance.keys import anchors, cert_problem
+
+    trusted = anchors(settings, org)
+    if not trusted:
+        return [f"no trust anchor in {settings.keys_dir(org)}: the organization has no keys"]
     problems = []
-    if not (leaf.not_valid_before_utc <= now <= leaf.not_valid_after_utc):
-        problems.append("the signing certificate is outside its validity period")
+    late = cert_problem(settings, org, leaf, signed)
+    if late:
+        problems.append(late)
+    by_subject = {c.subject: c for c in trusted}
+    anchor = by_subject.get(leaf.issuer) or trusted[0]
     issuer = next((c for c in rest if c.subject == leaf.issuer), None) or anchor
     try:
         issuer_key = issuer.public_key()
@@ -176,8 +203,9 @@ def _check_chain(
         )
     except (InvalidSignature, AssertionError):
         problems.append("the signing certificate was not issued by the CA in its chain")
-    if issuer.fingerprint(hashes.SHA256()) != anchor.fingerprint(hashes.SHA256()):
-        problems.append("the signing certificate does not chain to this studio's CA (keys/ca.pem)")
+    if issuer.fingerprint(hashes.SHA256()) not in {a.fingerprint(hashes.SHA256()) for a in trusted}:
+        problems.append("the signing certificate does not chain to this organization's CA "
+                        f"(keys/{settings.keys_dir(org).name}/ca.pem)")
     return problems
 
 

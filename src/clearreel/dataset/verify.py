@@ -149,9 +149,11 @@ def _shard_members(
     return problems
 
 
-def _signatures(settings: Settings, root: Path, manifest: dict[str, Any]) -> list[dict[str, Any]]:
+def _signatures(settings: Settings, root: Path, manifest: dict[str, Any],
+                org: str) -> list[dict[str, Any]]:
     """The native signature (manifest.sig.json) and/or the DSSE envelope
-    (manifest.dsse.json): either is accepted, each one present must be valid."""
+    (manifest.dsse.json): either is accepted, each one present must be valid, by the
+    organization's own keys."""
     from clearreel.dataset.bom import DSSE, check_envelope
 
     sig_path, dsse_path = root / SIGNATURE, root / DSSE
@@ -163,7 +165,8 @@ def _signatures(settings: Settings, root: Path, manifest: dict[str, Any]) -> lis
         try:
             sig = json.loads(sig_path.read_text(encoding="utf-8"))
             problems += [
-                _problem("signature_invalid", p) for p in check_signature(settings, manifest, sig)
+                _problem("signature_invalid", p)
+                for p in check_signature(settings, manifest, sig, org)
             ]
             certs = _certificates(sig)
         except ValueError as e:
@@ -171,7 +174,7 @@ def _signatures(settings: Settings, root: Path, manifest: dict[str, Any]) -> lis
     if dsse_path.exists():
         problems += [
             _problem("signature_invalid", p)
-            for p in check_envelope(settings, root, manifest, certs)
+            for p in check_envelope(settings, root, manifest, certs, org)
         ]
     return problems
 
@@ -268,7 +271,7 @@ def verify(
                         f"the dataset was built (sha256 {digest} != {row.manifest_sha256})",
                     )
                 )
-            problems += _signatures(settings, root, manifest)
+            problems += _signatures(settings, root, manifest, str(row.org_id))
             checked["signature"] = not any(p["code"].startswith("signature") for p in problems)
             root_hash = merkle_root(
                 [canonical(c) for c in sorted(manifest.get("clips", []), key=lambda c: c["id"])]

@@ -41,8 +41,13 @@ from clearreel.dataset.merkle import merkle_root
 INDEX = "index.parquet"
 
 
-def dataset_dir(settings: Settings, name: str) -> Path:
-    return settings.path("datasets", name)
+def dataset_dir(settings: Settings, name: str, org: str | None = None) -> Path:
+    """`datasets/ORG/NAME`: the organization's (`org`, or the one the settings resolve to)."""
+    if org is None:
+        from clearreel.db import resolve_org
+
+        org = resolve_org(settings)
+    return settings.dataset_dir(org, name)
 
 
 @dataclass(frozen=True)
@@ -212,10 +217,12 @@ def _pack(
         },
     }
     digest = write_manifest(root, manifest)
-    sign_manifest(settings, root, manifest)
+    # Signed with the key of the organization the manifest names (its own, under keys/ORG/).
+    org = header.get("organization")
+    sign_manifest(settings, root, manifest, org)
     from clearreel.dataset.bom import write_boms
 
-    write_boms(settings, root, manifest)  # CycloneDX, SPDX 3, and the DSSE envelope
+    write_boms(settings, root, manifest, org)  # CycloneDX, SPDX 3, and the DSSE envelope
     return Packed(manifest=manifest, manifest_sha256=digest, merkle_root=root_hash)
 
 

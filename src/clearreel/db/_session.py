@@ -6,11 +6,12 @@ import hashlib
 from collections.abc import Iterator
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, inspect, select, text
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.orm import Session, sessionmaker, with_loader_criteria
 
 from clearreel.config import Settings
 from clearreel.db._base import Base, TenantMixin
+from clearreel.db.orgs import check_org, resolve_org, workspace_id
 from clearreel.errors import UsageError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -38,7 +39,11 @@ def connect(settings: Settings) -> Engine:
             f"no clearreel workspace at {settings.home}: run `clearreel init` "
             "(or set CLEARREEL_HOME to an existing workspace)"
         )
-    return _engine(settings.url)
+    engine = _engine(settings.url)
+    from clearreel.db.layout import upgrade_on_open
+
+    upgrade_on_open(settings, engine)
+    return engine
 
 
 def _alembic_config(url: str):
@@ -54,39 +59,23 @@ def init_db(settings: Settings) -> None:
     """Create or upgrade the schema to the newest migration (idempotent)."""
     from alembic import command
 
+    from clearreel.db.layout import upgrade_layout
+    from clearreel.db.orgs import claim_unbound, ensure_workspace
+
     settings.home.mkdir(parents=True, exist_ok=True)
+    ws = ensure_workspace(settings)
     engine = _engine(settings.url)
     cfg = _alembic_config(settings.url)
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
+    claim_unbound(engine, str(ws["id"]))
+    upgrade_layout(settings, engine)
 
 
 def _check_schema(engine: Engine) -> None:
     if "organizations" not in inspect(engine).get_table_names():
         raise UsageError("the database has no clearreel schema: run `clearreel init`")
-
-
-def resolve_org(settings: Settings, engine: Engine | None = None) -> str:
-    """The organization to act for: settings.org, or the only one in the registry."""
-    from clearreel.rights.models import Organization
-
-    if settings.org:
-        return settings.org
-    engine = engine or connect(settings)
-    _check_schema(engine)
-    with Session(engine) as s:
-        ids = list(s.scalars(select(Organization.id).limit(2)))
-    if len(ids) == 1:
-        return ids[0]
-    if not ids:
-        raise UsageError(
-            "the registry has no organization yet: import a catalog first "
-            "(`clearreel catalog import FILE`)"
-        )
-    raise UsageError(
-        "several organizations in this registry: choose one with --org or CLEARREEL_ORG"
-    )
 
 
 class TenantSession(Session):
@@ -105,7 +94,13 @@ def _scope_to_org(state) -> None:
 
 @event.listens_for(TenantSession, "before_flush")
 def _stamp_org(session, _ctx, _instances) -> None:
+    from clearreel.db.orgs import Organization
+
     org = session.info.get("org")
+    for obj in session.new:
+        # An organization made through a workspace's session belongs to that workspace.
+        if isinstance(obj, Organization) and obj.workspace is None:
+            obj.workspace = session.info.get("workspace")
     for obj in list(session.new) + list(session.dirty):
         if not isinstance(obj, TenantMixin):
             continue
@@ -126,8 +121,10 @@ def open_session(
 ) -> Iterator[TenantSession]:
     """A transaction scoped to one organization: committed on success, rolled back on error.
 
+    `org`, when given, must be an organization this workspace holds (exit 2 otherwise).
     `any_org=True` is for the few admin paths (import of a new organization) that must
-    see the organizations table before an org is chosen.
+    see the organizations table before an org is chosen, or bind a session to one that
+    `db.orgs.import_target` has just admitted.
     """
     engine = connect(settings)
     _check_schema(engine)
@@ -136,8 +133,11 @@ def open_session(
     )
     if org is None and not any_org:
         org = resolve_org(settings, engine)
+    elif org is not None and not any_org:
+        org = check_org(settings, engine, org)
     s = factory()
     s.info["org"] = org
+    s.info["workspace"] = workspace_id(settings)
     try:
         yield s
         s.commit()

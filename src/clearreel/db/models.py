@@ -6,6 +6,7 @@ import importlib
 
 # Each stage that stores records registers its models module here.
 MODEL_MODULES = [
+    "clearreel.db.orgs",
     "clearreel.rights.models",
     "clearreel.dataset.models",
     "clearreel.curate.models",

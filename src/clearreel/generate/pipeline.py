@@ -63,6 +63,7 @@ class ModelInfo:
     dataset_manifest_sha256: str | None
     character: str | None = None  # a character adapter depicts this character in every output
     fps: float | None = None  # the model's frame rate, when the registry says
+    org: str | None = None  # the organization that owns the model (and signs its outputs)
 
 
 def _result(output_id: str, path: str | None, blocked: bool, reasons: list[dict[str, Any]],
@@ -88,7 +89,7 @@ def model_info(settings: Settings, model: str) -> ModelInfo:
         pass
     return ModelInfo(rec.name, getattr(rec, "dataset", None),
                      getattr(rec, "dataset_manifest_sha256", None), getattr(rec, "character", None),
-                     fps)
+                     fps, getattr(rec, "org", None))
 
 
 def _record(settings: Settings, output_id: str, req: Request, info: ModelInfo, *,
@@ -209,7 +210,8 @@ def deliver(settings: Settings, output_id: str, frames: np.ndarray, fps: float, 
         plain = Path(tmp) / "unsigned.mp4"
         params["watermark"].update(_encode_readable(marked, fps, plain, output_id))
         sign_video(settings, plain, dest, output_id=output_id, model=info.name,
-                   dataset=info.dataset, dataset_manifest_sha256=info.dataset_manifest_sha256)
+                   dataset=info.dataset, dataset_manifest_sha256=info.dataset_manifest_sha256,
+                   org=info.org)
     sha = hashlib.sha256(dest.read_bytes()).hexdigest()
     shares: list[dict[str, str]] = []
     if use_attribution and info.dataset is not None:
@@ -223,7 +225,12 @@ def deliver(settings: Settings, output_id: str, frames: np.ndarray, fps: float, 
 
 
 def _destination(settings: Settings, output_id: str, out: Path | None) -> Path:
-    dest = Path(out) if out else settings.path("outputs", f"{output_id}.mp4")
+    if out is None:
+        from clearreel.db import resolve_org
+
+        out = settings.outputs_dir(resolve_org(settings)) / f"{output_id}.mp4"
+        out.parent.mkdir(parents=True, exist_ok=True)
+    dest = Path(out)
     if dest.suffix.lower() != ".mp4":
         raise UsageError(f"-o {dest}: outputs are mp4 files; use a .mp4 name")
     return dest

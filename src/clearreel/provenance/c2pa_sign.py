@@ -24,7 +24,7 @@ from typing import Any
 from clearreel import __version__ as _version
 from clearreel.config import Settings
 from clearreel.errors import UsageError, VerificationFailed
-from clearreel.provenance.keys import ca_pem, signing_chain_pem
+from clearreel.provenance.keys import ca_pem, signing_chain_pem, signing_key_pem
 
 TRAINED_ALGORITHMIC_MEDIA = "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"
 GENERATION_LABEL = "com.clearreel.generation"
@@ -58,19 +58,25 @@ def manifest_definition(*, output_id: str, model: str, dataset: str | None,
 
 
 def sign_video(settings: Settings, src: Path, dst: Path, *, output_id: str, model: str,
-               dataset: str | None = None,
-               dataset_manifest_sha256: str | None = None) -> dict[str, Any]:
-    """Embed a signed C2PA manifest into the mp4 `src`, writing `dst`; returns the manifest."""
+               dataset: str | None = None, dataset_manifest_sha256: str | None = None,
+               org: str | None = None) -> dict[str, Any]:
+    """Embed a signed C2PA manifest into the mp4 `src`, writing `dst`; returns the manifest.
+    Signed with the organization's own key (`org`, or the one the settings resolve to)."""
+    import datetime as dt
+
     import c2pa
 
-    key_path = settings.keys_dir / "signing.key"
-    if not key_path.exists():
-        raise UsageError(f"no studio signing key at {key_path}: run `clearreel init`")
+    from clearreel.db import resolve_org
+
+    org = org or resolve_org(settings)
     definition = manifest_definition(output_id=output_id, model=model, dataset=dataset,
                                      dataset_manifest_sha256=dataset_manifest_sha256,
                                      title=dst.name)
-    info = c2pa.C2paSignerInfo(c2pa.C2paSigningAlg.ES256, signing_chain_pem(settings),
-                               key_path.read_bytes(), None)
+    gen = next(a for a in definition["assertions"] if a["label"] == GENERATION_LABEL)
+    gen["data"]["organization"] = org
+    gen["data"]["signed"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    info = c2pa.C2paSignerInfo(c2pa.C2paSigningAlg.ES256, signing_chain_pem(settings, org),
+                               signing_key_pem(settings, org), None)
     try:
         with c2pa.Signer.from_info(info) as signer, c2pa.Builder(definition) as builder, \
                 open(src, "rb") as source, open(dst, "w+b") as dest:
@@ -80,18 +86,29 @@ def sign_video(settings: Settings, src: Path, dst: Path, *, output_id: str, mode
     return definition
 
 
-def read_manifest(settings: Settings | None, path: Path) -> dict[str, Any]:
-    """The active manifest and its validation, trust anchored on the studio's CA.
+def read_manifest(settings: Settings | None, path: Path,
+                  orgs: list[str] | None = None) -> dict[str, Any]:
+    """The active manifest and its validation, trust anchored on the CAs of `orgs` (the
+    organizations of this workspace whose outputs may be recognised).
 
     Returns {"present", "valid", "trusted", "state", "failures", "manifest"}: `valid` means the
     signature and every hash binding check out (whoever signed it); `trusted` additionally that
-    the signing chain leads to this studio's CA.
+    the signing chain leads to one of those organizations' CAs.
     """
     import c2pa
 
     config: dict[str, Any] = {"verify": {"verify_trust": True}}
-    if settings is not None and (settings.keys_dir / "ca.pem").exists():
-        config["trust"] = {"trust_anchors": ca_pem(settings).decode()}
+    if orgs is None and settings is not None:
+        from clearreel.db import connect
+        from clearreel.db.orgs import known_orgs
+
+        try:
+            orgs = known_orgs(settings, connect(settings))
+        except UsageError:
+            orgs = []
+    pems = b"".join(ca_pem(settings, o) for o in orgs or []) if settings is not None else b""
+    if pems:
+        config["trust"] = {"trust_anchors": pems.decode()}
     result: dict[str, Any] = {"present": False, "valid": False, "trusted": False, "state": None,
                               "failures": [], "manifest": None}
     try:

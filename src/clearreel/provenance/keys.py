@@ -1,30 +1,43 @@
-"""The studio's keys: a certificate authority and an ES256 signing certificate under it.
+"""Each organization's keys: its own certificate authority and ES256 signing certificate.
 
-`clearreel init` creates them in `$CLEARREEL_HOME/keys/`:
+`keys/ORG/` holds, for one organization:
 
-- `ca.key` / `ca.pem`: the studio's root CA (ECDSA P-256), the trust anchor for verification;
-- `signing.key` / `signing.pem`: the leaf that signs C2PA manifests and dataset bills of
-  materials. C2PA (spec 2.1, §14.5) requires a non-CA leaf with a digitalSignature key usage
-  and one of a few extended key usages; we use id-kp-emailProtection and id-kp-documentSigning.
+- `ca.pem`: the organization's root CA certificate (ECDSA P-256), its trust anchor;
+- `signing.key` / `signing.pem`: the current leaf that signs C2PA manifests and dataset bills
+  of materials. C2PA (spec 2.1, §14.5) requires a non-CA leaf with a digitalSignature key
+  usage and one of a few extended key usages; we use id-kp-emailProtection and
+  id-kp-documentSigning;
+- `certs/SERIAL.pem` and `certs.json`: every leaf the organization has used, with the time it
+  was retired (`keys rotate`), so material signed before a rotation still verifies with the
+  certificate that was valid when it was signed, and a retired key cannot sign anew;
+- `anchors/*.pem`: earlier CAs still trusted for what they signed (the shared CA of a
+  workspace made before keys were per organization).
 
-Private keys are written with mode 0600. Existing keys are never overwritten.
+The CA's private key is never written beside the signing key: it goes to
+`$CLEARREEL_CA_DIR/WORKSPACE/ORG/ca.key` (outside the workspace), or, with
+`CLEARREEL_KEY_PASSPHRASE`, to `keys/ORG/ca.key.enc` encrypted with that passphrase; with
+neither it is not kept at all (the CA signs the first leaf and is forgotten: `keys rotate`
+then needs one of the two settings and a new CA). Private keys are written with mode 0600.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 from pathlib import Path
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from clearreel.config import Settings
+from clearreel.config import Settings, org_slug
 from clearreel.errors import UsageError
 
 DOCUMENT_SIGNING = x509.ObjectIdentifier("1.3.6.1.5.5.7.3.36")  # id-kp-documentSigning (RFC 9336)
+LEAF_DAYS, CA_DAYS = 825, 3650
 
 
 def _name(common: str, org: str) -> x509.Name:
@@ -32,30 +45,73 @@ def _name(common: str, org: str) -> x509.Name:
                       x509.NameAttribute(NameOID.ORGANIZATION_NAME, org)])
 
 
-def _write_key(path: Path, key: ec.EllipticCurvePrivateKey) -> None:
-    data = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                             serialization.NoEncryption())
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+def _write_private(path: Path, key: ec.EllipticCurvePrivateKey,
+                   passphrase: str | None = None) -> None:
+    enc: serialization.KeySerializationEncryption = (
+        serialization.BestAvailableEncryption(passphrase.encode()) if passphrase
+        else serialization.NoEncryption())
+    data = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, enc)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.unlink(missing_ok=True)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as f:
         f.write(data)
+    os.replace(tmp, path)
 
 
-def ensure_studio_keys(settings: Settings, studio: str = "clearreel studio") -> dict[str, str]:
-    """Create the CA and signing certificate if absent; return their paths."""
-    d = settings.keys_dir
-    d.mkdir(parents=True, exist_ok=True)
-    paths = {n: d / n for n in ("ca.key", "ca.pem", "signing.key", "signing.pem")}
-    if all(p.exists() for p in paths.values()):
-        return {k: str(v) for k, v in paths.items()}
-    if any(p.exists() for p in paths.values()):
-        raise UsageError(f"{d} holds some studio keys but not all: restore the missing ones from "
-                         "backup (clearreel never overwrites keys)")
-    now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
+def _pem(cert: x509.Certificate) -> bytes:
+    return cert.public_bytes(serialization.Encoding.PEM)
+
+
+def fingerprint(cert: x509.Certificate) -> str:
+    return cert.fingerprint(hashes.SHA256()).hex()
+
+
+def _ca_key_path(settings: Settings, org: str) -> Path | None:
+    """Where the organization's CA key lives, or None when it is not kept."""
+    if settings.ca_dir:
+        from clearreel.db.orgs import ensure_workspace
+
+        root = Path(settings.ca_dir).expanduser().resolve()
+        home = settings.home.resolve()
+        if root == home or home in root.parents:
+            raise UsageError(f"CLEARREEL_CA_DIR={settings.ca_dir} is inside the workspace "
+                             f"{home}: the CA key must be kept outside it")
+        return root / str(ensure_workspace(settings)["id"]) / org_slug(org) / "ca.key"
+    if settings.key_passphrase:
+        return settings.keys_dir(org) / "ca.key.enc"
+    return None
+
+
+def _store_ca_key(settings: Settings, org: str, key: ec.EllipticCurvePrivateKey) -> str | None:
+    path = _ca_key_path(settings, org)
+    if path is None:
+        return None
+    _write_private(path, key, None if settings.ca_dir else settings.key_passphrase)
+    return str(path)
+
+
+def _load_ca_key(settings: Settings, org: str) -> ec.EllipticCurvePrivateKey | None:
+    path = _ca_key_path(settings, org)
+    if path is None or not path.exists():
+        return None
+    password = None if settings.ca_dir else (settings.key_passphrase or "").encode()
+    try:
+        key = serialization.load_pem_private_key(path.read_bytes(), password=password)
+    except (ValueError, TypeError) as e:
+        raise UsageError(f"cannot open the CA key {path} ({e}): check CLEARREEL_KEY_PASSPHRASE"
+                         ) from None
+    assert isinstance(key, ec.EllipticCurvePrivateKey)
+    return key
+
+
+def _new_ca(studio: str, now: dt.datetime) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_name = _name(f"{studio} root CA", studio)
     ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name)
           .public_key(ca_key.public_key()).serial_number(x509.random_serial_number())
-          .not_valid_before(now).not_valid_after(now + dt.timedelta(days=3650))
+          .not_valid_before(now).not_valid_after(now + dt.timedelta(days=CA_DAYS))
           .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
           .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True,
                                        content_commitment=False, key_encipherment=False,
@@ -64,11 +120,16 @@ def ensure_studio_keys(settings: Settings, studio: str = "clearreel studio") -> 
           .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()),
                          critical=False)
           .sign(ca_key, hashes.SHA256()))
+    return ca_key, ca
+
+
+def _new_leaf(ca_key: ec.EllipticCurvePrivateKey, ca: x509.Certificate, studio: str,
+              now: dt.datetime) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
     leaf_key = ec.generate_private_key(ec.SECP256R1())
     leaf = (x509.CertificateBuilder().subject_name(_name(f"{studio} signing", studio))
-            .issuer_name(ca_name).public_key(leaf_key.public_key())
+            .issuer_name(ca.subject).public_key(leaf_key.public_key())
             .serial_number(x509.random_serial_number())
-            .not_valid_before(now).not_valid_after(now + dt.timedelta(days=825))
+            .not_valid_before(now).not_valid_after(now + dt.timedelta(days=LEAF_DAYS))
             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
             .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=False,
                                          crl_sign=False, content_commitment=False,
@@ -82,27 +143,207 @@ def ensure_studio_keys(settings: Settings, studio: str = "clearreel studio") -> 
             .add_extension(x509.SubjectKeyIdentifier.from_public_key(leaf_key.public_key()),
                            critical=False)
             .sign(ca_key, hashes.SHA256()))
-    _write_key(paths["ca.key"], ca_key)
-    paths["ca.pem"].write_bytes(ca.public_bytes(serialization.Encoding.PEM))
-    _write_key(paths["signing.key"], leaf_key)
-    paths["signing.pem"].write_bytes(leaf.public_bytes(serialization.Encoding.PEM))
-    return {k: str(v) for k, v in paths.items()}
+    return leaf_key, leaf
 
 
-def load_signing_key(settings: Settings) -> ec.EllipticCurvePrivateKey:
-    path = settings.keys_dir / "signing.key"
+def read_certs(settings: Settings, org: str) -> list[dict[str, Any]]:
+    path = settings.keys_dir(org) / "certs.json"
     if not path.exists():
-        raise UsageError(f"no studio signing key at {path}: run `clearreel init`")
+        return []
+    return list(json.loads(path.read_text(encoding="utf-8")))
+
+
+def _write_certs(settings: Settings, org: str, certs: list[dict[str, Any]]) -> None:
+    path = settings.keys_dir(org) / "certs.json"
+    tmp = path.with_name(".certs.json.tmp")
+    tmp.write_text(json.dumps(certs, indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _add_cert(settings: Settings, org: str, cert: x509.Certificate,
+              retired: dt.datetime | None = None) -> None:
+    d = settings.keys_dir(org) / "certs"
+    d.mkdir(parents=True, exist_ok=True)
+    (d / f"{cert.serial_number:x}.pem").write_bytes(_pem(cert))
+    certs = [c for c in read_certs(settings, org) if c["sha256"] != fingerprint(cert)]
+    certs.append({"serial": f"{cert.serial_number:x}", "sha256": fingerprint(cert),
+                  "not_before": cert.not_valid_before_utc.isoformat(),
+                  "not_after": cert.not_valid_after_utc.isoformat(),
+                  "retired": retired.isoformat() if retired else None})
+    _write_certs(settings, org, certs)
+
+
+def _paths(settings: Settings, org: str) -> dict[str, str]:
+    d = settings.keys_dir(org)
+    out = {n: str(d / n) for n in ("ca.pem", "signing.key", "signing.pem", "certs.json")}
+    ca_key = _ca_key_path(settings, org)
+    out["ca.key"] = str(ca_key) if ca_key and ca_key.exists() else ""
+    return out
+
+
+def ensure_org_keys(settings: Settings, org: str, studio: str | None = None) -> dict[str, str]:
+    """Create the organization's CA and signing certificate if absent; return their paths."""
+    d = settings.keys_dir(org)
+    core = [d / n for n in ("ca.pem", "signing.key", "signing.pem")]
+    if all(p.exists() for p in core):
+        return _paths(settings, org)
+    if any(p.exists() for p in core):
+        raise UsageError(f"{d} holds some of the organization's keys but not all: restore the "
+                         "missing ones from backup (clearreel never overwrites keys)")
+    d.mkdir(parents=True, exist_ok=True)
+    studio = studio or org
+    now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
+    ca_key, ca = _new_ca(studio, now)
+    leaf_key, leaf = _new_leaf(ca_key, ca, studio, now)
+    _store_ca_key(settings, org, ca_key)
+    (d / "ca.pem").write_bytes(_pem(ca))
+    _write_private(d / "signing.key", leaf_key)
+    (d / "signing.pem").write_bytes(_pem(leaf))
+    _add_cert(settings, org, leaf)
+    return _paths(settings, org)
+
+
+def ensure_studio_keys(settings: Settings, studio: str | None = None,
+                       org: str | None = None) -> dict[str, dict[str, str]]:
+    """Keys for `org`, or for every organization the workspace holds (none before the first
+    catalog import: an organization's keys are made when it comes into being)."""
+    if org is not None:
+        return {org: ensure_org_keys(settings, org, studio)}
+    from clearreel.db import connect
+    from clearreel.db.orgs import known_orgs, org_names
+
+    try:
+        engine = connect(settings)
+        orgs = known_orgs(settings, engine)
+        names = org_names(settings, engine)
+    except UsageError:
+        return {}
+    return {o: ensure_org_keys(settings, o, names.get(o) or studio) for o in orgs}
+
+
+def rotate(settings: Settings, org: str) -> dict[str, Any]:
+    """Issue a new signing key and certificate under the organization's CA; the old
+    certificate is kept (old material still verifies) and retired now (nothing signed after
+    this instant with the old key is trusted)."""
+    d = settings.keys_dir(org)
+    if not (d / "signing.pem").exists():
+        raise UsageError(f"organization {org!r} has no keys yet in {d}: they are made when its "
+                         "catalog is imported (or by `clearreel init`)")
+    ca_key = _load_ca_key(settings, org)
+    if ca_key is None:
+        raise UsageError(
+            f"the CA key of organization {org!r} is not available: it is kept only when "
+            "CLEARREEL_CA_DIR (a folder outside the workspace) or CLEARREEL_KEY_PASSPHRASE was "
+            "set when the keys were made; set the one that was used, or give both to `keys rotate "
+            "--new-ca` to start a new CA (the old one stays trusted for what it signed)")
+    ca = x509.load_pem_x509_certificate((d / "ca.pem").read_bytes())
+    return _issue(settings, org, ca_key, ca)
+
+
+def rotate_new_ca(settings: Settings, org: str) -> dict[str, Any]:
+    """Start a new CA for the organization (the old CA key is lost or compromised): the old CA
+    becomes an extra trust anchor for what it signed; the new CA key is stored as configured."""
+    d = settings.keys_dir(org)
+    if _ca_key_path(settings, org) is None:
+        raise UsageError("set CLEARREEL_CA_DIR (outside the workspace) or CLEARREEL_KEY_PASSPHRASE "
+                         "so the new CA key can be kept for the next rotation")
+    old = x509.load_pem_x509_certificate((d / "ca.pem").read_bytes())
+    (d / "anchors").mkdir(exist_ok=True)
+    (d / "anchors" / f"{old.serial_number:x}.pem").write_bytes(_pem(old))
+    now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
+    studio = old.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)[0].value
+    ca_key, ca = _new_ca(str(studio), now)
+    _store_ca_key(settings, org, ca_key)
+    (d / "ca.pem").write_bytes(_pem(ca))
+    return _issue(settings, org, ca_key, ca)
+
+
+def _issue(settings: Settings, org: str, ca_key: ec.EllipticCurvePrivateKey,
+           ca: x509.Certificate) -> dict[str, Any]:
+    d = settings.keys_dir(org)
+    old = x509.load_pem_x509_certificate((d / "signing.pem").read_bytes())
+    now = dt.datetime.now(dt.UTC)
+    studio = old.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)[0].value
+    leaf_key, leaf = _new_leaf(ca_key, ca, str(studio), now - dt.timedelta(seconds=1))
+    _add_cert(settings, org, old, retired=now)
+    _write_private(d / "signing.key", leaf_key)
+    tmp = d / ".signing.pem.tmp"
+    tmp.write_bytes(_pem(leaf))
+    os.replace(tmp, d / "signing.pem")
+    _add_cert(settings, org, leaf)
+    return {"organization": org, "retired": f"{old.serial_number:x}",
+            "serial": f"{leaf.serial_number:x}", "not_after": leaf.not_valid_after_utc.isoformat(),
+            "certs": len(read_certs(settings, org))}
+
+
+def load_signing_key(settings: Settings, org: str) -> ec.EllipticCurvePrivateKey:
+    ensure_org_keys(settings, org)
+    path = settings.keys_dir(org) / "signing.key"
     key = serialization.load_pem_private_key(path.read_bytes(), password=None)
     assert isinstance(key, ec.EllipticCurvePrivateKey)
     return key
 
 
-def signing_chain_pem(settings: Settings) -> bytes:
+def signing_key_pem(settings: Settings, org: str) -> bytes:
+    ensure_org_keys(settings, org)
+    return (settings.keys_dir(org) / "signing.key").read_bytes()
+
+
+def signing_chain_pem(settings: Settings, org: str) -> bytes:
     """The leaf certificate followed by the CA, as C2PA signers expect."""
-    keys = settings.keys_dir
+    ensure_org_keys(settings, org)
+    keys = settings.keys_dir(org)
     return (keys / "signing.pem").read_bytes() + (keys / "ca.pem").read_bytes()
 
 
-def ca_pem(settings: Settings) -> bytes:
-    return (settings.keys_dir / "ca.pem").read_bytes()
+def anchors(settings: Settings, org: str) -> list[x509.Certificate]:
+    """The organization's trust anchors: its CA, then earlier CAs it still trusts."""
+    d = settings.keys_dir(org)
+    out = []
+    if (d / "ca.pem").exists():
+        out.append(x509.load_pem_x509_certificate((d / "ca.pem").read_bytes()))
+    for p in sorted((d / "anchors").glob("*.pem")) if (d / "anchors").is_dir() else []:
+        out.append(x509.load_pem_x509_certificate(p.read_bytes()))
+    return out
+
+
+def ca_pem(settings: Settings, org: str) -> bytes:
+    return b"".join(_pem(c) for c in anchors(settings, org))
+
+
+def cert_problem(settings: Settings, org: str, leaf: x509.Certificate,
+                 signed_at: dt.datetime | None) -> str | None:
+    """Why `leaf` cannot vouch for something the organization signed at `signed_at` (None
+    when it can): outside its validity then, or retired (rotated) before then. A leaf this
+    organization never recorded is judged by its chain alone (see the callers)."""
+    if signed_at is None:
+        signed_at = dt.datetime.now(dt.UTC)
+    if signed_at.tzinfo is None:
+        signed_at = signed_at.replace(tzinfo=dt.UTC)
+    if not (leaf.not_valid_before_utc <= signed_at <= leaf.not_valid_after_utc):
+        return (f"the signing certificate {leaf.serial_number:x} was not valid when it signed "
+                f"({signed_at.isoformat(timespec='seconds')}; valid "
+                f"{leaf.not_valid_before_utc.date()} to {leaf.not_valid_after_utc.date()})")
+    rec = next((c for c in read_certs(settings, org) if c["sha256"] == fingerprint(leaf)), None)
+    if rec and rec.get("retired"):
+        retired = dt.datetime.fromisoformat(rec["retired"])
+        if signed_at >= retired:
+            return (f"the signing certificate {leaf.serial_number:x} was retired by `keys rotate` "
+                    f"on {retired.isoformat(timespec='seconds')}, before this was signed "
+                    f"({signed_at.isoformat(timespec='seconds')})")
+    return None
+
+
+def org_of_cert(settings: Settings, orgs: list[str], serial: str | None = None,
+                sha256: str | None = None) -> str | None:
+    """The organization (of `orgs`) that issued the leaf with this serial or fingerprint."""
+    for org in orgs:
+        for c in read_certs(settings, org):
+            if (sha256 and c["sha256"] == sha256) or (serial and c["serial"] == serial.lower()):
+                return org
+    return None
+
+
+def leaf_cert(settings: Settings, org: str, serial: str) -> x509.Certificate | None:
+    p = settings.keys_dir(org) / "certs" / f"{serial.lower()}.pem"
+    return x509.load_pem_x509_certificate(p.read_bytes()) if p.exists() else None

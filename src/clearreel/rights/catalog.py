@@ -708,13 +708,17 @@ def import_catalog(settings: Settings, path: str | Path, *, scan: bool = True,
 
     A file changes what it states and nothing else (see `_merge`): omitted fields keep their
     value, children are merged by key, nothing is removed; its entities may reference ones
-    already in the registry. The session is bound to the catalog's organization (created when
-    new); `settings.org`, when set, must name it. `scan` reads machine-readable reservations
+    already in the registry. A catalog only writes the organization it is imported into
+    (`db.orgs.import_target`): `settings.org` when set (which the catalog must declare), else
+    the workspace's only organization; a new organization needs `--org` naming it once the
+    workspace holds another. `scan` reads machine-readable reservations
     (IPTC, CAWG/C2PA, TDMRep) from local media files and records them. `dry_run` computes the
     same result and writes nothing. Returns a summary of what changed, with `changes`: per
     entity and field, the old and the new value.
     """
-    from clearreel.db import open_session
+    from clearreel.db import connect, open_session
+    from clearreel.db._session import _check_schema
+    from clearreel.db.orgs import import_target, workspace_id
     from clearreel.rights import _merge, audit
 
     path = Path(path)
@@ -726,13 +730,13 @@ def import_catalog(settings: Settings, path: str | Path, *, scan: bool = True,
     if not isinstance(org_id, str) or not org_id:
         _validate(doc, r, path)  # raises, with the file's problems
         raise CatalogError([f"{r.file}:1: missing required field 'organization'"])
-    if settings.org and settings.org != org_id:
-        raise UsageError(f"the catalog is for organization {org_id!r} but this command acts for "
-                         f"{settings.org!r}: drop --org / CLEARREEL_ORG or use the right catalog")
+    engine = connect(settings)
+    _check_schema(engine)
+    import_target(settings, engine, org_id)
     sha = hashlib.sha256(path.read_bytes()).hexdigest()
     n = _Counter()
     warnings: list[str] = []
-    with open_session(settings, org=org_id) as s:
+    with open_session(settings, org=org_id, any_org=True) as s:
         org = s.get(Organization, org_id)
         before: dict[str, dict[str, dict[str, Any]]] = {}
 
@@ -745,7 +749,8 @@ def import_catalog(settings: Settings, path: str | Path, *, scan: bool = True,
         cat = _validate(doc, r, path, merge)
         if org is None:
             org = Organization(id=org_id, name=cat.organization.name,
-                               home_territory=cat.organization.home_territory)
+                               home_territory=cat.organization.home_territory,
+                               workspace=workspace_id(settings))
             s.add(org)
             s.flush()
             n.count("organizations", True, False)
@@ -774,6 +779,10 @@ def import_catalog(settings: Settings, path: str | Path, *, scan: bool = True,
                      updated=n.updated, reservations=reservations,
                      changes=[{k: c[k] for k in ("entity", "id", "field")} for c in changes][:500])
         _after_import(s, changes)
+    if not dry_run:
+        from clearreel.provenance.keys import ensure_org_keys
+
+        ensure_org_keys(settings, org_id, cat.organization.name)  # its own key and CA, once
     return summary
 
 

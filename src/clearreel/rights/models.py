@@ -26,6 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from clearreel.db import Base, TenantMixin, utcnow
+from clearreel.db.orgs import Organization
 
 # Vocabularies (contract). CAWG training-and-data-mining uses plus clearreel's two.
 USES = ("ai_training", "ai_generative_training", "ai_inference", "data_mining",
@@ -37,16 +38,6 @@ ROLES = ("studio", "rights_holder", "director", "writer", "performer", "composer
 RIGHTS_ROLES = ("studio", "rights_holder")
 CONSENT_KINDS = ("training", "digital_replica", "likeness", "voice")
 CONSENT_STATUSES = ("granted", "refused", "revoked")
-
-
-class Organization(Base):
-    """A studio: the tenant. Every other row belongs to exactly one."""
-
-    __tablename__ = "organizations"
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    name: Mapped[str] = mapped_column(String(300))
-    home_territory: Mapped[str | None] = mapped_column(String(8))
-    created: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
 class Party(TenantMixin, Base):

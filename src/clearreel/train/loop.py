@@ -298,7 +298,10 @@ def _train(
     )
     manifest_sha256 = manifest_sha256 or clips_digest(clips)
     base_sha256 = hash_model_dir(base_dir, settings)
-    out = model_dir(settings, name)
+    from clearreel.db import resolve_org
+
+    org = resolve_org(settings)
+    out = model_dir(settings, name, org)
 
     # -- 2. devices and precision (accelerate: one process, or DDP/FSDP via `accelerate launch`)
     import torch
@@ -342,7 +345,7 @@ def _train(
     # With several processes the main one encodes and writes the cache; the others then read it.
     with accelerator.main_process_first():
         samples, hit = load_or_build(
-            settings.path("cache", "latents"),
+            settings.cache_dir(org, "latents"),
             cache_inputs,
             lambda: _build_samples(
                 pipe,

@@ -71,9 +71,14 @@ class ModelRecord:
         }
 
 
-def model_dir(settings: Settings, name: str) -> Path:
+def model_dir(settings: Settings, name: str, org: str | None = None) -> Path:
+    """`models/ORG/NAME`: the organization's (`org`, or the one the settings resolve to)."""
     check_name(name)
-    return settings.path("models", name)
+    if org is None:
+        from clearreel.db import resolve_org
+
+        org = resolve_org(settings)
+    return settings.model_dir(org, name)
 
 
 def check_name(name: str) -> None:

@@ -53,7 +53,7 @@ def tiny_dataset(workspace, media_dir: Path, monkeypatch: pytest.MonkeyPatch) ->
     """
     import clearreel.attribution.service as service
 
-    cs = make_clipset(workspace.path("datasets", "tiny"), media_dir)
+    cs = make_clipset(workspace.dataset_dir("org-test", "tiny"), media_dir)
 
     def load(settings, name):  # type: ignore[no-untyped-def]
         if name != "tiny":

@@ -38,7 +38,7 @@ def dataset(studio, tmp_path, monkeypatch):
         refs.append(ManifestClip(id=cid, work=work, start_frame=50 * i,
                                  end_frame=50 * i + T - 1, fps=FPS, path=media / f"{cid}.mp4",
                                  source_fps=FPS))
-    cs = ClipSet("ds-tiny", "c" * 64, s.path("datasets", "ds-tiny"), refs, id="ds-tiny")
+    cs = ClipSet("ds-tiny", "c" * 64, s.dataset_dir("org-north", "ds-tiny"), refs, id="ds-tiny")
     build_index(cs)
     monkeypatch.setattr(service, "load_clipset", lambda settings, name: cs)
     return s
@@ -54,7 +54,7 @@ def test_a_copied_training_clip_is_blocked_and_not_written(dataset):
     assert result["blocked"] and result["path"] is None
     assert result["reasons"][0]["code"] == "output.regurgitation"
     assert result["reasons"][0]["clip"] == "clip-2"
-    assert not list(s.path("outputs").glob("*.mp4"))
+    assert not list(s.path("outputs").rglob("*.mp4"))
     with open_session(s) as session:
         assert get_output(session, "out-00000000000000aa").blocked
 

@@ -54,8 +54,8 @@ def stand_in(monkeypatch, studio_any_db, tmp_path):
 
 
 def outputs_dir(settings) -> list[Path]:
-    d = settings.path("outputs")
-    return sorted(d.glob("*")) if d.exists() else []
+    d = settings.path("outputs")  # every organization's outputs/ORG/ folder
+    return sorted(p for p in d.rglob("*") if p.is_file()) if d.exists() else []
 
 
 def test_blocked_request_makes_nothing_and_exits_1(stand_in, cli):
@@ -91,7 +91,7 @@ def test_allowed_request_is_marked_signed_recorded_and_verifies(stand_in, cli):
     doc = json.loads(out)
     assert not doc["blocked"] and doc["reasons"] == []
     path = Path(doc["path"])
-    assert path.parent == s.path("outputs").resolve() and path.name == f"{doc['output']}.mp4"
+    assert path.parent == s.outputs_dir("org-north").resolve() and path.name == f"{doc['output']}.mp4"
     assert CALLS[0]["num_frames"] == 16 and CALLS[0]["height"] == 96 and CALLS[0]["seed"] == 4
     code, out, _ = cli("verify", str(path), "--json")
     assert code == 0

@@ -50,7 +50,7 @@ def test_trained_model_is_registered(trained) -> None:  # type: ignore[no-untype
     s, clips, _rec = trained
     got = get_model(s, "m-full")
     assert got.family == "tiny" and got.mode == "full"
-    assert got.path == s.home.resolve() / "models" / "m-full"
+    assert got.path == s.home.resolve() / "models" / "org-test" / "m-full"
     assert (got.path / "transformer" / "config.json").is_file()
     assert (got.path / "base" / "model_index.json").is_file()
     assert got.base_sha256 == hash_model_dir(Path(got.base)) == hash_model_dir(got.path / "base")

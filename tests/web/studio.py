@@ -111,7 +111,7 @@ def _model(settings: Settings, org: str, name: str, dataset: str) -> None:
     with open_session(settings, org=org) as s:
         ds = s.query(Dataset).filter(Dataset.name == dataset).one()
         register_model(s, ModelRecord(
-            name=name, family="wan", path=settings.path("models", name), base="tiny",
+            name=name, family="wan", path=settings.model_dir(org, name), base="tiny",
             base_sha256="0" * 64, mode="full", dataset=dataset,
             dataset_manifest_sha256=ds.manifest_sha256))
 

@@ -54,15 +54,11 @@ def _account(u: User) -> Account:
 
 
 def _known_org(settings: Settings, org: str | None) -> str:
-    from clearreel.db import resolve_org
-    from clearreel.rights.models import Organization
+    from clearreel.db import connect
+    from clearreel.db.orgs import check_org, resolve_org
 
-    org = resolve_org(settings) if org is None else org
-    with open_session(settings, any_org=True) as s:
-        if s.get(Organization, org) is None:
-            raise UsageError(f"unknown organization {org!r}: import its catalog first "
-                             "(`clearreel catalog import FILE --org ORG`)")
-    return org
+    # One place decides: an organization of this workspace, or exit 2 listing the known ones.
+    return resolve_org(settings) if org is None else check_org(settings, connect(settings), org)
 
 
 def check_password(password: str) -> None:

@@ -133,7 +133,7 @@ def clip_thumb(name: str, clip_id: str, ctx: Ctx = Depends(page_ctx)) -> Respons
     """The clip's first frame as a small JPEG, cached under the workspace's cache/."""
     ctx.require("datasets")
     f = _clip_file(ctx, name, clip_id)
-    cache = ctx.settings.path("cache", "web", ctx.org, "thumbs")
+    cache = ctx.settings.cache_dir(ctx.org, "web", "thumbs")
     target = cache / f"{f.stem}-{f.stat().st_size}.jpg"
     if not target.is_file():
         _thumbnail(f, target)

@@ -23,7 +23,7 @@ _TOKEN = re.compile(r"up-[0-9a-f]{24}\.(png|jpg|webp|mp4|mov|mkv|webm|pdf|yaml|y
 
 def _dir(settings: Settings) -> Path:
     org = settings.org or "_"
-    d = settings.path("cache", "web", org, "uploads")
+    d = settings.cache_dir(org, "web", "uploads")
     d.mkdir(parents=True, exist_ok=True)
     return d
 

@@ -91,7 +91,8 @@ def test_allowed_request_is_marked_signed_recorded_and_verifies(stand_in, cli):
     doc = json.loads(out)
     assert not doc["blocked"] and doc["reasons"] == []
     path = Path(doc["path"])
-    assert path.parent == s.outputs_dir("org-north").resolve() and path.name == f"{doc['output']}.mp4"
+    assert path.parent == s.outputs_dir("org-north").resolve()
+    assert path.name == f"{doc['output']}.mp4"
     assert CALLS[0]["num_frames"] == 16 and CALLS[0]["height"] == 96 and CALLS[0]["seed"] == 4
     code, out, _ = cli("verify", str(path), "--json")
     assert code == 0

@@ -45,7 +45,8 @@ def indexed(tmp_path_factory: pytest.TempPathFactory, media_dir: Path) -> ClipSe
 
 
 @pytest.fixture
-def tiny_dataset(workspace, media_dir: Path, monkeypatch: pytest.MonkeyPatch) -> ClipSet:  # type: ignore[no-untyped-def]
+def tiny_dataset(workspace, organization, media_dir: Path,
+                 monkeypatch: pytest.MonkeyPatch) -> ClipSet:  # type: ignore[no-untyped-def]
     """Dataset "tiny" in the workspace, loaded through the attribution stage's adapter.
 
     The clip list comes from this fixture instead of a curated dataset (curation is tested
@@ -53,7 +54,7 @@ def tiny_dataset(workspace, media_dir: Path, monkeypatch: pytest.MonkeyPatch) ->
     """
     import clearreel.attribution.service as service
 
-    cs = make_clipset(workspace.dataset_dir("org-test", "tiny"), media_dir)
+    cs = make_clipset(workspace.dataset_dir(organization, "tiny"), media_dir)
 
     def load(settings, name):  # type: ignore[no-untyped-def]
         if name != "tiny":

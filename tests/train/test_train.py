@@ -104,7 +104,7 @@ def test_resume_replays_the_same_losses(tmp_path: Path) -> None:
     # Interrupted after 3 of 6 steps (a checkpoint is saved), then run again: it resumes.
     assert train_on_clips(s, clips, base="tiny", name="split", config=FAST, stop_after=3,
                           show_progress=False) is None
-    assert (s.home / "models" / "split" / "checkpoints" / "step-0000003").is_dir()
+    assert (s.home / "models" / "org-test" / "split" / "checkpoints" / "step-0000003").is_dir()
     split = train_on_clips(s, clips, base="tiny", name="split", config=FAST, show_progress=False)
     assert split is not None
     assert split.metrics["loss_curve"] == whole.metrics["loss_curve"]
@@ -158,7 +158,7 @@ def test_latent_cache_is_reused_only_when_fresh(tmp_path: Path) -> None:
                        show_progress=False)
     assert c is not None and c.metrics["cache_hit"] is False
     # Nor does an entry whose recorded inputs no longer match its key (edited or half-written).
-    for meta in (s.home / "cache" / "latents").glob("*/meta.json"):
+    for meta in (s.home / "cache" / "org-test" / "latents").glob("*/meta.json"):
         data = json.loads(meta.read_text())
         data["inputs"]["base_sha256"] = "f" * 64
         meta.write_text(json.dumps(data))

@@ -1,7 +1,7 @@
 """organizations record the workspace that holds them
 
 Revision ID: 0150_org_workspace
-Revises: 0110_presence
+Revises: 0120_curate_time
 
 Two workspaces sharing one PostgreSQL database each see only the organizations bound to their
 own workspace id (`workspace.json`); rows made before this revision are NULL until `clearreel
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0150_org_workspace"
-down_revision = "0110_presence"
+down_revision = "0120_curate_time"
 branch_labels = None
 depends_on = None
 

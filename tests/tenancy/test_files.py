@@ -48,8 +48,9 @@ def test_every_kind_of_folder_is_under_the_organization(tmp_path: Path) -> None:
 
 
 def _pack(settings: Settings, org: str, name: str, tag: str) -> Path:
+    from clearreel.dataset import ManifestClip
     from clearreel.dataset.manifest import file_sha256
-    from clearreel.dataset.writer import clip_entry, dataset_dir, pack
+    from clearreel.dataset.writer import dataset_dir, pack
     from dataset.registry import register_packed
 
     root = dataset_dir(settings, name, org)
@@ -59,7 +60,7 @@ def _pack(settings: Settings, org: str, name: str, tag: str) -> Path:
         cid = f"w-a_m0_{i * 100:07d}_{i * 100 + 32:07d}"
         path = root / "clips" / f"{cid}.mp4"
         path.write_bytes(f"{tag} clip {i}".encode() * 50)
-        entries.append(clip_entry(
+        entries.append(ManifestClip(
             id=cid, work="w-a", media="/m/a.mp4", media_sha256="0" * 64, start_frame=i * 100,
             end_frame=i * 100 + 32, source_fps=24.0, start_tc="00:00:00:00",
             end_tc="00:00:01:08", fps=16.0, frames=21, width=64, height=36,
@@ -107,8 +108,8 @@ def test_same_named_datasets_never_touch_each_other(any_db: Settings, cli) -> No
 
 
 def _clips(tmp: Path, seed: int):  # type: ignore[no-untyped-def]
+    from clearreel.dataset import ManifestClip as Clip
     from clearreel.media import write_video
-    from clearreel.train.data import Clip
     from provenance.media import footage
 
     tmp.mkdir(parents=True, exist_ok=True)

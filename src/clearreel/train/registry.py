@@ -178,10 +178,12 @@ def delete_model(settings: Settings, name: str) -> dict[str, Any]:
             raise AssertionError
         info = {"model": name, "dataset": row.dataset,
                 "dataset_manifest_sha256": row.dataset_manifest_sha256, "path": row.path}
+        own = settings.org_dir("models", str(row.org_id)).resolve()
         s.delete(row)
         audit.record(s, "train.delete", name, **info)
     path = Path(info["path"])
-    if path.is_dir() and path.resolve().is_relative_to(settings.path("models").resolve()):
+    # Only ever the organization's own models/ORG/ folder (a registry path elsewhere is kept).
+    if path.is_dir() and path.resolve().is_relative_to(own):
         shutil.rmtree(path)
     return info
 

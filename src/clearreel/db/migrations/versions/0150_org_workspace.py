@@ -1,7 +1,7 @@
 """organizations record the workspace that holds them
 
 Revision ID: 0150_org_workspace
-Revises: 0120_curate_time
+Revises: 0130_model_status
 
 Two workspaces sharing one PostgreSQL database each see only the organizations bound to their
 own workspace id (`workspace.json`); rows made before this revision are NULL until `clearreel
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0150_org_workspace"
-down_revision = "0120_curate_time"
+down_revision = "0130_model_status"
 branch_labels = None
 depends_on = None
 

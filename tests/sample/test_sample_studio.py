@@ -226,3 +226,36 @@ def test_demo_reports_the_expected_clearance(tmp_path: Path) -> None:
     assert {w for w, uses in report.items() if all(u["allowed"] for u in uses.values())}
     assert not report["w-tides"]["ai_generative_training"]["allowed"]
     assert not report["w-northwind"]["ai_training"]["allowed"]
+
+
+def test_a_partial_shot_list_counts_the_credited_cast_where_it_stops(tmp_path: Path,
+                                                                      workspace) -> None:
+    """The studio shorts' shot list stops halfway: the presence rule places only who the list
+    names in the covered half, and every credited performer in the time it does not cover."""
+    from clearreel.db import open_session
+    from clearreel.rights.catalog import import_catalog
+    from clearreel.rights.presence import present, work_facts
+
+    d = tmp_path / "studio"
+    make_sample_studio(d, seed=3, **{**SMALL, "films": 4})
+    import_catalog(workspace, d / "catalog.yaml", scan=False)
+    short = load_truth(d)["works"]["w-short-04"]
+    assert short["presence"] == "partial_scenes"
+    until, fps = short["shot_list_covers_until_frame"], short["fps"]
+    with open_session(workspace) as s:
+        facts = work_facts(s, "w-short-04", references=False)
+    checked = {True: 0, False: 0}
+    for shot in short["shots"]:
+        if shot["kind"] != "scene":
+            continue
+        # The middle of the shot, away from dissolves.
+        mid = (shot["start_frame"] + shot["end_frame"]) / 2 / fps
+        got = set(present(facts, None, mid, mid + 0.05).performers)
+        covered = shot["end_frame"] < until
+        if covered:
+            assert got == set(shot["performers"]), shot
+        else:
+            assert got == {"p-ava", "p-ben"}, shot
+        checked[covered] += 1
+    assert checked[True] and checked[False]
+    assert all(sh["cleared"] for sh in short["shots"])  # both credited performers consented

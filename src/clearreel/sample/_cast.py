@@ -102,7 +102,9 @@ class Scenario:
     title: str
     kind: str
     year: int
-    presence: str  # scenes | speaker_labels | none: the source of presence in the catalog
+    # scenes | partial_scenes | speaker_labels | none: the source of presence in the catalog
+    # (partial_scenes: a shot list that stops halfway through the film)
+    presence: str
     cast: tuple[str, ...]  # character ids (credited performers follow)
     # Who is on screen in each fresh scene shot, cycled; the last scene shot repeats the first.
     groups: tuple[tuple[str, ...], ...]
@@ -169,11 +171,13 @@ def extra_scenario(n: int) -> Scenario:
     if n - 4 >= len(EXTRA_TITLES):
         title = f"{title} {(n - 4) // len(EXTRA_TITLES) + 1}"
     return Scenario(
-        f"short{n:02d}", f"w-short-{n:02d}", title, "short", 2020 + n % 6, "scenes",
+        f"short{n:02d}", f"w-short-{n:02d}", title, "short", 2020 + n % 6, "partial_scenes",
         ("c-mara", "c-jonah"), (("c-mara",), ("c-jonah",), ("c-mara", "c-jonah"), ()),
         ({"party": "p-northlight", "role": "studio", "points": 80},
          *_cast_participations(("c-mara", "c-jonah"), 10)),
-        True, "a studio short with consenting performers: cleared", extra=True)
+        True, "a studio short with consenting performers: cleared. Its shot list is partial "
+        "(it stops halfway): the time it does not cover counts both credited performers as "
+        "present, so after a revocation those clips go too", extra=True)
 
 
 def scenarios(films: int) -> list[Scenario]:

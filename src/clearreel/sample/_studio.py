@@ -219,6 +219,30 @@ def scenes(film: Film) -> list[dict[str, Any]]:
     return out
 
 
+def covered_until(film: Film) -> int:
+    """The first frame a partial shot list no longer covers: the start of the first shot of
+    the film's second half."""
+    half = film.frames // 2
+    return next((sh.start for sh in film.shots if sh.start >= half), film.frames)
+
+
+def partial_scenes(film: Film) -> list[dict[str, Any]]:
+    """A shot list that stops halfway: the scene notes of the shots before `covered_until`,
+    and one note saying nobody is on screen in the shots of that half that show nobody."""
+    until = covered_until(film)
+    out = [sc for sc in scenes(film) if _frame(sc["end"], film.fps) <= until + 1]
+    out += [{"start": _timecode(sh.start, film.fps), "end": _timecode(sh.end + 1, film.fps),
+             "performers": [], "characters": []}
+            for sh in film.shots if sh.end < until and not sh.characters
+            and not any(d.first <= sh.end and sh.start <= d.last for d in film.dissolves)]
+    return sorted(out, key=lambda x: x["start"])
+
+
+def _frame(timecode: str, fps: int) -> int:
+    h, m, s = timecode.split(":")
+    return round((int(h) * 3600 + int(m) * 60 + float(s)) * fps)
+
+
 def _flow(value: Any) -> str:
     """One value in YAML flow style; ISO date strings are written as YAML dates."""
     if isinstance(value, str) and _ISO_DATE.fullmatch(value):
@@ -268,6 +292,8 @@ def _catalog(films: list[tuple[Scenario, Film]],
                              "participations": [dict(p) for p in sc.participations]}
         if sc.presence == "scenes":
             w["scenes"] = scenes(film)
+        elif sc.presence == "partial_scenes":
+            w["scenes"] = partial_scenes(film)
         works.append((w, f"presence: {sc.presence.replace('_', ' ')}. {sc.note}"))
     if bbb:
         works.append(({"id": "w-bbb", "title": "Big Buck Bunny", "kind": "short", "year": 2008,
@@ -316,17 +342,19 @@ def write_catalog(films: list[tuple[Scenario, Film]], bbb: dict[str, Any] | None
 # Ground truth and expectations
 
 
-def _present(sc: Scenario, characters: list[str]) -> list[str]:
-    """Performers present by the catalog's presence rule, for a stretch showing `characters`."""
-    if sc.presence == "none":  # unknown presence is not absence: every credited performer
-        return sorted({CHARACTERS[c].performer for c in sc.cast})
+def _present(sc: Scenario, characters: list[str], covered: bool = True) -> list[str]:
+    """Performers present by the catalog's presence rule, for a stretch showing `characters`
+    (`covered`: whether the catalog's shot list covers it)."""
+    if sc.presence == "none" or not covered:  # unknown presence is not absence: every
+        return sorted({CHARACTERS[c].performer for c in sc.cast})  # credited performer
     return sorted({CHARACTERS[c].performer for c in characters})
 
 
 def truth_work(sc: Scenario, film: Film, cues: list[dict[str, Any]]) -> dict[str, Any]:
     shots = []
+    until = covered_until(film) if sc.presence == "partial_scenes" else film.frames
     for s in film.shots:
-        present = _present(sc, s.characters)
+        present = _present(sc, s.characters, covered=s.end < until)
         shots.append({
             "index": s.index, "kind": s.kind, "start_frame": s.start, "end_frame": s.end,
             "characters": s.characters,
@@ -340,6 +368,8 @@ def truth_work(sc: Scenario, film: Film, cues: list[dict[str, Any]]) -> dict[str
         "media": f"media/{sc.key}.mp4", "subtitles": f"media/{sc.key}.en.srt",
         "title": sc.title, "frames": film.frames, "width": film.width, "height": film.height,
         "fps": film.fps, "presence": sc.presence,
+        **({"shot_list_covers_until_frame": covered_until(film)}
+           if sc.presence == "partial_scenes" else {}),
         "cuts": film.cuts,
         "dissolves": [[d.first, d.last] for d in film.dissolves],
         "black_frames": [[s.start, s.end] for s in film.shots if s.kind == "black"],

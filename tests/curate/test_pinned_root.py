@@ -35,8 +35,11 @@ SHOTS = [
     Shot(1.5, ("p-ben",)),
     Shot(1.5, ("p-ava", "p-ben")),
 ]
-# Recorded on main before the dataset/curate refactor (issue 9), FFmpeg/x264 as installed.
-PINNED_ROOT = "eda2703500e206362ffa20bb27a93c7dc989755cf24b4c7df8b71836b4a0f88e"
+# Recorded on main before the dataset/curate refactor (issue 9), FFmpeg/x264 as installed:
+# the root of the entries as they were then (without `start_s` / `end_s`), unchanged since.
+PINNED_ROOT_BEFORE = "eda2703500e206362ffa20bb27a93c7dc989755cf24b4c7df8b71836b4a0f88e"
+# The root since clip entries carry their presentation times (issue 8).
+PINNED_ROOT = "183ed78b58da10d6c8e39f03016def595202680344f0f799bfd596a567cdc93f"
 PINNED_CLIPS = 6
 
 
@@ -61,3 +64,8 @@ def test_the_merkle_root_of_a_fixed_library_is_pinned(tmp_path: Path, workspace:
     assert ds.merkle_root == merkle_root([canonical(c) for c in clips])  # type: ignore[attr-defined]
     assert [c["performers"] for c in clips if "p-dev" in c["performers"]] == []
     assert portable_root(clips) == PINNED_ROOT
+    # The same entries less their times give the root recorded before the refactor: the
+    # times are the only change to a clip entry's bytes.
+    before = [{k: v for k, v in c.items() if k not in ("start_s", "end_s")} for c in clips]
+    assert portable_root(before) == PINNED_ROOT_BEFORE
+    assert all(c["start_s"] < c["end_s"] for c in clips)

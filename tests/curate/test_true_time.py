@@ -112,6 +112,7 @@ def test_scenes_land_on_the_right_frames_of_a_variable_frame_rate_file(
     times = lib.times["w-vfr"]
     for c in ds.clips:
         t = times[c.start_frame]
+        assert c.start_s == pytest.approx(t, abs=1e-6), c.id  # the manifest carries PTS
         assert c.start_tc == f"00:00:{int(t):02d}:{int(t % 1 * 24 + 1e-3):02d}", c.id
         # The clip keeps its duration at the training rate (4k+1 frames).
         end = times[c.end_frame + 1] if c.end_frame + 1 < len(times) else times[-1] + 1 / 24

@@ -93,6 +93,8 @@ def pack_stage(run: Run, ds_pk: int, engine: str, started: float, resumed: bool)
                         consents=list(c.consents),
                         scores={k: v for k, v in c.scores.items() if k != "crop"},
                         crop=as_crop(c.scores.get("crop")),
+                        start_s=c.start_s,
+                        end_s=c.end_s,
                     )
                 )
             header = {

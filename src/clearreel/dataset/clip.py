@@ -40,6 +40,11 @@ ENTRY_KEYS = (
     "consents",
     "scores",
 )
+# Written when known: the presentation times (seconds) of the clip's first frame and of the
+# end of its last frame in the source, so that anything re-deriving presence from the
+# manifest (`dataset verify`) places the clip on the right time of a variable-rate source.
+# Manifests written before they existed have no such keys and read back with None.
+TIME_KEYS = ("start_s", "end_s")
 _LISTS = ("performers", "characters", "licenses", "consents")
 
 
@@ -70,6 +75,8 @@ class ManifestClip:
     consents: tuple[str, ...] = ()
     scores: Mapping[str, Any] = field(default_factory=dict)
     crop: Crop | None = None  # letterbox crop applied before scaling, None: full frame
+    start_s: float | None = None  # presentation time of the first frame, seconds
+    end_s: float | None = None  # end of the last frame (the next frame's time), seconds
     # The clip's mp4 on this machine (absolute) once loaded; not part of the manifest.
     path: Path | None = field(default=None, compare=False)
 
@@ -88,7 +95,7 @@ class ManifestClip:
         return self.frames / self.fps if self.fps else 0.0
 
     def to_json(self) -> dict[str, Any]:
-        """The manifest clip entry (exactly ENTRY_KEYS; JSON types only)."""
+        """The manifest clip entry (ENTRY_KEYS, and TIME_KEYS when known; JSON types only)."""
         out: dict[str, Any] = {}
         for k in ENTRY_KEYS:
             v = getattr(self, k)
@@ -97,13 +104,16 @@ class ManifestClip:
             elif k == "scores":
                 v = {**v, "crop": list(self.crop) if self.crop else None}
             out[k] = v
+        for k in TIME_KEYS:
+            if getattr(self, k) is not None:
+                out[k] = round(float(getattr(self, k)), 6)
         return out
 
     @classmethod
     def from_json(cls, entry: Mapping[str, Any], root: Path | None = None) -> ManifestClip:
         """A manifest clip entry back; `root` (the dataset directory) sets `path`. Unknown or
         missing keys are an error: the schema is this class."""
-        unknown = set(entry) - set(ENTRY_KEYS)
+        unknown = set(entry) - set(ENTRY_KEYS) - set(TIME_KEYS)
         missing = set(ENTRY_KEYS) - set(entry)
         if unknown or missing:
             raise ValueError(
@@ -113,8 +123,9 @@ class ManifestClip:
         scores = dict(entry["scores"])
         crop = scores.pop("crop", None)
         kw = {k: entry[k] for k in ENTRY_KEYS if k != "scores"}
+        kw.update({k: entry.get(k) for k in TIME_KEYS})
         path = (root / entry["file"]).resolve() if root is not None else None
         return cls(**kw, scores=scores, crop=tuple(crop) if crop else None, path=path)
 
 
-__all__ = ["ENTRY_KEYS", "Crop", "ManifestClip"]
+__all__ = ["ENTRY_KEYS", "TIME_KEYS", "Crop", "ManifestClip"]

@@ -152,6 +152,8 @@ def write_index(
             ("licenses", strs),
             ("consents", strs),
             ("scores", pa.string()),
+            ("start_s", pa.float64()),
+            ("end_s", pa.float64()),
         ]
     )
     cols: dict[str, list[Any]] = {f.name: [] for f in schema}
@@ -162,7 +164,7 @@ def write_index(
             elif f == "scores":
                 cols[f].append(json.dumps(c["scores"], sort_keys=True))
             else:
-                cols[f].append(c[f])
+                cols[f].append(c.get(f))
     table = pa.Table.from_pydict(cols, schema=schema)
     pq.write_table(table, root / INDEX, compression="zstd")
     return {"path": INDEX, "sha256": file_sha256(root / INDEX), "rows": len(clips)}

@@ -140,9 +140,11 @@ def sign_manifest(settings: Settings, root: Path, manifest: dict[str, Any],
 
 
 def check_signature(settings: Settings, manifest: dict[str, Any], sig: dict[str, Any],
-                    org: str | None = None) -> list[str]:
+                    org: str | None = None, built: dt.datetime | None = None) -> list[str]:
     """Problems with the manifest's signature; empty when it is valid, chains to the
-    organization's CA and its certificate was valid (not retired) when it signed."""
+    organization's CA and its certificate was valid (not retired) when it signed: at the
+    later of the signature's own time and `built` (when the registry recorded the build,
+    which a holder of a retired key cannot move)."""
     org = _org(settings, org)
     problems: list[str] = []
     data = canonical(manifest)
@@ -174,6 +176,10 @@ def check_signature(settings: Settings, manifest: dict[str, Any], sig: dict[str,
         signed = dt.datetime.fromisoformat(str(sig["signed"])) if sig.get("signed") else None
     except ValueError:
         return [*problems, f"manifest.sig.json has a malformed signing time {sig.get('signed')!r}"]
+    if built is not None:
+        built = built if built.tzinfo else built.replace(tzinfo=dt.UTC)
+        signed = built if signed is None else max(
+            signed if signed.tzinfo else signed.replace(tzinfo=dt.UTC), built)
     problems += _check_chain(settings, org, leaf, certs[1:], signed)
     return problems
 

@@ -149,8 +149,8 @@ def _shard_members(
     return problems
 
 
-def _signatures(settings: Settings, root: Path, manifest: dict[str, Any],
-                org: str) -> list[dict[str, Any]]:
+def _signatures(settings: Settings, root: Path, manifest: dict[str, Any], org: str,
+                built: dt.datetime | None = None) -> list[dict[str, Any]]:
     """The native signature (manifest.sig.json) and/or the DSSE envelope
     (manifest.dsse.json): either is accepted, each one present must be valid, by the
     organization's own keys."""
@@ -161,12 +161,13 @@ def _signatures(settings: Settings, root: Path, manifest: dict[str, Any],
         return [_problem("signature_missing", f"{SIGNATURE} and {DSSE} are missing")]
     problems = []
     certs = []
+    sig: dict[str, Any] | None = None
     if sig_path.exists():
         try:
             sig = json.loads(sig_path.read_text(encoding="utf-8"))
             problems += [
                 _problem("signature_invalid", p)
-                for p in check_signature(settings, manifest, sig, org)
+                for p in check_signature(settings, manifest, sig, org, built)
             ]
             certs = _certificates(sig)
         except ValueError as e:
@@ -174,9 +175,16 @@ def _signatures(settings: Settings, root: Path, manifest: dict[str, Any],
     if dsse_path.exists():
         problems += [
             _problem("signature_invalid", p)
-            for p in check_envelope(settings, root, manifest, certs, org)
+            for p in check_envelope(settings, root, manifest, certs, org, built or _signed(sig))
         ]
     return problems
+
+
+def _signed(sig: dict[str, Any] | None) -> dt.datetime | None:
+    try:
+        return dt.datetime.fromisoformat(str(sig["signed"])) if sig else None
+    except (KeyError, ValueError):
+        return None
 
 
 def _certificates(sig: dict[str, Any]) -> list[Any]:
@@ -271,7 +279,7 @@ def verify(
                         f"the dataset was built (sha256 {digest} != {row.manifest_sha256})",
                     )
                 )
-            problems += _signatures(settings, root, manifest, str(row.org_id))
+            problems += _signatures(settings, root, manifest, str(row.org_id), row.completed)
             checked["signature"] = not any(p["code"].startswith("signature") for p in problems)
             root_hash = merkle_root(
                 [canonical(c) for c in sorted(manifest.get("clips", []), key=lambda c: c["id"])]

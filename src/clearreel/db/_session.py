@@ -69,6 +69,10 @@ def init_db(settings: Settings) -> None:
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
+        # Row-level security on every tenant table, including ones added by later migrations.
+        from clearreel.db.rls import apply_rls
+
+        apply_rls(conn)
     claim_unbound(engine, str(ws["id"]))
     upgrade_layout(settings, engine)
 

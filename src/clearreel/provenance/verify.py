@@ -72,7 +72,10 @@ def _signer(settings: Settings, manifest: dict[str, Any] | None,
     serial = info.get("cert_serial_number")
     if serial is None:
         return None, None
-    hexserial = f"{int(str(serial)):x}" if str(serial).isdigit() else str(serial).lower()
+    try:
+        hexserial = f"{int(str(serial)):x}"  # c2pa reports the serial in decimal
+    except ValueError:
+        return None, None
     org = org_of_cert(settings, orgs, serial=hexserial)
     return org, (leaf_cert(settings, org, hexserial) if org else None)
 

@@ -32,6 +32,9 @@ def verify(
                      f"{'trusted' if c['trusted'] else 'untrusted'}" if c["present"] else ""),
                   markup=False)
         out.print(f"watermark: {w['output'] or 'not found'}", markup=False)
+        org = report.get("organization")
+        out.print(f"made by: {org['name']} ({org['id']})" if org else "made by: unknown",
+                  markup=False)
         out.print(f"output: {report['output']}  model: {report['model']}  "
                   f"dataset: {report['dataset']}", markup=False)
         for p in report["problems"]:

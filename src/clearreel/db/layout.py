@@ -44,8 +44,8 @@ def upgrade_on_open(settings: Settings, engine: Engine) -> None:
         return
     if "organizations" not in inspect(engine).get_table_names():
         return  # not initialised yet: `clearreel init` does it
-    if settings.url.startswith("sqlite"):
-        # The database lies inside the workspace: its organizations are this workspace's.
+    if settings.database_url is None:
+        # The embedded database lies inside the workspace: its organizations are this one's.
         claim_unbound(engine, str(ensure_workspace(settings)["id"]))
     elif data is None:
         return  # a shared database: `clearreel init` binds this workspace first

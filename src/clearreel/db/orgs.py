@@ -17,7 +17,6 @@ import difflib
 import json
 import os
 import secrets
-from pathlib import Path
 
 from sqlalchemy import DateTime, Engine, String, inspect, select, text, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -41,8 +40,9 @@ class Organization(Base):
     workspace: Mapped[str | None] = mapped_column(String(64), index=True)
 
 
-def _is_sqlite(settings: Settings) -> bool:
-    return settings.url.startswith("sqlite")
+def _embedded(settings: Settings) -> bool:
+    """The default SQLite database inside the workspace (no CLEARREEL_DATABASE_URL)."""
+    return settings.database_url is None
 
 
 def read_workspace(settings: Settings) -> dict[str, object] | None:
@@ -94,7 +94,7 @@ def workspace_id(settings: Settings) -> str:
         return _ids[key]
     data = read_workspace(settings)
     if data is None:
-        if settings.home.exists() and _is_sqlite(settings):
+        if settings.home.exists() and _embedded(settings):
             return str(ensure_workspace(settings)["id"])
         raise UsageError(f"{settings.home} is not an initialised clearreel workspace (no "
                          f"{WORKSPACE_FILE}): run `clearreel init`")
@@ -105,8 +105,8 @@ def workspace_id(settings: Settings) -> str:
 def claim_unbound(engine: Engine, ws: str) -> list[str]:
     """Bind the organizations no workspace holds yet (made before migration 0150) to `ws`.
 
-    Run by `clearreel init`, and on the first open of a SQLite workspace (whose database lies
-    inside the workspace, so its organizations can only be this workspace's)."""
+    Run by `clearreel init`, and on the first open of a workspace with the embedded SQLite
+    database (which lies inside the workspace, so its organizations can only be its own)."""
     if "organizations" not in inspect(engine).get_table_names():
         return []
     with engine.begin() as c:
@@ -208,13 +208,6 @@ def org_names(settings: Settings, engine: Engine) -> dict[str, str]:
     with Session(engine) as s:
         return {o.id: o.name for o in s.scalars(select(Organization)
                                                  .where(Organization.workspace == ws))}
-
-
-def home_relative(settings: Settings, path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(settings.home.resolve()))
-    except ValueError:
-        return str(path)
 
 
 __all__ = [

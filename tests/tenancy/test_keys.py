@@ -157,8 +157,8 @@ def test_rotation_keeps_old_material_valid_and_retires_the_old_key(
     sig["signed"] = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
     (root / "manifest.sig.json").write_text(json.dumps(sig))
     problems = _verify(s, NORTH, "before")
-    assert [p["code"] for p in problems] == ["signature_invalid"]
-    assert "retired" in problems[0]["detail"]
+    assert {p["code"] for p in problems} == {"signature_invalid"}
+    assert all("retired" in p["detail"] for p in problems)
 
 
 def test_a_certificate_outside_its_validity_vouches_for_nothing(workspace) -> None:

@@ -175,16 +175,22 @@ def _signatures(settings: Settings, root: Path, manifest: dict[str, Any], org: s
     if dsse_path.exists():
         problems += [
             _problem("signature_invalid", p)
-            for p in check_envelope(settings, root, manifest, certs, org, built or _signed(sig))
+            for p in check_envelope(settings, root, manifest, certs, org, _later(built, sig))
         ]
     return problems
 
 
-def _signed(sig: dict[str, Any] | None) -> dt.datetime | None:
+def _later(built: dt.datetime | None, sig: dict[str, Any] | None) -> dt.datetime | None:
+    """The signing time to judge a certificate at: the later of the registry's build time and
+    the native signature's own claim (the DSSE envelope carries none)."""
+    times = [t if t.tzinfo else t.replace(tzinfo=dt.UTC) for t in (built,) if t is not None]
     try:
-        return dt.datetime.fromisoformat(str(sig["signed"])) if sig else None
-    except (KeyError, ValueError):
-        return None
+        if sig and sig.get("signed"):
+            t = dt.datetime.fromisoformat(str(sig["signed"]))
+            times.append(t if t.tzinfo else t.replace(tzinfo=dt.UTC))
+    except ValueError:
+        pass
+    return max(times) if times else None
 
 
 def _certificates(sig: dict[str, Any]) -> list[Any]:

@@ -197,18 +197,24 @@ def _check_chain(
     late = cert_problem(settings, org, leaf, signed)
     if late:
         problems.append(late)
-    by_subject = {c.subject: c for c in trusted}
-    anchor = by_subject.get(leaf.issuer) or trusted[0]
-    issuer = next((c for c in rest if c.subject == leaf.issuer), None) or anchor
-    try:
-        issuer_key = issuer.public_key()
-        assert isinstance(issuer_key, ec.EllipticCurvePublicKey)
-        assert leaf.signature_hash_algorithm is not None
-        issuer_key.verify(
-            leaf.signature, leaf.tbs_certificate_bytes, ec.ECDSA(leaf.signature_hash_algorithm)
-        )
-    except (InvalidSignature, AssertionError):
+    # The issuer: the first certificate named as it (the signature's chain, then the anchors;
+    # after `keys rotate --new-ca` an old and a new CA share a name) whose key signed the leaf.
+    candidates = [c for c in [*rest, *trusted] if c.subject == leaf.issuer] or trusted[:1]
+    issuer = None
+    for cand in candidates:
+        try:
+            issuer_key = cand.public_key()
+            assert isinstance(issuer_key, ec.EllipticCurvePublicKey)
+            assert leaf.signature_hash_algorithm is not None
+            issuer_key.verify(leaf.signature, leaf.tbs_certificate_bytes,
+                              ec.ECDSA(leaf.signature_hash_algorithm))
+        except (InvalidSignature, AssertionError):
+            continue
+        issuer = cand
+        break
+    if issuer is None:
         problems.append("the signing certificate was not issued by the CA in its chain")
+        return problems
     if issuer.fingerprint(hashes.SHA256()) not in {a.fingerprint(hashes.SHA256()) for a in trusted}:
         problems.append("the signing certificate does not chain to this organization's CA "
                         f"(keys/{settings.keys_dir(org).name}/ca.pem)")

@@ -101,7 +101,7 @@ def test_rotation_keeps_old_material_valid_and_retires_the_old_key(
     assert code == 0, err
     with open_session(s) as ss:
         assert ss.get(Organization, NORTH) is not None
-    info = ModelInfo("m-tiny", "ds-harbor", "ab" * 32)
+    info = ModelInfo("m-tiny", None, None)  # no dataset: the copy guard is not under test
     req = Request(model="m-tiny", prompt="a lighthouse at dusk", seed=3)
     old_out = deliver(s, "out-00000000000000a1", footage(), 24.0, req, info)
     _pack(s, NORTH, "before", "x")

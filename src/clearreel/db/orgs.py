@@ -141,10 +141,19 @@ def _unknown(settings: Settings, engine: Engine, org: str, known: list[str]) -> 
                       "is imported (`clearreel catalog import FILE --org ID`).")
 
 
+_held: set[tuple[str, str, str]] = set()
+
+
 def check_org(settings: Settings, engine: Engine, org: str) -> str:
-    """`org` when this workspace holds it; otherwise exit 2 listing the ones it does."""
+    """`org` when this workspace holds it; otherwise exit 2 listing the ones it does.
+    (An organization, once held, is never given up, so a positive answer is remembered for
+    the process: a session per ledger posting costs no extra query.)"""
+    key = (str(engine.url), workspace_id(settings), org)
+    if key in _held:
+        return org
     known = known_orgs(settings, engine)
     if org in known:
+        _held.add(key)
         return org
     raise _unknown(settings, engine, org, known)
 

@@ -135,7 +135,9 @@ def test_rotation_keeps_old_material_valid_and_retires_the_old_key(
     definition = manifest_definition(output_id="out-00000000000000ff", model="m-tiny",
                                      dataset=None, dataset_manifest_sha256=None, title="f")
     gen = next(a for a in definition["assertions"] if a["label"] == "com.clearreel.generation")
-    gen["data"]["signed"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    # (a second later: times are kept to the second, the rotation was just now)
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1)
+    gen["data"]["signed"] = later.isoformat(timespec="seconds")
     signer = c2pa.Signer.from_info(c2pa.C2paSignerInfo(c2pa.C2paSigningAlg.ES256, old_chain,
                                                       old_key, None))
     with c2pa.Builder(definition) as b, plain.open("rb") as fi, forged.open("w+b") as fo:
@@ -154,7 +156,7 @@ def test_rotation_keeps_old_material_valid_and_retires_the_old_key(
     assert isinstance(key, ec.EllipticCurvePrivateKey)
     sig["signature"] = base64.b64encode(key.sign(canonical(read_manifest(root)),
                                                  ec.ECDSA(hashes.SHA256()))).decode()
-    sig["signed"] = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+    sig["signed"] = later.replace(microsecond=0).isoformat()
     (root / "manifest.sig.json").write_text(json.dumps(sig))
     problems = _verify(s, NORTH, "before")
     assert {p["code"] for p in problems} == {"signature_invalid"}

@@ -139,6 +139,9 @@ def build(home: Path, url: str | None = None) -> dict[str, Any]:
         import_catalog(dataclasses.replace(settings, org=org), f, scan=False)
         _clips(settings, f"{p}data", org, p)
         _model(settings, org, f"{p}model", f"{p}data")
+        from clearreel.attribution import index_dataset
+
+        index_dataset(dataclasses.replace(settings, org=org), f"{p}data")
         scoped = dataclasses.replace(settings, org=org)
         blocked = generate(scoped, Request(model=f"{p}model", prompt="Jonah on the pier",
                                            purpose="previz"))

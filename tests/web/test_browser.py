@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from web.browser import check_page, driver, screenshot, serve, sign_in
+from web.browser import check_page, driver, screenshot, serve, sign_in, wait_for
 from web.studio import PASSWORD, build
 
 pytestmark = pytest.mark.browser
@@ -101,15 +101,19 @@ def test_revoke_a_consent_and_see_the_model_suspended(site: dict[str, Any]) -> N
     screenshot(d, "web-rights-performer", site["shots"])
     d.find_element(By.CSS_SELECTOR, 'a[href="/consents/a-k-ava-train/revoke"]').click()
     d.find_element(By.CSS_SELECTOR, "button[value=preview]").click()
+    wait_for(d, lambda d: d.find_elements(By.ID, "affected"))
     preview = d.find_element(By.ID, "affected").find_element(By.XPATH, "..").text
     assert "a-model" in preview and "a-data" in preview  # shown before confirming
     check_page(d)
     screenshot(d, "web-rights-revoke", site["shots"])
     d.get(site["base"] + "/models")
-    assert "suspended" not in d.page_source  # nothing changed by the preview
-    d.back()
+    row = d.find_element(By.XPATH, "//tr[th[contains(., 'a-model')]]")
+    assert "suspended" not in row.text  # nothing changed by the preview
+    d.get(site["base"] + "/consents/a-k-ava-train/revoke")
+    d.find_element(By.CSS_SELECTOR, "button[value=preview]").click()
+    wait_for(d, lambda d: d.find_elements(By.CSS_SELECTOR, "button[value=confirm]"))
     d.find_element(By.CSS_SELECTOR, "button[value=confirm]").click()
-    assert "Revoked" in d.page_source
+    wait_for(d, lambda d: "Revoked" in d.page_source)
     d.get(site["base"] + "/models")
     row = d.find_element(By.XPATH, "//tr[th[contains(., 'a-model')]]")
     assert "suspended" in row.text
@@ -125,6 +129,7 @@ def test_generate_and_see_a_blocked_prompt_explained(site: dict[str, Any]) -> No
     d.find_element(By.ID, "prompt").send_keys("Jonah waits on the pier in the rain")
     d.find_element(By.ID, "purpose").send_keys("previz")
     d.find_element(By.CSS_SELECTOR, "form[action='/generate'] button").click()
+    wait_for(d, lambda d: d.find_elements(By.CSS_SELECTOR, ".decision"))
     box = d.find_element(By.CSS_SELECTOR, ".decision")
     assert "Blocked" in box.text and "replica." in box.text  # which consent is missing
     assert not d.find_elements(By.CSS_SELECTOR, "form[action='/generate/start']")

@@ -171,3 +171,17 @@ def models(request: Request, ctx: Ctx = Depends(page_ctx)) -> Response:
     ready = [d["name"] for d in list_datasets(ctx.settings) if d["status"] == "ready"]
     return render(request, ctx, "models.html", rows=views.models(ctx.settings),
                   may_train=ctx.may("train"), datasets=ready, errors={}, form={})
+
+
+@router.post("/models/refresh", response_class=HTMLResponse)
+async def models_refresh(request: Request, ctx: Ctx = Depends(page_ctx)) -> Response:
+    """Check every model's dataset again now (`clearreel.train.suspension.refresh`)."""
+    from clearreel.dataset import list_datasets
+
+    ctx.require("datasets")
+    check_csrf(ctx, await request.form())
+    views.refresh_models(ctx.settings)
+    ready = [d["name"] for d in list_datasets(ctx.settings) if d["status"] == "ready"]
+    return render(request, ctx, "models.html", rows=views.models(ctx.settings),
+                  may_train=ctx.may("train"), datasets=ready, errors={}, form={},
+                  notice="Every model was checked again against today's registry.")

@@ -78,17 +78,17 @@ def works_matrix(settings: Settings, *, on: dt.date | None = None, territory: st
 
 def work_detail(settings: Settings, work_id: str, *, on: dt.date | None = None,
                 territory: str | None = None) -> dict[str, Any]:
+    """The work's record and `rights report --work W` (every use, digital replica included)."""
     from clearreel.rights.catalog import show_entry
-    from clearreel.rights.clearance import check_use
+    from clearreel.rights.report import report
 
     with open_session(settings) as s:
         entry = show_entry(s, work_id)
         if entry.get("type") != "work":
             raise NotFound(f"no work {work_id!r}")
-        cells = {u: _cell(check_use(s, work_id, u, on=on, territory=territory, audit=False))
-                 for u in _uses()}
-    return {"work": entry, "cells": cells, "on": (on or dt.date.today()).isoformat(),
-            "territory": territory}
+        r = report(s, work=work_id, on=on, territory=territory, audit=False)
+    cells = {c["use"]: {"allowed": c["allowed"], "reasons": c["reasons"]} for c in r["cells"]}
+    return {"work": entry, "cells": cells, "on": r["on"], "territory": territory}
 
 
 def performers(settings: Settings) -> dict[str, Any]:
@@ -174,27 +174,36 @@ def dataset_page(settings: Settings, name: str, page: int = 1,
 
 
 def models(settings: Settings) -> list[dict[str, Any]]:
-    """Every registered model with its dataset and live status: suspended when its dataset no
-    longer clears (`clearreel.train.suspension`, the rule `generate` applies)."""
-    from clearreel.train import list_models
+    """Every registered model with its dataset and the status `clearreel.train.suspension`
+    recorded (after every revocation, catalog import and generation; `refresh_models` checks
+    again now). Generation always re-checks live, whatever this page shows."""
+    from clearreel.train.models import TrainedModel
+    from clearreel.train.registry import ModelRecord
 
-    statuses = _statuses(settings)
-    out = []
-    for m in list_models(settings):
-        st = statuses.get(m.name)
-        doc = st.to_json() if st is not None else {"status": "active"}
-        out.append({**m.to_json(), "status": doc.get("status", "active"),
-                    "reasons": [st.reason()] if st is not None and st.suspended else []})
-    return out
-
-
-def _statuses(settings: Settings) -> dict[str, Any]:
-    try:
-        from clearreel.train.suspension import statuses
-    except ImportError:  # an installation without suspension: nothing to show
-        return {}
     with open_session(settings) as s:
-        return statuses(s)
+        out = []
+        for row in s.scalars(select(TrainedModel).order_by(TrainedModel.created,
+                                                           TrainedModel.name)):
+            detail = row.status_detail or {}
+            reasons = [{"code": detail.get("code") or "model.dataset_uncleared",
+                        "effect": "deny", "detail": (
+                            f"{len(detail.get('clips') or [])} clip(s) of {row.dataset} no "
+                            "longer clear"
+                            + (f"; consents {', '.join(detail['consents'])}"
+                               if detail.get("consents") else "")
+                            + f"; checked {', '.join(detail.get('checked') or [])}")}
+                       ] if row.status == "suspended" else []
+            out.append({**ModelRecord.from_row(row).to_json(), "status": row.status or "active",
+                        "status_changed": row.status_changed, "reasons": reasons})
+        return out
+
+
+def refresh_models(settings: Settings) -> None:
+    """Re-check every model's dataset against today's registry and record the statuses."""
+    from clearreel.train.suspension import refresh
+
+    with open_session(settings) as s:
+        refresh(s, cause="web.refresh")
 
 
 def outputs(settings: Settings, limit: int = 60) -> list[dict[str, Any]]:
@@ -272,6 +281,7 @@ __all__ = [
     "parse_on",
     "performer",
     "performers",
+    "refresh_models",
     "work_detail",
     "work_titles",
     "works_matrix",

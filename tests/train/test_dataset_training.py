@@ -178,7 +178,9 @@ def test_train_refuses_a_dataset_that_no_longer_clears(with_dataset, cli) -> Non
     code, _out, err = cli("train", "--dataset", "d1", "--name", "m-late", "--steps", "1", *FAST)
     assert code == 1
     assert "does not verify" in err and "k-ben-train" in err and "Ben Reyes" in err
-    assert not (s.home / "models" / "m-late").exists()
+    from clearreel.train.registry import model_dir
+
+    assert not model_dir(s, "m-late").exists() and not list(s.path("models").rglob("m-late"))
     from clearreel.db import open_session
     from clearreel.rights.audit import entries
 

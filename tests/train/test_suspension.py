@@ -78,7 +78,7 @@ def test_a_catalog_import_that_revokes_suspends_the_model(suspended_setup: Setti
     [r] = doc["reasons"]
     assert r["code"] == "model.dataset_uncleared" and r["consents"] == ["k-zoe-train"]
     assert sorted(r["clips"]) == sorted(st.clips)
-    assert not s.path("outputs").exists() or not list(s.path("outputs").glob("*.mp4"))
+    assert not list(s.path("outputs").rglob("*.mp4"))
     req = _audit(s, "generate.request")
     assert req[-1][1]["blocked"] and req[-1][1]["reasons"] == ["model.dataset_uncleared"]
 
@@ -122,12 +122,14 @@ def test_a_dataset_of_a_registered_model_cannot_be_deleted(suspended_setup: Sett
     s = suspended_setup
     code, _out, err = cli("dataset", "delete", "d1", "--yes")
     assert code == 2 and "m1" in err and "models delete" in err
-    assert (s.path("datasets", "d1") / "manifest.json").exists()
+    from clearreel.dataset.writer import dataset_dir
+
+    assert (dataset_dir(s, "d1") / "manifest.json").exists()
     code, _out, err = cli("models", "delete", "m1", "--yes")
     assert code == 0, err
     code, _out, err = cli("dataset", "delete", "d1", "--yes")
     assert code == 0, err
-    assert not s.path("datasets", "d1").exists()
+    assert not dataset_dir(s, "d1").exists()
 
 
 def test_a_missing_dataset_suspends_and_a_missing_index_is_an_error(suspended_setup: Settings,
@@ -137,4 +139,4 @@ def test_a_missing_dataset_suspends_and_a_missing_index_is_an_error(suspended_se
     # copy guard off (exit 2, saying how to build it), before anything is made.
     code, _out, err = cli("generate", "--model", "m1", "a harbour at dusk")
     assert code == 2 and "attribution index --dataset d1" in err
-    assert not s.path("outputs").exists() or not list(s.path("outputs").glob("*.mp4"))
+    assert not list(s.path("outputs").rglob("*.mp4"))

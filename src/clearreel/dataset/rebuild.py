@@ -58,7 +58,7 @@ def rebuild(settings: Settings, name: str, new: str, *,
     from clearreel.dataset.clip import ManifestClip
     from clearreel.dataset.manifest import MANIFEST, read_manifest
     from clearreel.dataset.models import READY, Clip, Dataset, Exclusion, Quarantine
-    from clearreel.dataset.recheck import recheck
+    from clearreel.dataset.recheck import recheck, with_times
     from clearreel.dataset.verify import verify
     from clearreel.dataset.writer import build, dataset_dir
     from clearreel.db import open_session
@@ -84,8 +84,8 @@ def rebuild(settings: Settings, name: str, new: str, *,
                              f"{name}` to finish it first")
         if s.scalars(select(Dataset).where(Dataset.name == new)).first() is not None:
             raise UsageError(f"dataset {new!r} already exists: choose another --as name")
-        r = recheck(s, manifest["clips"], on=sorted({today, *([on] if on else [])}),
-                    territory=src.territory)
+        r = recheck(s, with_times(s, src.pk, manifest["clips"]),
+                    on=sorted({today, *([on] if on else [])}), territory=src.territory)
         dropped = {u.clip: u for u in r.uncleared}
         ds = Dataset(id=f"ds-{uuid.uuid4().hex[:16]}", name=new, config=dict(src.config),
                      works=src.works, on=today, territory=src.territory, engine="rebuild",

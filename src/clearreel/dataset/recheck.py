@@ -230,6 +230,18 @@ def fingerprint(session: Any, works: Iterable[str], dates: Sequence[dt.date],
     return hashlib.sha256(data).hexdigest()
 
 
+def with_times(session: Any, dataset_pk: int,
+               clips: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Manifest entries with the presentation times curation recorded on the clip rows
+    (`start_s`, `end_s`), so a re-check places a variable-frame-rate clip where it is."""
+    times = {c["id"]: (c["start_s"], c["end_s"]) for c in dataset_clips(session, dataset_pk)}
+    out = []
+    for c in clips:
+        t = times.get(c["id"], (None, None))
+        out.append({**c, "start_s": t[0], "end_s": t[1]} if t[0] is not None else dict(c))
+    return out
+
+
 def dataset_clips(session: Any, dataset_pk: int) -> list[dict[str, Any]]:
     """A built dataset's clips, from the registry's rows, in manifest shape."""
     from sqlalchemy import select
@@ -240,9 +252,10 @@ def dataset_clips(session: Any, dataset_pk: int) -> list[dict[str, Any]]:
                            .order_by(Clip.clip_id))
     return [{"id": r.clip_id, "work": r.work_id, "media": r.media_uri,
              "start_frame": r.start_frame, "end_frame": r.end_frame,
+             "start_s": getattr(r, "start_s", None), "end_s": getattr(r, "end_s", None),
              "source_fps": r.source_fps, "start_tc": r.start_tc, "end_tc": r.end_tc,
              "performers": list(r.performers or []), "consents": list(r.consents or [])}
             for r in rows]
 
 
-__all__ = ["Recheck", "Uncleared", "dataset_clips", "fingerprint", "recheck"]
+__all__ = ["Recheck", "Uncleared", "dataset_clips", "fingerprint", "recheck", "with_times"]

@@ -203,12 +203,19 @@ def _certificates(sig: dict[str, Any]) -> list[Any]:
 
 
 def _check_clearance(
-    session: Any, manifest: dict[str, Any], on: list[dt.date], territory: str | None
+    session: Any,
+    manifest: dict[str, Any],
+    on: list[dt.date],
+    territory: str | None,
+    dataset_pk: int | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
     """Presence and clearance re-derived from the registry as it is (see `recheck`)."""
-    from clearreel.dataset.recheck import recheck
+    from clearreel.dataset.recheck import recheck, with_times
 
-    r = recheck(session, manifest.get("clips", []), on=on, territory=territory)
+    clips = manifest.get("clips", [])
+    if dataset_pk is not None:
+        clips = with_times(session, dataset_pk, clips)
+    r = recheck(session, clips, on=on, territory=territory)
     problems = [
         _problem(
             "not_cleared",
@@ -305,7 +312,7 @@ def verify(
             checked["clips"] = len(manifest.get("clips", []))
             checked["shards"] = n_shards
             if clearance:
-                clear_problems, denied = _check_clearance(s, manifest, dates, territory)
+                clear_problems, denied = _check_clearance(s, manifest, dates, territory, row.pk)
                 problems += clear_problems
                 checked["not_cleared"] = denied
         result = {

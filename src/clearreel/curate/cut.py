@@ -1,6 +1,6 @@
 """The cut stage: every admitted clip cut at the training size and rate, committed as it comes.
 
-Clips are batched per media file (`CurateConfig.cut_batch`, one sequential decode per run
+Clips are batched per media file (`CUT_BATCH`, one sequential decode per run
 of nearby clips, see `tasks.cut_task`); each batch's clips are committed as `written` with
 their sha256 as soon as they exist, so a resumed run cuts only what is missing.
 """
@@ -16,6 +16,10 @@ from clearreel.curate.tasks import CutTask, as_crop, cut_task
 
 if TYPE_CHECKING:
     from clearreel.curate.pipeline import Run
+
+# Clips of one file per cut task: one sequential decode per run of nearby clips in a batch,
+# and a batch is the unit committed (and resumed).
+CUT_BATCH = 8
 
 
 def cut_stage(run: Run, ds_pk: int, eng: Any) -> None:
@@ -37,7 +41,7 @@ def cut_stage(run: Run, ds_pk: int, eng: Any) -> None:
             if c.status != "written":
                 by_media[c.media_uri].append(c)
         tasks: list[CutTask] = []
-        batch = max(1, getattr(cfg, "cut_batch", 8))
+        batch = CUT_BATCH
         for uri, cs in sorted(by_media.items()):
             cs.sort(key=lambda c: c.start_frame)
             for k in range(0, len(cs), batch):
@@ -103,4 +107,4 @@ def cut_stage(run: Run, ds_pk: int, eng: Any) -> None:
     run.emit("stage", stage="pack")
 
 
-__all__ = ["cut_stage"]
+__all__ = ["CUT_BATCH", "cut_stage"]

@@ -20,6 +20,8 @@ from typing import Any
 
 import numpy as np
 
+from clearreel.curate.config import CurateConfig
+
 Fingerprint = list[str]  # one 16-hex-digit pHash per sampled frame
 
 
@@ -61,7 +63,7 @@ def hamming(a: Fingerprint, b: Fingerprint) -> float:
 
 def near_duplicate_groups(
     fingerprints: Sequence[Fingerprint | None],
-    config: Any = None,
+    config: CurateConfig | None = None,
     max_distance: float | None = None,
     chunk: int = 2048,
 ) -> list[list[int]]:
@@ -71,9 +73,9 @@ def near_duplicate_groups(
     with vectorised XOR + popcount in blocks of `chunk` rows (O(n²) bit operations: about a
     second for 10^4 clips). Entries that are None form groups of their own.
     """
-    limit = float(
-        max_distance if max_distance is not None else getattr(config, "dedup_max_distance", 10)
-    )
+    if max_distance is None:
+        max_distance = (config or CurateConfig()).dedup_max_distance
+    limit = float(max_distance)
     valid = [i for i, f in enumerate(fingerprints) if f]
     parent = list(range(len(fingerprints)))
 

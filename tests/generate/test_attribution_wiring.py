@@ -1,8 +1,7 @@
 """generate ↔ attribution: the copy guard blocks regurgitation; shares are recorded.
 
-The dataset's clip list is supplied here (as tests/attribution does): curation and dataset
-loading are tested in their own packages; fingerprints, the FAISS index, the copy guard and the
-shares are the attribution package's real code.
+The dataset's clip list is supplied (provenance.conftest.index_tiny_dataset); fingerprints,
+the FAISS index, the copy guard and the shares are the attribution package's real code.
 """
 
 from __future__ import annotations
@@ -12,35 +11,21 @@ from pathlib import Path
 
 import pytest
 
-from clearreel.attribution import ClipSet, build_index
 from clearreel.attribution.robustness import render_procedural
-from clearreel.dataset import ManifestClip
 from clearreel.db import open_session
 from clearreel.generate.outputs import get_output
 from clearreel.generate.pipeline import ModelInfo, Request, deliver
-from clearreel.media import write_video
+from provenance.conftest import TINY_CLIP, TINY_FPS, index_tiny_dataset
 from provenance.media import footage
 
-W, H, FPS, T = 96, 54, 16, 40
+W, H, T = TINY_CLIP
+FPS = TINY_FPS
 
 
 @pytest.fixture
 def dataset(studio, tmp_path, monkeypatch):
-    import clearreel.attribution.service as service
-
     s = studio()
-    media = tmp_path / "clips"
-    media.mkdir()
-    refs = []
-    for i in range(4):
-        cid, work = f"clip-{i}", ("w-harbor", "w-other")[i % 2]
-        write_video(media / f"{cid}.mp4", render_procedural(i, W, H, T), FPS)
-        refs.append(ManifestClip(id=cid, work=work, start_frame=50 * i,
-                                 end_frame=50 * i + T - 1, fps=FPS, path=media / f"{cid}.mp4",
-                                 source_fps=FPS))
-    cs = ClipSet("ds-tiny", "c" * 64, s.dataset_dir("org-north", "ds-tiny"), refs, id="ds-tiny")
-    build_index(cs)
-    monkeypatch.setattr(service, "load_clipset", lambda settings, name: cs)
+    index_tiny_dataset(s, tmp_path / "clips", monkeypatch, "ds-tiny", "c" * 64)
     return s
 
 

@@ -22,15 +22,24 @@ from clearreel.provenance.c2pa_sign import (
     sign_video,
 )
 
+from .conftest import index_tiny_dataset
 from .media import footage
 
 INFO = ModelInfo("m-tiny", "ds-harbor", "ab" * 32)
 
 
 @pytest.fixture
-def made(studio) -> tuple[Settings, dict]:
-    """A delivered output: watermarked, encoded, signed, recorded."""
+def indexed(studio, tmp_path, monkeypatch) -> Settings:
+    """The studio with the model's dataset fingerprinted: the copy guard runs on every output."""
     s = studio()
+    index_tiny_dataset(s, tmp_path / "clips", monkeypatch, "ds-harbor", "ab" * 32)
+    return s
+
+
+@pytest.fixture
+def made(indexed) -> tuple[Settings, dict]:
+    """A delivered output: watermarked, encoded, signed, recorded."""
+    s = indexed
     req = Request(model="m-tiny", prompt="a lighthouse at dusk", seed=3)
     result = deliver(s, "out-00112233aabbccdd", footage(), 24.0, req, INFO)
     return s, result
@@ -152,13 +161,13 @@ def test_an_identical_copy_still_verifies(made):
     assert np.array_equal(read_frames(dup)[0], read_frames(Path(result["path"]))[0])
 
 
-def test_tiny_model_sized_output_keeps_a_readable_watermark(studio, tmp_path):
+def test_tiny_model_sized_output_keeps_a_readable_watermark(indexed):
     """48x32, 9 frames (the `tiny` family's size): the encoder steps down the CRF ladder until
     the mark reads back from the delivered file itself."""
     from clearreel.db import open_session
     from clearreel.generate.outputs import get_output
 
-    s = studio()
+    s = indexed
     req = Request(model="m-tiny", prompt="waves")
     frames = footage(frames=9, height=32, width=48, seed=2)
     result = deliver(s, "out-0000000000000abc", frames, 8.0, req, INFO)

@@ -82,10 +82,6 @@ def test_a_write_error_while_cutting_stops_the_run_and_a_resume_yields_every_cli
     assert portable_root(load(workspace, "d").manifest["clips"]) == PINNED_ROOT
 
 
-@pytest.mark.skipif(
-    not hasattr(__import__("clearreel.errors").errors, "InternalError"),
-    reason="the CLI maps environment errors to exit 3 once clearreel.errors.InternalError lands",
-)
 def test_the_cli_exits_3_on_a_full_disk_and_records_nothing_as_corrupt(
     tmp_path: Path, workspace: Settings
 ) -> None:

@@ -10,11 +10,12 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import sys
+import traceback
 
 import typer
 
-from clearreel.cli._common import app_callback, report_error
-from clearreel.errors import ClearreelError
+from clearreel.cli._common import app_callback, debugging, err, report_error
+from clearreel.errors import ClearreelError, environment_error
 
 
 def build_app() -> typer.Typer:
@@ -40,3 +41,12 @@ def main(argv: list[str] | None = None) -> None:
     except ClearreelError as e:
         report_error(e)
         sys.exit(e.exit_code)
+    except KeyboardInterrupt:
+        err.print("interrupted", markup=False)
+        sys.exit(130)
+    except Exception as e:  # the boundary: an environment fault or a bug is exit 3, one line
+        if debugging():
+            traceback.print_exc()
+        internal = environment_error(e)
+        report_error(internal)
+        sys.exit(internal.exit_code)

@@ -61,13 +61,22 @@ def app_callback(
     version: bool = typer.Option(
         False, "--version", callback=_show_version, is_eager=True, help="Print the version."
     ),
+    debug: bool = typer.Option(
+        False, "--debug", envvar="CLEARREEL_DEBUG",
+        help="Show the traceback of an internal or environment error (exit 3).",
+    ),
 ) -> None:
     """clearreel: rights registry, curation, training, guarded generation, provenance, royalties."""
+    _state["debug"] = debug
     _state["settings"] = Settings(
         home=home or Path(os.environ.get("CLEARREEL_HOME", "clearreel-home")),
         database_url=database_url,
         org=org,
     )
+
+
+def debugging() -> bool:
+    return bool(_state.get("debug")) or os.environ.get("CLEARREEL_DEBUG", "") not in ("", "0")
 
 
 def settings() -> Settings:
@@ -106,11 +115,11 @@ def report_error(e: ClearreelError) -> None:
             err.print(p, markup=False)
         err.print(f"[red]refused:[/red] {len(e.problems)} problem(s); nothing was written.")
         return
-    err.print(
-        f"[red]error:[/red] {e}" if e.exit_code == 2 else f"[red]failed:[/red] {e}",
-        markup=True,
-        highlight=False,
-    )
+    from rich.markup import escape
+
+    label = "failed" if e.exit_code == 1 else "error"
+    # The message is plain text: a speaker label such as [JON] is not rich markup.
+    err.print(f"[red]{label}:[/red] {escape(str(e))}", markup=True, highlight=False)
 
 
 def fail(message: str) -> None:

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from clearreel.ledger.statements import _axis_step, _grouped, _svg_chart
+from clearreel.ledger.statements import _axis_step, _grouped, svg_chart
 
 
 def test_axis_step_is_round_and_covers_the_peak() -> None:
@@ -24,7 +24,7 @@ def test_grouped_digits() -> None:
 
 
 def test_large_amount_labels_fit_left_of_the_axis() -> None:
-    svg = _svg_chart("USD", {"2026-05": {}, "2026-06": {"w-a": 370_370_145}}, {"w-a": "#000"})
+    svg = svg_chart("USD", {"2026-05": {}, "2026-06": {"w-a": 370_370_145}}, {"w-a": "#000"})
     labels = re.findall(r'<text x="([\d.]+)" y="[\d.]+" text-anchor="end">([^<]+)</text>', svg)
     assert [lb for _x, lb in labels] == ["0", "1,000,000", "2,000,000", "3,000,000", "4,000,000"]
     for x, lb in labels:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import sys
 from pathlib import Path
@@ -84,17 +83,11 @@ def settings() -> Settings:
     return s if isinstance(s, Settings) else Settings()
 
 
-def _default(o: Any) -> Any:
-    if isinstance(o, dt.date | dt.datetime):
-        return o.isoformat()
-    if isinstance(o, Path):
-        return str(o)
-    return str(o)
-
-
 def emit_json(data: Any) -> None:
     """Print exactly one JSON document on stdout."""
-    sys.stdout.write(json.dumps(data, default=_default, indent=2, ensure_ascii=False) + "\n")
+    from clearreel.util.jsonable import dumps
+
+    sys.stdout.write(dumps(data) + "\n")
     sys.stdout.flush()
 
 

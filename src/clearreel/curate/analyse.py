@@ -35,8 +35,7 @@ from clearreel.curate.engines import thread_share
 from clearreel.curate.scores import compute_scores, filter_reasons
 from clearreel.curate.shots import Shot, detect_shots
 from clearreel.errors import ClearreelError
-from clearreel.media import Probe, probe
-from clearreel.media._decode import DecodeStream
+from clearreel.media import DecodeStream, Probe, probe
 from clearreel.rights.presence import Presence, present_in_frames, span_of_frames
 from clearreel.util.progress import report_frames
 

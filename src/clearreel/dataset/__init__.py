@@ -5,6 +5,8 @@ Public API:
 - `build(settings, name, header=, clips=, exclusions=, sources=) -> Packed`: shards, Parquet
   index, manifest and signature for clips already cut (curation's last stage);
 - `delete(settings, name)`: the dataset's records and directory, audited;
+- `get_dataset_row(session, name)`: the session organization's Dataset row (NotFound naming
+  the known datasets otherwise);
 - `load(settings, name) -> LoadedDataset` (clips as `ManifestClip`s with absolute mp4 paths);
 - `ManifestClip`: one clip, the manifest's clip schema (`to_json` / `from_json`);
 - `verify(settings, name, on=None) -> dict` (hashes, signature, Merkle root, clearance today);
@@ -15,7 +17,7 @@ Public API:
 """
 
 from clearreel.dataset._delete import delete
-from clearreel.dataset._load import LoadedDataset, load
+from clearreel.dataset._load import LoadedDataset, get_dataset_row, load
 from clearreel.dataset.clip import ManifestClip
 from clearreel.dataset.export import FORMATS, export
 from clearreel.dataset.info import list_datasets, show
@@ -31,6 +33,7 @@ __all__ = [
     "build",
     "delete",
     "export",
+    "get_dataset_row",
     "inclusion_proof",
     "list_datasets",
     "load",

@@ -8,6 +8,7 @@ is added to every SELECT) and refuses to flush a row of another organization.
 from clearreel.db._base import Base, TenantMixin, utcnow
 from clearreel.db._session import (
     advisory_xact_lock,
+    check_schema,
     connect,
     current_org,
     init_db,
@@ -19,6 +20,7 @@ __all__ = [
     "Base",
     "TenantMixin",
     "advisory_xact_lock",
+    "check_schema",
     "connect",
     "current_org",
     "init_db",

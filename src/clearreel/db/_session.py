@@ -77,7 +77,8 @@ def init_db(settings: Settings) -> None:
     upgrade_layout(settings, engine)
 
 
-def _check_schema(engine: Engine) -> None:
+def check_schema(engine: Engine) -> None:
+    """Exit 2 saying how to fix it when the database has no clearreel schema."""
     if "organizations" not in inspect(engine).get_table_names():
         raise UsageError("the database has no clearreel schema: run `clearreel init`")
 
@@ -131,7 +132,7 @@ def open_session(
     `db.orgs.import_target` has just admitted.
     """
     engine = connect(settings)
-    _check_schema(engine)
+    check_schema(engine)
     factory = _factories.setdefault(
         id(engine), sessionmaker(engine, class_=TenantSession, expire_on_commit=False)
     )

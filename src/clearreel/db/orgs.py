@@ -161,10 +161,10 @@ def check_org(settings: Settings, engine: Engine, org: str) -> str:
 def resolve_org(settings: Settings, engine: Engine | None = None) -> str:
     """The organization to act for: `--org` / CLEARREEL_ORG when this workspace holds it, or
     the only one the workspace holds. Anything else exits 2 with the known ones listed."""
-    from clearreel.db._session import _check_schema, connect
+    from clearreel.db._session import check_schema, connect
 
     engine = engine or connect(settings)
-    _check_schema(engine)
+    check_schema(engine)
     if settings.org:
         return check_org(settings, engine, settings.org)
     known = known_orgs(settings, engine)

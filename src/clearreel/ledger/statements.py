@@ -230,6 +230,14 @@ _PALETTE = (
     "#882255",
 )
 
+
+
+def chart_colours(history: dict[str, dict[str, dict[str, Any]]]) -> dict[str, str]:
+    """A colour per work of an earnings history, the same on every page that charts it."""
+    works = sorted({w for per in history.values() for m in per.values() for w in m})
+    return {w: _PALETTE[i % len(_PALETTE)] for i, w in enumerate(works)}
+
+
 _CSS = """
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:2rem auto;
 max-width:960px;color:#1d1d1f;padding:0 1rem}
@@ -271,7 +279,7 @@ def _axis_label(v: int, currency: str) -> str:
     return _grouped(whole if not frac.strip("0") else s)
 
 
-def _svg_chart(currency: str, by_month: dict[str, dict[str, int]], colours: dict[str, str]) -> str:
+def svg_chart(currency: str, by_month: dict[str, dict[str, int]], colours: dict[str, str]) -> str:
     """A stacked bar chart (inline SVG): one bar per month, one segment per work.
 
     The value axis has round gridlines and a left margin as wide as its longest label, so
@@ -332,8 +340,7 @@ def to_html(
     title = f"Royalty statements {report['period']}" + (
         f" — {report['party']}" if report.get("party") else ""
     )
-    works = sorted({w for per in history.values() for m in per.values() for w in m})
-    colours = {w: _PALETTE[i % len(_PALETTE)] for i, w in enumerate(works)}
+    colours = chart_colours(history)
     out = [
         f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{e(title)}</title>'
         f'<meta name="viewport" content="width=device-width,initial-scale=1">'
@@ -362,7 +369,7 @@ def to_html(
     out.append("</tbody></table></div>")
     for cur in sorted(history):
         out.append(f'<h2>Earnings by work and month ({e(cur)})</h2><div class="card">')
-        out.append(_svg_chart(cur, history[cur], colours))
+        out.append(svg_chart(cur, history[cur], colours))
         present = sorted({w for m in history[cur].values() for w in m})
         out.append(
             '<p class="legend">'
@@ -414,10 +421,12 @@ def render_html(
 
 __all__ = [
     "build",
+    "chart_colours",
     "earnings_by_month",
     "parse_period",
     "render_html",
     "statements",
+    "svg_chart",
     "to_csv",
     "to_html",
 ]

@@ -126,7 +126,7 @@ def _fps(v: Any) -> Any:
 def _smpte_scenes(doc: dict[str, Any], r: _Reader) -> None:
     """Convert SMPTE `HH:MM:SS:FF` scene times to seconds at the work's `fps`, in place (the
     merge keys scenes by time, so this happens before it)."""
-    from clearreel.util.timecode import _SMPTE, TimecodeError, parse_seconds
+    from clearreel.util.timecode import TimecodeError, is_smpte, parse_seconds
 
     works = doc.get("works")
     for i, w in enumerate(works if isinstance(works, list) else []):
@@ -136,7 +136,7 @@ def _smpte_scenes(doc: dict[str, Any], r: _Reader) -> None:
         for j, sc in enumerate(w["scenes"]):
             for key in ("start", "end"):
                 v = sc.get(key) if isinstance(sc, dict) else None
-                if not (isinstance(v, str) and _SMPTE.fullmatch(v.strip())):
+                if not is_smpte(v):
                     continue
                 try:
                     sc[key] = parse_seconds(v, _fps(fps))
@@ -716,8 +716,7 @@ def import_catalog(settings: Settings, path: str | Path, *, scan: bool = True,
     same result and writes nothing. Returns a summary of what changed, with `changes`: per
     entity and field, the old and the new value.
     """
-    from clearreel.db import connect, open_session
-    from clearreel.db._session import _check_schema
+    from clearreel.db import check_schema, connect, open_session
     from clearreel.db.orgs import import_target, workspace_id
     from clearreel.rights import _merge, audit
 
@@ -731,7 +730,7 @@ def import_catalog(settings: Settings, path: str | Path, *, scan: bool = True,
         _validate(doc, r, path)  # raises, with the file's problems
         raise CatalogError([f"{r.file}:1: missing required field 'organization'"])
     engine = connect(settings)
-    _check_schema(engine)
+    check_schema(engine)
     import_target(settings, engine, org_id)
     sha = hashlib.sha256(path.read_bytes()).hexdigest()
     n = _Counter()

@@ -230,21 +230,31 @@ def _text_card(film: Film, shot: Shot) -> np.ndarray:
     img = np.ascontiguousarray(
         np.broadcast_to((top + (bottom - top) * y) * 255.0, (h, w, 3)).astype(np.uint8)
     )
+    # The text is drawn on a canvas of at least 720 lines and scaled down (area average):
+    # small cards look like a real card downscaled, and do not depend on how a version of
+    # OpenCV rasterises a Hershey glyph a few pixels high (4.x and 5.x differ there).
+    k = max(1, -(-720 // h))
+    ink = np.zeros((h * k, w * k), np.uint8)  # white strokes
+    halo = np.zeros((h * k, w * k), np.uint8)  # their dark outline
     font = cv2.FONT_HERSHEY_SIMPLEX
     n = len(shot.lines)
     for i, line in enumerate(shot.lines):
         big = shot.kind == "title" and i == n - 1
-        scale = h / (220.0 if big else 420.0)
-        thick = max(1, round(h / (90.0 if big else 200.0)))
+        scale = h * k / (220.0 if big else 420.0)
+        thick = max(1, round(h * k / (90.0 if big else 200.0)))
         (tw, th), _ = cv2.getTextSize(line, font, scale, thick)
-        if tw > 0.9 * w:  # fit the width
-            scale *= 0.9 * w / tw
+        if tw > 0.9 * w * k:  # fit the width
+            scale *= 0.9 * w * k / tw
             (tw, th), _ = cv2.getTextSize(line, font, scale, thick)
-        cy = round(h * (i + 1) / (n + 1) + th / 2)
-        org = (round((w - tw) / 2), cy)
-        cv2.putText(img, line, org, font, scale, (0, 0, 0), thick + 2, cv2.LINE_AA)
-        cv2.putText(img, line, org, font, scale, (255, 255, 255), thick, cv2.LINE_AA)
-    return img
+        cy = round(h * k * (i + 1) / (n + 1) + th / 2)
+        org = (round((w * k - tw) / 2), cy)
+        cv2.putText(halo, line, org, font, scale, 255, thick + 2 * k, cv2.LINE_8)
+        cv2.putText(ink, line, org, font, scale, 255, thick, cv2.LINE_8)
+    ink_f, halo_f = (cv2.resize(m.astype(np.float32) / 255.0, (w, h),
+                                interpolation=cv2.INTER_AREA) for m in (ink, halo))
+    out = img.astype(np.float32) * (1.0 - halo_f[..., None])  # the outline darkens
+    out = out * (1.0 - ink_f[..., None]) + 255.0 * ink_f[..., None]  # the strokes are white
+    return np.clip(np.rint(out), 0, 255).astype(np.uint8)
 
 
 # ---------------------------------------------------------------------------------------------

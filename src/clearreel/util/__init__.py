@@ -4,5 +4,6 @@
 - `timecode`: the one parser and formatter of times (SMPTE `HH:MM:SS:FF` at a work's rate,
   drop-frame, `HH:MM:SS.mmm`, seconds);
 - `progress`: the one progress reporter (rich bars on a terminal, plain stage lines
-  otherwise, frames within a file from engine workers), on stderr.
+  otherwise, frames within a file from engine workers), on stderr;
+- `jsonable`: the one JSON encoding of documents (dates in ISO 8601), for `--json` and the API.
 """

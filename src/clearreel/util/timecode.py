@@ -137,6 +137,11 @@ def parse_seconds(value: object, fps: float | Fraction | None = None) -> float:
                         'rate), HH:MM:SS.mmm (e.g. "00:01:04.500") or seconds')
 
 
+def is_smpte(value: object) -> bool:
+    """Whether a value is written as an SMPTE timecode `HH:MM:SS:FF` (frames, not seconds)."""
+    return isinstance(value, str) and _SMPTE.fullmatch(value.strip()) is not None
+
+
 def to_frame(value: object, fps: float | Fraction) -> int:
     """The frame that a time falls in (SMPTE exactly; clock times rounded to the nearest)."""
     if isinstance(value, str) and _SMPTE.fullmatch(value.strip()):
@@ -162,6 +167,7 @@ __all__ = [
     "format_ms",
     "frame_seconds",
     "frame_to_smpte",
+    "is_smpte",
     "nominal",
     "parse_seconds",
     "rate",

@@ -279,11 +279,9 @@ def statements(period: str, ctx: Ctx = Depends(api_ctx)) -> dict[str, Any]:
 
 def _jsonable(doc: Any) -> Any:
     """Dates and paths as the CLI's `emit_json` writes them."""
-    import json
+    from clearreel.util.jsonable import jsonable
 
-    from clearreel.cli._common import _default
-
-    return json.loads(json.dumps(doc, default=_default))
+    return jsonable(doc)
 
 
 __all__ = ["router"]

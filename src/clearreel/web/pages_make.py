@@ -139,7 +139,7 @@ async def verify_upload(request: Request, ctx: Ctx = Depends(page_ctx)) -> Respo
 def finance_doc(ctx: Ctx, period: str) -> dict[str, Any]:
     """The ledger's statements for `period`, with work titles for the lines and the chart."""
     from clearreel.db import open_session
-    from clearreel.ledger.statements import _svg_chart, build, earnings_by_month
+    from clearreel.ledger.statements import build, chart_colours, earnings_by_month, svg_chart
 
     titles = views.work_titles(ctx.settings)
     with open_session(ctx.settings) as s:
@@ -147,11 +147,8 @@ def finance_doc(ctx: Ctx, period: str) -> dict[str, Any]:
         history = earnings_by_month(s, period)
     named = {cur: {m: {titles.get(w, w): amt for w, amt in per.items()}
                    for m, per in months.items()} for cur, months in history.items()}
-    from clearreel.ledger.statements import _PALETTE
-
-    names = sorted({w for per in named.values() for m in per.values() for w in m})
-    colours = {w: _PALETTE[i % len(_PALETTE)] for i, w in enumerate(names)}
-    charts = [{"currency": cur, "svg": _svg_chart(cur, named[cur], colours),
+    colours = chart_colours(named)
+    charts = [{"currency": cur, "svg": svg_chart(cur, named[cur], colours),
                "legend": [(w, colours[w]) for w in sorted({w for m in named[cur].values()
                                                            for w in m})]}
               for cur in sorted(named)]

@@ -48,7 +48,7 @@ def _date(value: str, field: str, errors: dict[str, str], *, required: bool = Fa
 def _consent_row(ctx: Ctx, consent_id: str) -> dict[str, Any]:
     from sqlalchemy import select
 
-    from clearreel.rights.catalog import _consent_doc
+    from clearreel.rights.consents import consent_doc
     from clearreel.rights.models import Consent, Party
 
     with open_session(ctx.settings) as s:
@@ -56,7 +56,7 @@ def _consent_row(ctx: Ctx, consent_id: str) -> dict[str, Any]:
         if k is None:
             raise NotFound(f"no consent {consent_id!r}")
         name = s.scalars(select(Party.name).where(Party.id == k.party_id)).first()
-        return {**_consent_doc(k), "party_name": name or k.party_id}
+        return {**consent_doc(k), "party_name": name or k.party_id}
 
 
 def revoke_consent(ctx: Ctx, consent_id: str, date: dt.date | None, evidence: str | None,

@@ -106,14 +106,14 @@ def performers(settings: Settings) -> dict[str, Any]:
 
 def performer(settings: Settings, party_id: str) -> dict[str, Any]:
     """A person with every consent (scope, status, evidence) and where they are credited."""
-    from clearreel.rights.catalog import _consent_doc
+    from clearreel.rights.consents import consent_doc
     from clearreel.rights.models import Character, Consent, Participation, Party, Work
 
     with open_session(settings) as s:
         p = s.scalars(select(Party).where(Party.id == party_id)).first()
         if p is None:
             raise NotFound(f"no performer {party_id!r}")
-        consents = [_consent_doc(k) for k in s.scalars(
+        consents = [consent_doc(k) for k in s.scalars(
             select(Consent).where(Consent.party_id == party_id)
             .order_by(Consent.kind, Consent.signed, Consent.id))]
         credits = [{"work": wid, "title": title, "role": role, "character": ch}
@@ -231,7 +231,7 @@ def output(settings: Settings, output_id: str) -> tuple[dict[str, Any], str | No
 
 
 def _dataset_root(settings: Settings, name: str) -> tuple[int, Path]:
-    from clearreel.dataset._load import get_dataset_row
+    from clearreel.dataset import get_dataset_row
     from clearreel.dataset.writer import dataset_dir
 
     with open_session(settings) as s:

@@ -25,6 +25,19 @@ from .conftest import base, find, write
 
 pytestmark = pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")
 
+
+@pytest.fixture(autouse=True)
+def _ava_photo(tmp_path: Path) -> None:
+    """GOOD's face reference, refs/ava.jpg, is a real photo of one face (import embeds it):
+    from tests/data/faces (`make test-data`)."""
+    import shutil
+
+    from realfaces import DATA
+
+    if (DATA / "obama.jpg").is_file():
+        (tmp_path / "refs").mkdir(exist_ok=True)
+        shutil.copy(DATA / "obama.jpg", tmp_path / "refs/ava.jpg")
+
 # A catalog with one item per line where it matters, so tests can name the line of a problem.
 GOOD = """\
 organization: {id: org-a, name: A Pictures, home_territory: US}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ from sqlalchemy import select
 from clearreel.config import Settings
 from clearreel.errors import CatalogError
 from clearreel.rights.catalog import import_catalog
+from realfaces import photo
 
 from .conftest import base, find, write
 
@@ -20,6 +22,10 @@ pytestmark = pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")
 
 def _full(tmp_path: Path) -> dict[str, Any]:
     doc = base()
+    # A face reference must be a real photo of one face (embedded at import).
+    (tmp_path / "refs").mkdir(exist_ok=True)
+    shutil.copy(photo("obama.jpg"), tmp_path / "refs/ava.jpg")
+    shutil.copy(photo("obama2.jpg"), tmp_path / "refs/ava-2.jpg")
     find(doc, "parties", "p-ava")["references"] = ["refs/ava.jpg"]
     k = find(doc, "consents", "k-ava")
     k.update(works=["w-one"], evidence="contracts/ava-2024.pdf sha256:ab12",

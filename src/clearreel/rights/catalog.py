@@ -746,6 +746,7 @@ def import_catalog(settings: Settings, path: str | Path, *, scan: bool = True,
             return _merge.merge_document(d, before, old_org), _known_ids(s)
 
         cat = _validate(doc, r, path, merge)
+        embedded = _check_face_references(s, cat, doc, r)  # CatalogError: nothing written
         if org is None:
             org = Organization(id=org_id, name=cat.organization.name,
                                home_territory=cat.organization.home_territory,
@@ -758,6 +759,9 @@ def import_catalog(settings: Settings, path: str | Path, *, scan: bool = True,
                                                     home_territory=cat.organization.home_territory))
         _upsert(s, cat, n)
         s.flush()
+        from clearreel.rights.likeness import store_references
+
+        references = store_references(s, embedded, [p.id for p in cat.parties])
         changes = _merge.diff(before, _registry_docs(s, _merge.stated_ids(doc)))
         reservations = 0
         if scan and not dry_run:
@@ -770,6 +774,7 @@ def import_catalog(settings: Settings, path: str | Path, *, scan: bool = True,
                        "characters": len(cat.characters), "licenses": len(cat.licenses),
                        "consents": len(cat.consents)},
             "changes": changes, "reservations": reservations, "warnings": warnings,
+            "references": references,
         }
         if dry_run:
             s.rollback()
@@ -783,6 +788,28 @@ def import_catalog(settings: Settings, path: str | Path, *, scan: bool = True,
 
         ensure_org_keys(settings, org_id, cat.organization.name)  # its own key and CA, once
     return summary
+
+
+def _check_face_references(s: Session, cat: Catalog, doc: Any, r: _Reader) -> list[Any]:
+    """Every face reference of the file's parties shows exactly one face (else a catalog
+    error naming the photo); new or changed photos are embedded here, once
+    (`clearreel.rights.likeness`)."""
+    from clearreel.rights.likeness import check_references
+
+    stated = {p.get("id"): i for i, p in _indexed(doc, "parties")}
+
+    def where(pid: str) -> Callable[[int], str]:
+        i = stated.get(pid)
+        return lambda j: (f"{r.file}:{r.line(('parties', i, 'references', j))}: "
+                          f"parties[{i}].references[{j}]" if i is not None
+                          else f"{r.file}: party {pid} references[{j}]")
+
+    todo = [(p.id, [x.model_dump() for x in p.references], where(p.id))
+            for p in cat.parties if p.references]
+    embedded, problems = check_references(s, todo)
+    if problems:
+        raise CatalogError(problems)
+    return embedded
 
 
 def _after_import(s: Session, changes: list[dict[str, Any]]) -> None:

@@ -228,9 +228,28 @@ class Setting(TenantMixin, Base):
     value: Mapped[Any] = mapped_column(JSON)
 
 
+class ReferenceEmbedding(TenantMixin, Base):
+    """A party's face reference as recognition reads it: computed once, at catalog import, and
+    kept with the photo's SHA-256 (an unchanged photo is never embedded again; a changed one
+    is). See `clearreel.rights.likeness`."""
+
+    __tablename__ = "reference_embeddings"
+    __table_args__ = (UniqueConstraint("org_id", "party_id", "path", "model",
+                                       name="uq_reference_embeddings_org_party_path_model"),)
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True)
+    party_id: Mapped[str] = mapped_column(String(128), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # face (voice: later)
+    path: Mapped[str] = mapped_column(String(2000))  # as the registry stores the reference
+    sha256: Mapped[str] = mapped_column(String(64))  # of the photo's bytes when embedded
+    model: Mapped[str] = mapped_column(String(64))  # which embedder (dlib_resnet_v1)
+    embedding: Mapped[list[float]] = mapped_column(JSON)  # (128,) floats
+    box: Mapped[list[int]] = mapped_column(JSON)  # (x, y, w, h) of the face, photo pixels
+    created: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
 __all__ = [
     "CONSENT_KINDS", "CONSENT_STATUSES", "PARTY_KINDS", "RIGHTS_ROLES", "ROLES", "USES",
     "USE_VALUES", "WORK_KINDS", "AuditEntry", "Character", "Consent", "Grant", "License",
-    "MediaAsset", "Organization", "Participation", "Party", "Reservation", "Scene", "Setting",
-    "Work",
+    "MediaAsset", "Organization", "Participation", "Party", "ReferenceEmbedding", "Reservation",
+    "Scene", "Setting", "Work",
 ]

@@ -1,0 +1,106 @@
+"""Face references on catalog import (real photographs, tests/realfaces.py): exactly one face
+per photo or a catalog error naming it (exit 2, nothing written); the embedding is computed
+once and kept with the photo's sha256."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import func, select
+
+from clearreel.config import Settings
+from clearreel.rights.catalog import import_catalog
+from realfaces import background, face_crop, photo, rgb, save_png
+
+from .conftest import base, find, write
+
+
+def _rows(settings: Settings) -> list[tuple[str, str, str, list[float]]]:
+    from clearreel.db import open_session
+    from clearreel.rights.models import ReferenceEmbedding
+
+    with open_session(settings, org="org-test") as s:
+        return [(e.party_id, e.path, e.sha256, list(e.embedding)) for e in s.scalars(
+            select(ReferenceEmbedding).order_by(ReferenceEmbedding.path))]
+
+
+def _catalog(tmp_path: Path, refs: list[str]) -> Path:
+    doc = base()
+    find(doc, "parties", "p-ava")["references"] = refs
+    return write(tmp_path / "catalog.yaml", doc)
+
+
+def test_a_photo_is_embedded_once_and_again_only_when_it_changes(
+    workspace: Settings, tmp_path: Path
+) -> None:
+    ref = tmp_path / "refs/ava.jpg"
+    ref.parent.mkdir()
+    shutil.copy(photo("obama.jpg"), ref)
+    cat = _catalog(tmp_path, ["refs/ava.jpg", "refs/ava.wav"])  # a voice sample is not a face
+    first = import_catalog(workspace, cat)
+    assert first["references"] == {"computed": 1, "reused": 0, "dropped": 0}
+    rows = _rows(workspace)
+    assert [(p, Path(x).name, sha) for p, x, sha, _ in rows] == [
+        ("p-ava", "ava.jpg", hashlib.sha256(ref.read_bytes()).hexdigest())]
+    assert len(rows[0][3]) == 128
+
+    again = import_catalog(workspace, cat)  # unchanged photo: not embedded again
+    assert again["references"] == {"computed": 0, "reused": 1, "dropped": 0}
+    assert _rows(workspace) == rows
+
+    shutil.copy(photo("obama3.jpg"), ref)  # the same man, another photo: a new embedding
+    changed = import_catalog(workspace, cat)
+    assert changed["references"] == {"computed": 1, "reused": 0, "dropped": 0}
+    (_, _, sha, emb), = _rows(workspace)
+    assert sha == hashlib.sha256(ref.read_bytes()).hexdigest() != rows[0][2]
+    # Another photo of one man: a different descriptor, within the threshold of the first.
+    d = float(np.linalg.norm(np.asarray(emb) - np.asarray(rows[0][3])))
+    assert 0.05 < d < 0.6
+
+
+def test_a_file_adding_a_photo_embeds_only_that_one(workspace: Settings, tmp_path: Path) -> None:
+    for name, src in (("a.jpg", "obama.jpg"), ("b.jpg", "obama2.jpg")):
+        (tmp_path / "refs").mkdir(exist_ok=True)
+        shutil.copy(photo(src), tmp_path / "refs" / name)
+    import_catalog(workspace, _catalog(tmp_path, ["refs/a.jpg"]))
+    assert len(_rows(workspace)) == 1
+    # References are merged (a file never removes one): the party now has both photos.
+    out = import_catalog(workspace, _catalog(tmp_path, ["refs/b.jpg"]))
+    assert out["references"] == {"computed": 1, "reused": 1, "dropped": 0}
+    assert [Path(r[1]).name for r in _rows(workspace)] == ["a.jpg", "b.jpg"]
+
+
+def _count(settings: Settings) -> int:
+    from clearreel.db import connect
+    from clearreel.rights.models import Party, ReferenceEmbedding
+
+    with connect(settings).connect() as c:
+        return sum(c.execute(select(func.count()).select_from(t)).scalar_one()
+                   for t in (Party.__table__, ReferenceEmbedding.__table__))
+
+
+def test_a_photo_with_two_faces_or_none_is_a_catalog_error(
+    workspace: Settings, tmp_path: Path, cli
+) -> None:
+    # Two real people side by side (same height), and a photo with no face at all.
+    a, b = face_crop(rgb(photo("obama.jpg"))), face_crop(rgb(photo("biden.jpg")))
+    import cv2
+
+    h = 400
+    a = cv2.resize(a, (round(a.shape[1] * h / a.shape[0]), h))
+    b = cv2.resize(b, (round(b.shape[1] * h / b.shape[0]), h))
+    save_png(np.concatenate([a, b], axis=1), tmp_path / "refs/two.png")
+    save_png(background(400, 300), tmp_path / "refs/empty.png")
+    shutil.copy(photo("obama.jpg"), tmp_path / "refs/ok.jpg")
+    cat = _catalog(tmp_path, ["refs/ok.jpg", "refs/two.png", "refs/empty.png"])
+    code, out, err = cli("catalog", "import", str(cat))
+    assert code == 2, (out, err)
+    text = " ".join(err.split())  # the console may wrap long lines
+    assert "two.png: 2 faces found in the face reference" in text
+    assert "empty.png: no face found in the face reference" in text
+    assert "parties[3].references[1]" in text and "parties[3].references[2]" in text
+    assert "ok.jpg" not in text
+    assert _count(workspace) == 0  # nothing written: no party, no embedding

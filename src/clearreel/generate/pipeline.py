@@ -1,4 +1,5 @@
-"""`generate`: guard → frames → copy guard → watermark → mp4 → C2PA → record → attribution.
+"""`generate`: guard → likeness (storyboard) → frames → likeness (output) → copy guard →
+watermark → mp4 → C2PA → record → attribution.
 
 Nothing is written to `outputs/` unless every check before it passed; every request, made or
 refused, leaves an `Output` row and audit entries (`generate.guard`, `generate.request`).
@@ -183,14 +184,26 @@ def _attribution_available() -> bool:
 
 
 def deliver(settings: Settings, output_id: str, frames: np.ndarray, fps: float, req: Request,
-            info: ModelInfo, out: Path | None = None) -> dict[str, Any]:
-    """Everything after the frames exist: copy guard, watermark, mp4, C2PA, record, attribution."""
+            info: ModelInfo, out: Path | None = None,
+            storyboard: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Everything after the frames exist: likeness guard, copy guard, watermark, mp4, C2PA,
+    record, attribution. `storyboard`: the input guard's report, kept with the output's."""
     from clearreel.provenance import watermark as wm
     from clearreel.provenance.c2pa_sign import sign_video
 
     dest = _destination(settings, output_id, out)
     params: dict[str, Any] = {"fps": fps, "shape": list(frames.shape),
                               "watermark": {"scheme": wm.SCHEME}}
+    # The likeness guard on the output's frames (rule 4), before anything is watermarked or
+    # encoded: a blocked output is never written.
+    from clearreel.generate.likeness import check_output
+
+    seen = check_output(settings, frames, project=req.project, purpose=req.purpose, on=req.on,
+                        territory=req.territory, subject=output_id)
+    likeness = params["likeness"] = {**seen.to_json(), "storyboard": storyboard}
+    if not seen.allowed:
+        _record(settings, output_id, req, info, blocked=True, reasons=seen.denials, params=params)
+        return {**_result(output_id, None, True, seen.denials, []), "likeness": likeness}
     use_attribution = _attribution_available() and info.dataset is not None
     if use_attribution and info.dataset is not None:
         from clearreel.attribution import copy_guard
@@ -203,7 +216,7 @@ def deliver(settings: Settings, output_id: str, frames: np.ndarray, fps: float, 
                             f"the output copies training clip {hit.clip} of {hit.work} "
                             f"(frames {hit.start_frame}-{hit.end_frame}, score {hit.score:.3f})")}]
             _record(settings, output_id, req, info, blocked=True, reasons=reasons, params=params)
-            return _result(output_id, None, True, reasons, [])
+            return {**_result(output_id, None, True, reasons, []), "likeness": likeness}
     marked = wm.embed_id(frames, output_id)
     dest.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=dest.parent) as tmp:
@@ -221,7 +234,7 @@ def deliver(settings: Settings, output_id: str, frames: np.ndarray, fps: float, 
                   for a in attribute(settings, marked, info.dataset, fps=fps)]
     _record(settings, output_id, req, info, blocked=False, reasons=[], path=dest.resolve(),
             sha256=sha, attribution=shares, params=params)
-    return _result(output_id, str(dest.resolve()), False, [], shares)
+    return {**_result(output_id, str(dest.resolve()), False, [], shares), "likeness": likeness}
 
 
 def _destination(settings: Settings, output_id: str, out: Path | None) -> Path:
@@ -314,12 +327,24 @@ def generate(settings: Settings, req: Request, out: Path | None = None,
         denials = [r for r in reasons if r.get("effect") == "deny"]
         _record(settings, output_id, req, info, blocked=True, reasons=denials)
         return _result(output_id, None, True, denials, [])
+    storyboard = None
+    if req.image is not None:  # the likeness guard on the input, before any frame is made
+        from clearreel.generate.likeness import check_storyboard
+
+        seen = check_storyboard(settings, req.image, project=req.project, purpose=req.purpose,
+                                on=req.on, territory=req.territory, subject=output_id)
+        storyboard = seen.to_json()
+        if not seen.allowed:
+            likeness = {"checked_frames": 0, "matches": [], "storyboard": storyboard}
+            _record(settings, output_id, req, info, blocked=True, reasons=seen.denials,
+                    params={"likeness": likeness})
+            return {**_result(output_id, None, True, seen.denials, []), "likeness": likeness}
     if generate_frames is None:
         from clearreel.generate.video import generate_frames as _gf
 
         generate_frames = _gf
     frames, fps = _frames(settings, req, generate_frames, info)
-    return deliver(settings, output_id, frames, fps, req, info, out)
+    return deliver(settings, output_id, frames, fps, req, info, out, storyboard)
 
 
 __all__ = ["MAX_SECONDS", "ModelInfo", "Request", "deliver", "generate", "guard", "model_info",

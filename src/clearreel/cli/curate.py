@@ -119,6 +119,8 @@ def _report(s: dict[str, Any]) -> None:
         err.print(f"  [yellow]quarantined[/yellow]: {len(q)} file(s)")
         for item in q:
             err.print(f"    {item['media']}: {item['reason']}", markup=False)
+    for w in s.get("warnings") or []:
+        err.print(f"  warning: {w}", markup=False)
     out.print(f"  manifest sha256 {s['manifest_sha256']}")
     out.print(f"  Merkle root     {s['merkle_root']}")
     out.print(f"  at {s['path']}")

@@ -62,6 +62,9 @@ class ClipAnalysis:
     presence: dict[str, Any]  # {"evidence": {id: [sources]}, "sources": [...]}
     caption: str
     last_ms: float = 0.0
+    # party -> {"frame": absolute source frame, "distance", "stills"}: recognition evidence
+    faces: dict[str, dict[str, Any]] = field(default_factory=dict)
+    faces_checked: bool = False  # recognition ran on this clip (the work had references)
 
     @property
     def frames(self) -> int:
@@ -83,6 +86,8 @@ class ClipAnalysis:
             "start_ms": round(float(self.start_ms), 3),
             "last_ms": round(float(self.last_ms), 3),
             "end_ms": round(float(self.end_ms), 3),
+            "faces": plain(self.faces),
+            "faces_checked": bool(self.faces_checked),
         }
 
 
@@ -195,6 +200,9 @@ def _reference_descriptors(
 
     out: dict[str, list[np.ndarray]] = {}
     for r in refs:
+        if r.descriptor:  # stored at catalog import (rights.likeness): never recomputed
+            out.setdefault(r.party, []).append(np.asarray(r.descriptor, np.float32))
+            continue
         try:
             if r.path not in _REFS:
                 _REFS[r.path] = reference_descriptor(r.path)
@@ -288,12 +296,12 @@ def analyse_media(
                 for d in drop
             )
             t = time.perf_counter()
-            seen: dict[int, dict[str, float]] = {}
+            seen: dict[int, dict[str, tuple[float, float]]] = {}
             if refs and stills:
-                from clearreel.curate.faces import recognise
+                from clearreel.curate.faces import recognise_faces
 
                 upto = offset + (accepted[-1].end_frame if accepted else -1)
-                seen = recognise(
+                seen = recognise_faces(
                     {i: im for i, im in stills.items() if i <= upto}, refs, config.face_threshold
                 )
             timings["faces"] += time.perf_counter() - t
@@ -311,6 +319,7 @@ def analyse_media(
                     (aw, ah),
                     (pr.width, pr.height),
                 )
+                c.faces_checked = bool(refs)
                 clips.append(_shifted(c, offset, base))
             timings["clips"] += time.perf_counter() - t
             buf = buf[keep_from:].copy()
@@ -366,7 +375,7 @@ def _analyse_clip(
     fps: float,
     work: WorkContext,
     where: tuple[str | None, list[float], int],
-    recognised: dict[int, dict[str, float]],
+    recognised: dict[int, dict[str, tuple[float, float]]],
     names: dict[str, str],
     config: CurateConfig,
     asize: tuple[int, int],
@@ -387,10 +396,19 @@ def _analyse_clip(
     )
     lo, hi = span_of_frames(frame_times, first, last)
     faces_in: dict[str, float] = {}
-    for idx, seen in recognised.items():
+    # Recognition evidence per party: the frame where it matched closest, that distance, and
+    # how many of the clip's sampled stills it matched in.
+    evidence: dict[str, dict[str, Any]] = {}
+    for idx, seen in sorted(recognised.items()):
         if first <= idx <= last:
-            for party, share in seen.items():
+            for party, (share, d) in seen.items():
                 faces_in[party] = max(faces_in.get(party, 0.0), share)
+                e = evidence.setdefault(party, {"frame": int(idx), "distance": d, "stills": 0})
+                e["stills"] += 1
+                if d < e["distance"]:
+                    e.update(frame=int(idx), distance=d)
+    for e in evidence.values():
+        e["distance"] = round(float(e["distance"]), 4)
     overlapping = [c for c in work.facts.lines if c.start_s < hi and lo < c.end_s]
     notes = [s.notes for s in work.facts.scenes if s.notes and s.start_s < hi and lo < s.end_s]
     inp = CaptionInput(
@@ -423,6 +441,7 @@ def _analyse_clip(
             "uncovered": pres.uncovered,
         },
         caption=caption(config.captioner, inp, config),
+        faces=evidence,
     )
 
 

@@ -39,6 +39,8 @@ class SceneInfo:
 class FaceReference:
     party: str  # party id (any party with references, credited or not)
     path: str  # a face photo
+    # its 128-d descriptor as stored at catalog import (rights.likeness); () computes it
+    descriptor: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -123,10 +125,28 @@ def work_context(session: Any, work_id: str) -> WorkContext:
         subtitles=tuple(_local(e.path) for e in subtitle_entries(stored or [])),
         characters=chars,
         credited_performers=f.credited,
-        face_references=tuple(FaceReference(p, path) for p, path in f.references),
+        face_references=_face_references(session, f.references),
         media=f.media,
         given_facts=f,
     )
+
+
+def _face_references(session: Any, listed: tuple[tuple[str, str], ...]) -> tuple[
+        FaceReference, ...]:
+    """Every listed (party, photo) with the descriptor stored at import (embedded now when an
+    older registry has none); a photo that cannot be embedded is passed on by path."""
+    if not listed:
+        return ()
+    from clearreel.errors import MissingDependency
+
+    try:
+        from clearreel.rights.likeness import face_references
+
+        stored = {(r.party, r.path): r.descriptor for r in face_references(session)}
+    except MissingDependency:  # no dlib: analysis says the references are ignored
+        stored = {}
+    return tuple(FaceReference(p, path, tuple(float(x) for x in stored[(p, path)])
+                               if (p, path) in stored else ()) for p, path in listed)
 
 
 def _local(uri: str) -> str:

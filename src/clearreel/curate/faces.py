@@ -115,19 +115,44 @@ def identify(
     return best
 
 
+def nearest_party(
+    descriptor: np.ndarray, references: dict[str, list[np.ndarray]]
+) -> tuple[str | None, float]:
+    """The party whose nearest reference is closest, and that distance (inf without any)."""
+    best, best_d = None, float("inf")
+    for party, refs in references.items():
+        for r in refs:
+            d = distance(descriptor, r)
+            if d < best_d:
+                best, best_d = party, d
+    return best, best_d
+
+
+def recognise_faces(
+    stills: dict[int, np.ndarray],
+    references: dict[str, list[np.ndarray]],
+    threshold: float = DEFAULT_THRESHOLD,
+) -> dict[int, dict[str, tuple[float, float]]]:
+    """For each still (frame index -> image): {party: (face height / frame height, descriptor
+    distance)} of every party recognised (its largest face, and its closest distance)."""
+    out: dict[int, dict[str, tuple[float, float]]] = {}
+    for idx, img in sorted(stills.items()):
+        seen: dict[str, tuple[float, float]] = {}
+        for f in faces(img):
+            party, d = nearest_party(f.descriptor, references)
+            if party is not None and d < threshold:
+                share, best = seen.get(party, (0.0, d))
+                seen[party] = (max(share, f.box[3] / img.shape[0]), min(best, d))
+        if seen:
+            out[idx] = seen
+    return out
+
+
 def recognise(
     stills: dict[int, np.ndarray],
     references: dict[str, list[np.ndarray]],
     threshold: float = DEFAULT_THRESHOLD,
 ) -> dict[int, dict[str, float]]:
     """For each still (frame index -> image): {party: face height / frame height} recognised."""
-    out: dict[int, dict[str, float]] = {}
-    for idx, img in sorted(stills.items()):
-        seen: dict[str, float] = {}
-        for f in faces(img):
-            party = identify(f.descriptor, references, threshold)
-            if party is not None:
-                seen[party] = max(seen.get(party, 0.0), f.box[3] / img.shape[0])
-        if seen:
-            out[idx] = seen
-    return out
+    return {i: {p: v[0] for p, v in seen.items()}
+            for i, seen in recognise_faces(stills, references, threshold).items()}

@@ -54,6 +54,9 @@ class Candidate:
     start_ms: float | None = None
     last_ms: float | None = None
     end_ms: float | None = None
+    # Recognition evidence: party -> {"frame", "distance", "stills"} (see ClipAnalysis.faces)
+    faces: dict[str, Any] = field(default_factory=dict)
+    faces_checked: bool = False
 
     @property
     def start_tc(self) -> str:
@@ -101,6 +104,8 @@ class Candidate:
             start_ms=c.get("start_ms"),
             last_ms=c.get("last_ms"),
             end_ms=c.get("end_ms"),
+            faces=dict(c.get("faces") or {}),
+            faces_checked=bool(c.get("faces_checked")),
         )
 
 

@@ -98,6 +98,8 @@ class Clip(TenantMixin, Base):
     caption: Mapped[str] = mapped_column(Text, default="")
     performers: Mapped[list[str]] = mapped_column(JSON, default=list)
     characters: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Face recognition evidence: party -> {"frame" (source frame), "distance", "stills"}
+    faces: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     scores: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     phash: Mapped[str | None] = mapped_column(String(64))
     # What cleared it: the licence and consent ids named by the allowing decision.

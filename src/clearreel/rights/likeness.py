@@ -259,7 +259,8 @@ def face_references(session: Any) -> list[FaceReference]:
             store_references(session, new, ())
             rows = {(e.party_id, e.path): e for e in session.scalars(
                 select(ReferenceEmbedding).where(ReferenceEmbedding.model == MODEL))}
-    return [FaceReference(e.party_id, e.path, e.sha256, np.asarray(e.embedding, np.float32))
+    return [FaceReference(e.party_id, str(_local(e.path) or e.path), e.sha256,
+                          np.asarray(e.embedding, np.float32))
             for key, e in sorted(rows.items()) if key in listed]
 
 

@@ -277,8 +277,10 @@ def nearest(descriptor: np.ndarray, refs: Sequence[FaceReference]) -> tuple[Face
 
 def upsample_for(image: np.ndarray) -> int:
     """dlib's HOG detector finds faces from about 80 pixels; one upsampling (2x) from about
-    40. Frames below 1000 pixels are upsampled once."""
-    return 1 if max(image.shape[:2]) < 1000 else 0
+    40, at 4x the time. Frames under 640 pixels wide (tiny previews, storyboards at 320x240)
+    are upsampled once; larger frames are not (a face under 80 px in a 832x480 frame is
+    missed: docs/likeness.md)."""
+    return 1 if max(image.shape[:2]) < 640 else 0
 
 
 def match_image(image: np.ndarray, refs: Sequence[FaceReference],

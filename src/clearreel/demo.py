@@ -236,8 +236,8 @@ REBUILT, RETRAINED = "demo-r", "studio-tiny-r"
 def stage_revocation(ctx: DemoContext) -> dict[str, Any]:
     """A performer revokes after training: the revocation reaches the dataset and suspends
     the model; a rebuild (no re-decode) and a retrain make a model that generates again."""
+    from clearreel.curate import rebuild
     from clearreel.dataset import verify
-    from clearreel.dataset.rebuild import rebuild
     from clearreel.db import open_session
     from clearreel.generate.pipeline import Request, generate
     from clearreel.rights.consents import revoke

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from clearreel.config import Settings
-from clearreel.csvsafe import neutralise
 from clearreel.db import open_session
 from clearreel.ledger import record_attributed_revenue
+from clearreel.util.csvsafe import neutralise
 
 from .conftest import ORG
 

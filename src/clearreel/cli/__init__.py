@@ -50,3 +50,6 @@ def main(argv: list[str] | None = None) -> None:
         internal = environment_error(e)
         report_error(internal)
         sys.exit(internal.exit_code)
+
+
+__all__ = ["build_app", "main"]

@@ -134,7 +134,7 @@ def rebuild(
     Reuses the analysis and the clips already cut; presence and clearance are re-derived
     from today's registry. The old dataset stays as it was (a model trained on it stays
     suspended); train a new model on the new one."""
-    from clearreel.dataset.rebuild import rebuild as rebuild_
+    from clearreel.curate import rebuild as rebuild_
 
     r = rebuild_(settings(), name, as_, on=parse_date(on))
     if json_:

@@ -48,6 +48,9 @@ Per-file analysis (stable API; the pipeline and engines code against these names
   time, speaker labels, casting, recognition); `analyse` calls `present_in_frames` with each
   frame's presentation time. `faces` (dlib descriptors and matching) feeds it recognised
   parties (any party with references).
+- `rebuild(settings, name, new, on=None)`: `dataset rebuild`, curation again from what is
+  recorded (the analysis and the cut clips, nothing decoded) with today's presence and
+  clearance: NEW without the clips that no longer clear.
 
 Measured behaviour and default thresholds: docs/curation.md.
 """
@@ -55,5 +58,6 @@ Measured behaviour and default thresholds: docs/curation.md.
 from clearreel.curate.config import CurateConfig
 from clearreel.curate.pipeline import curate
 from clearreel.curate.plan import USE
+from clearreel.curate.rebuild import rebuild
 
-__all__ = ["USE", "CurateConfig", "curate"]
+__all__ = ["USE", "CurateConfig", "curate", "rebuild"]

@@ -20,12 +20,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from clearreel import csvsafe
 from clearreel.config import Settings
 from clearreel.db import open_session
 from clearreel.errors import UsageError
 from clearreel.ledger.currency import format_amount
 from clearreel.ledger.models import LedgerAccount, LedgerPosting, LedgerTransaction
+from clearreel.util import csvsafe
 
 _PERIOD = re.compile(r"^(\d{4})-(\d{2})$")
 

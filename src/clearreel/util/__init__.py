@@ -5,5 +5,8 @@
   drop-frame, `HH:MM:SS.mmm`, seconds);
 - `progress`: the one progress reporter (rich bars on a terminal, plain stage lines
   otherwise, frames within a file from engine workers), on stderr;
+- `csvsafe`: CSV cells neutralised against formula injection (statements, reports);
 - `jsonable`: the one JSON encoding of documents (dates in ISO 8601), for `--json` and the API.
 """
+
+__all__ = ["csvsafe", "jsonable", "progress", "timecode"]

@@ -54,7 +54,7 @@ def rebuild(settings: Settings, name: str, new: str, *,
     import re
 
     from clearreel.curate.models import CurateMedia
-    from clearreel.dataset._load import get_dataset_row
+    from clearreel.dataset import get_dataset_row
     from clearreel.dataset.clip import ManifestClip
     from clearreel.dataset.manifest import MANIFEST, read_manifest
     from clearreel.dataset.models import READY, Clip, Dataset, Exclusion, Quarantine

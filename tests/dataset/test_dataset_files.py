@@ -200,6 +200,48 @@ def test_verify_catches_an_added_clip_file(built: tuple[Settings, Path]) -> None
     assert _codes(settings) == {"unexpected_file"}
 
 
+def test_verify_catches_an_extra_shard(built: tuple[Settings, Path], cli) -> None:  # type: ignore[no-untyped-def]
+    """A shard copied into shards/ is read by loaders that glob the folder: it fails verify,
+    named, even though every listed file is intact."""
+    import shutil
+
+    settings, root = built
+    assert verify(settings, "tiny", clearance=False)["ok"]
+    shard = sorted((root / "shards").iterdir())[0]
+    shutil.copyfile(shard, root / "shards" / "tiny-000099.tar")
+    r = verify(settings, "tiny", clearance=False)
+    assert not r["ok"]
+    assert [(p["code"], p["file"]) for p in r["problems"]] == [
+        ("unexpected_file", "shards/tiny-000099.tar")]
+    code, _, err = cli("dataset", "verify", "tiny")
+    assert code == 1 and "shards/tiny-000099.tar is not in the manifest" in err
+
+
+@pytest.mark.parametrize("rel", ["extra.tar", "bom/manifest.json", "attribution/extra.npy",
+                                 "clips/sub/intruder.mp4"])
+def test_verify_catches_any_unlisted_file(built: tuple[Settings, Path], rel: str) -> None:
+    settings, root = built
+    (root / rel).parent.mkdir(parents=True, exist_ok=True)
+    (root / rel).write_bytes(b"x")
+    problems = verify(settings, "tiny", clearance=False)["problems"]
+    assert [(p["code"], p["file"]) for p in problems] == [("unexpected_file", rel)]
+
+
+def test_verify_accepts_the_side_files_a_dataset_holds(built: tuple[Settings, Path]) -> None:
+    """The manifest, its signatures, the BOMs (written by pack) and the attribution index
+    (written later by `attribution index`) are not in the manifest, and are expected."""
+    from clearreel.dataset.verify import ATTRIBUTION_FILES
+
+    settings, root = built
+    present = {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()}
+    assert {"manifest.json", "manifest.sig.json", "manifest.dsse.json", "bom.cdx.json",
+            "bom.spdx.jsonld"} <= present
+    for rel in ATTRIBUTION_FILES:
+        (root / rel).parent.mkdir(exist_ok=True)
+        (root / rel).write_bytes(b"index")
+    assert verify(settings, "tiny", clearance=False)["ok"]
+
+
 def test_cli_list_show_and_verify(built: tuple[Settings, Path], cli) -> None:  # type: ignore[no-untyped-def]
     code, out, _ = cli("dataset", "list", "--json")
     assert code == 0 and json.loads(out)["datasets"][0]["clips"] == 5

@@ -6,8 +6,9 @@ Checks, in order, each adding problems rather than stopping at the first:
    sha256), and its ES256 signature is valid and chains to the studio's CA;
 2. the Merkle root recomputed from the manifest's clip entries is the one recorded;
 3. every clip file, shard and the index hash to what the manifest says; every shard holds
-   exactly its clips, each member equal to the clip file and clip entry; no unlisted clip
-   file has appeared;
+   exactly its clips, each member equal to the clip file and clip entry; no file the manifest
+   does not list has appeared anywhere in the dataset folder (a shard copied in, a stray
+   clip), besides the manifest's own side files (`SIDE_FILES`, `ATTRIBUTION_FILES`);
 4. today's registry (or `on`) still clears every clip for `ai_generative_training`, with
    the performers present in it re-derived from today's registry (scenes, speaker labels,
    uncovered time, plus whoever curation recognised; see `recheck`), in the territory the
@@ -22,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import tarfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -60,13 +62,7 @@ def _check_files(root: Path, manifest: dict[str, Any]) -> tuple[list[dict[str, A
                     clip=c["id"],
                 )
             )
-    listed = {c["file"] for c in clips.values()}
-    clip_dir = root / "clips"
-    if clip_dir.exists():
-        for p in sorted(clip_dir.iterdir()):
-            rel = p.relative_to(root).as_posix()
-            if rel not in listed:
-                problems.append(_problem("unexpected_file", f"{rel} is not in the manifest"))
+    problems += _unlisted(root, manifest)
     checked_shards = 0
     for shard in manifest.get("shards", []):
         p = root / shard["path"]
@@ -90,6 +86,37 @@ def _check_files(root: Path, manifest: dict[str, Any]) -> tuple[list[dict[str, A
         if not p.exists() or file_sha256(p) != index["sha256"]:
             problems.append(_problem("index_altered", f"{index['path']} is missing or altered"))
     return problems, checked_shards
+
+
+# Files a dataset folder holds besides what its manifest lists (clips, shards, the Parquet
+# index): the manifest itself, its signatures, the bills of materials written beside it, and
+# the attribution index (`clearreel attribution index`, attribution/index.py), which is
+# built from the dataset after it was signed. Anything else is unlisted: a shard copied into
+# shards/ is read by WebDataset loaders that glob the folder, whatever the manifest says.
+SIDE_FILES = frozenset({MANIFEST, SIGNATURE, "manifest.dsse.json", "bom.cdx.json",
+                        "bom.spdx.jsonld"})
+ATTRIBUTION_FILES = frozenset({"attribution/meta.json", "attribution/index.faiss",
+                               "attribution/frames.npy", "attribution/clips.parquet"})
+
+
+def _unlisted(root: Path, manifest: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every file (or link, or other entry) under the dataset folder that is neither in the
+    manifest nor one of the side files it legitimately holds."""
+    listed = {c["file"] for c in manifest.get("clips", [])}
+    listed |= {s["path"] for s in manifest.get("shards", [])}
+    if manifest.get("index"):
+        listed.add(manifest["index"]["path"])
+    allowed = listed | SIDE_FILES | ATTRIBUTION_FILES
+    problems = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames.sort()
+        base = Path(dirpath)
+        for name in sorted(filenames) + [d for d in dirnames if (base / d).is_symlink()]:
+            rel = (base / name).relative_to(root).as_posix()
+            if rel not in allowed:
+                problems.append(_problem("unexpected_file", f"{rel} is not in the manifest",
+                                         file=rel))
+    return problems
 
 
 def _shard_members(

@@ -14,8 +14,9 @@ from pathlib import Path
 # The folders of a workspace that hold one sub-folder per organization (files of one studio
 # never sit beside another's): datasets/ORG/NAME, models/ORG/NAME, outputs/ORG/, keys/ORG/,
 # cache/ORG/ (latents and other per-organization caches; shared caches such as the tiny base
-# model stay directly under cache/).
-ORG_KINDS = ("datasets", "models", "outputs", "keys", "cache")
+# model stay directly under cache/), anchors/ORG/ (signed checkpoints of the audit log's and the
+# ledger's chain heads, kept apart from the database: see provenance.anchors).
+ORG_KINDS = ("datasets", "models", "outputs", "keys", "cache", "anchors")
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 
 
@@ -44,7 +45,7 @@ def check_file_name(name: str, what: str = "name") -> str:
 
 @dataclass(frozen=True)
 class Settings:
-    # The workspace: clearreel.db, keys/, media/, datasets/, models/, outputs/, cache/.
+    # The workspace: clearreel.db, keys/, media/, datasets/, models/, outputs/, cache/, anchors/.
     home: Path = field(
         default_factory=lambda: Path(os.environ.get("CLEARREEL_HOME", "clearreel-home"))
     )
@@ -96,6 +97,9 @@ class Settings:
 
     def cache_dir(self, org: str, *parts: str) -> Path:
         return self.org_dir("cache", org).joinpath(*parts)
+
+    def anchors_dir(self, org: str) -> Path:
+        return self.org_dir("anchors", org)
 
 
 def get_settings() -> Settings:

@@ -6,6 +6,7 @@ from typing import Any
 import typer
 
 from clearreel.cli._common import emit_json, err, out, parse_date, settings
+from clearreel.cli.audit import ANCHORS_OPTION
 
 ledger_app = typer.Typer(
     help="The royalty ledger: revenue, licence deals, statements, checks.", no_args_is_help=True
@@ -125,11 +126,16 @@ def statements_(
 
 
 @ledger_app.command("check")
-def check_(json_: bool = typer.Option(False, "--json")) -> None:
-    """Every transaction balances and the chain of postings is intact (exit 1 if not)."""
+def check_(json_: bool = typer.Option(False, "--json"),
+           anchors: Path | None = ANCHORS_OPTION) -> None:
+    """Every transaction balances, the chain of postings is intact and agrees with its signed
+    anchors (exit 1 if not)."""
+    from clearreel.cli.audit import _exported
     from clearreel.ledger import check
+    from clearreel.provenance.anchors import describe
 
-    result = check(settings())
+    root, _key = _exported(anchors)
+    result = check(settings(), anchors=root)
     if json_:
         emit_json(result)
     elif result["problems"]:
@@ -138,7 +144,7 @@ def check_(json_: bool = typer.Option(False, "--json")) -> None:
     else:
         out.print(
             f"ledger intact: {result['transactions']} transactions, {result['postings']} "
-            f"postings, head {result['head'][:16]}…",
+            f"postings, head {result['head'][:16]}…; {describe('ledger', result['anchors'])}",
             markup=False,
         )
     if result["problems"]:

@@ -143,6 +143,7 @@ def open_session(
     s = factory()
     s.info["org"] = org
     s.info["workspace"] = workspace_id(settings)
+    s.info["settings"] = settings  # where the chains' anchors go (provenance.anchors)
     try:
         yield s
         s.commit()

@@ -17,6 +17,7 @@ Public surface:
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from clearreel.config import Settings
@@ -40,13 +41,22 @@ from clearreel.ledger.events import (
 from clearreel.ledger.statements import render_html, statements, to_csv
 
 
-def check(settings: Settings, org: str | None = None) -> dict[str, Any]:
-    """Verify every transaction balances and the posting chain is intact (see book.check)."""
+def check(settings: Settings, org: str | None = None, *,
+          anchors: Path | None = None) -> dict[str, Any]:
+    """Verify every transaction balances, the posting chain is intact (see book.check) and
+    agrees with its signed anchors (book.anchored; `anchors`: a folder of exported anchor
+    files to compare with instead of the workspace's). The result gains an `anchors` object."""
     from clearreel.db import open_session
     from clearreel.ledger import book
 
     with open_session(settings, org) as s:
-        return book.check(s)
+        result = book.check(s)
+        key = anchors / "anchor.pub" if anchors is not None else None
+        a = book.anchored(s, root=anchors, key_path=key if key and key.exists() else None)
+    result["anchors"] = a
+    result["problems"] = result["problems"] + a["problems"]
+    result["valid"] = not result["problems"]
+    return result
 
 
 __all__ = [

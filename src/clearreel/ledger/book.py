@@ -25,15 +25,17 @@ import datetime as dt
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from clearreel.db import advisory_xact_lock, current_org, utcnow
 from clearreel.ledger.models import LedgerAccount, LedgerHead, LedgerPosting, LedgerTransaction
+from clearreel.provenance import anchors
 
 GENESIS = "0" * 64
 
@@ -214,6 +216,8 @@ def post(
         )
         prev = h
     head.seq, head.hash, head.txn_seq = pseq, prev, seq
+    # Signed into anchors/ORG/ledger.jsonl when this transaction commits (provenance.anchors).
+    anchors.note(session, "ledger", org, pseq, prev, transactions=seq)
     audit.record(
         session,
         f"ledger.{kind}",
@@ -324,4 +328,19 @@ def check(session: Session) -> dict[str, Any]:
     }
 
 
-__all__ = ["GENESIS", "Line", "check", "lock", "post", "posting_hash", "txn_digest"]
+def anchored(session: Session, *, root: Path | None = None,
+             key_path: Path | None = None) -> dict[str, Any]:
+    """The posting chain compared with its signed anchors (`provenance.anchors.check`):
+    catches the newest postings deleted, or postings edited and the chain recomputed (with
+    the append-only triggers dropped), which `check` alone cannot."""
+    org = current_org(session)
+    count = session.scalar(select(func.max(LedgerPosting.seq)).where(LedgerPosting.org_id == org))
+
+    def hashes_at(seqs: Iterable[int]) -> dict[int, str]:
+        return anchors.hashes_at(session, LedgerPosting, org, seqs)
+
+    return anchors.check(session.info["settings"], org, "ledger", int(count or 0), hashes_at,
+                         root=root, key_path=key_path)
+
+
+__all__ = ["GENESIS", "Line", "anchored", "check", "lock", "post", "posting_hash", "txn_digest"]

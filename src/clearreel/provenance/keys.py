@@ -11,7 +11,10 @@
   was retired (`keys rotate`), so material signed before a rotation still verifies with the
   certificate that was valid when it was signed, and a retired key cannot sign anew;
 - `anchors/*.pem`: earlier CAs still trusted for what they signed (the shared CA of a
-  workspace made before keys were per organization).
+  workspace made before keys were per organization);
+- `anchor.key` / `anchor.pub`: the Ed25519 key that signs the checkpoints of the audit log's
+  and the ledger's chain heads (`provenance.anchors`; not a certificate: the checkpoints are
+  only ever verified by this organization, with `anchor.pub`, which is also exported with them).
 
 The CA's private key is never written beside the signing key: it goes to
 `$CLEARREEL_CA_DIR/WORKSPACE/ORG/ca.key` (outside the workspace), or, with
@@ -22,6 +25,7 @@ then needs one of the two settings and a new CA). Private keys are written with 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -30,7 +34,7 @@ from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from clearreel.config import Settings, org_slug
@@ -274,6 +278,58 @@ def _issue(settings: Settings, org: str, ca_key: ec.EllipticCurvePrivateKey,
     return {"organization": org, "retired": f"{old.serial_number:x}",
             "serial": f"{leaf.serial_number:x}", "not_after": leaf.not_valid_after_utc.isoformat(),
             "certs": len(read_certs(settings, org))}
+
+
+ANCHOR_KEY, ANCHOR_PUB = "anchor.key", "anchor.pub"
+
+
+def _publish_once(path: Path, data: bytes, mode: int) -> None:
+    """Write `path` only if it does not exist yet, atomically: the first of several processes
+    racing to make a key wins (a hard link fails when the name exists) and the others use it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        with contextlib.suppress(FileExistsError):
+            os.link(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def anchor_key(settings: Settings, org: str) -> ed25519.Ed25519PrivateKey:
+    """The organization's anchor signing key, made on first use (mode 0600)."""
+    d = settings.keys_dir(org)
+    path = d / ANCHOR_KEY
+    if not path.exists():
+        key = ed25519.Ed25519PrivateKey.generate()
+        _publish_once(path, key.private_bytes(serialization.Encoding.PEM,
+                                              serialization.PrivateFormat.PKCS8,
+                                              serialization.NoEncryption()), 0o600)
+    loaded = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    if not isinstance(loaded, ed25519.Ed25519PrivateKey):
+        raise UsageError(f"{path} is not an Ed25519 private key: restore it from backup")
+    pub = d / ANCHOR_PUB
+    if not pub.exists():
+        _publish_once(pub, loaded.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo), 0o644)
+    return loaded
+
+
+def anchor_public_key(settings: Settings, org: str,
+                      path: Path | None = None) -> ed25519.Ed25519PublicKey | None:
+    """The key that verifies the organization's anchors (`anchor.pub`, or the one at `path`);
+    None when the organization has never anchored."""
+    path = path or settings.keys_dir(org) / ANCHOR_PUB
+    if not path.exists():
+        return None
+    key = serialization.load_pem_public_key(path.read_bytes())
+    if not isinstance(key, ed25519.Ed25519PublicKey):
+        raise UsageError(f"{path} is not an Ed25519 public key: restore it from backup")
+    return key
 
 
 def load_signing_key(settings: Settings, org: str) -> ec.EllipticCurvePrivateKey:

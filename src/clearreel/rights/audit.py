@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from clearreel.db import advisory_xact_lock, current_org, utcnow
+from clearreel.provenance import anchors
 from clearreel.rights.models import AuditEntry
 
 GENESIS = "0" * 64
@@ -68,6 +71,8 @@ def record(session: Session, action: str, subject: str | None = None, **payload:
     e.hash = _entry_hash(e)
     session.add(e)
     session.flush()
+    # The new head is signed into anchors/ORG/audit.jsonl when this transaction commits.
+    anchors.note(session, "audit", org, e.seq, e.hash)
     return e
 
 
@@ -88,6 +93,20 @@ def verify(session: Session) -> list[str]:
         prev = e.hash
         expected_seq = e.seq + 1
     return problems
+
+
+def anchored(session: Session, *, root: Path | None = None,
+             key_path: Path | None = None) -> dict[str, Any]:
+    """The chain compared with its signed anchors (`provenance.anchors.check`): catches the
+    newest entries deleted, or the chain edited and recomputed, which `verify` cannot."""
+    org = current_org(session)
+    count = session.scalar(select(func.max(AuditEntry.seq)).where(AuditEntry.org_id == org))
+
+    def hashes_at(seqs: Iterable[int]) -> dict[int, str]:
+        return anchors.hashes_at(session, AuditEntry, org, seqs)
+
+    return anchors.check(session.info["settings"], org, "audit", int(count or 0), hashes_at,
+                         root=root, key_path=key_path)
 
 
 def entries(session: Session, action: str | None = None,

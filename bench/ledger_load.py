@@ -1,4 +1,5 @@
-"""Ledger load: postings per second on SQLite and PostgreSQL, one writer and N writers.
+"""Ledger load: postings per second on SQLite and PostgreSQL, one writer and N writers, with
+the signed anchors of the chain heads and without.
 
 Every writer is a separate process (multiprocessing, spawn) calling the public
 `clearreel.ledger.record_revenue(settings, output_id, amount, "USD")`: each call takes the
@@ -12,6 +13,11 @@ attribution spans every work of the catalog, as `clearreel generate` writes them
 databases run in the same process tree and the same run: a SQLite workspace in a temporary
 directory, and a fresh PostgreSQL schema (dropped afterwards).
 
+Every configuration runs twice in the same run, back to back: without anchors (the writer
+processes remove the commit hook, `provenance.anchors.uninstall`) and with them (the product
+as shipped: each commit signs the ledger's and the audit log's new heads with Ed25519 and
+appends them to anchors/ORG/{ledger,audit}.jsonl, fdatasync'd), and the run prints the ratio.
+
 After each phase the run checks, against the database: the number of transactions and of
 postings equals what the writers were told they wrote (nothing lost, nothing doubled), and
 `clearreel ledger check --json` (the CLI, in a subprocess) reports the ledger valid.
@@ -19,6 +25,7 @@ Throughput is postings / wall time from the moment every writer is ready (import
 connection open) to the last writer's end.
 
     .venv/bin/python bench/ledger_load.py --quick              # 15 transactions per writer
+    .venv/bin/python bench/ledger_load.py --no-pg --writers 2 --each 40 --repeat 2
     .venv/bin/python bench/ledger_load.py --writers 4 --each 150
     .venv/bin/python bench/ledger_load.py --json
 """
@@ -48,6 +55,7 @@ OUTPUTS = 8  # distinct outputs the writers earn revenue for (round-robin)
 class Phase:
     backend: str
     writers: int
+    anchors: bool
     transactions: int
     postings: int
     seconds: float
@@ -184,6 +192,7 @@ def _writer(
     outputs: list[str],
     worker: int,
     each: int,
+    anchored: bool,
     ready: Any,
     go: Any,
     results: Any,
@@ -192,7 +201,12 @@ def _writer(
 
     from clearreel.config import Settings
     from clearreel.db import open_session
+    from clearreel.db._session import TenantSession
     from clearreel.ledger import record_revenue
+    from clearreel.provenance import anchors
+
+    if not anchored:
+        anchors.uninstall(TenantSession)
 
     s = Settings(home=Path(home), database_url=url, org=org)
     with open_session(s, org) as sess:  # connect (and import the ORM) before the clock
@@ -209,7 +223,8 @@ def _writer(
     results.put((worker, txns, postings, time.monotonic()))
 
 
-def run_phase(backend: str, settings: Any, outputs: list[str], writers: int, each: int) -> Phase:
+def run_phase(backend: str, settings: Any, outputs: list[str], writers: int, each: int,
+              anchored: bool) -> Phase:
     ctx = mp.get_context("spawn")
     ready, results, go = ctx.Queue(), ctx.Queue(), ctx.Event()
     t_before, p_before = _counts(settings)
@@ -223,6 +238,7 @@ def run_phase(backend: str, settings: Any, outputs: list[str], writers: int, eac
                 outputs,
                 w,
                 each,
+                anchored,
                 ready,
                 go,
                 results,
@@ -254,7 +270,9 @@ def run_phase(backend: str, settings: Any, outputs: list[str], writers: int, eac
     chk = _cli_check(settings)
     if not chk.get("valid") or chk["exit"] != 0 or chk["postings"] != p_after:
         raise SystemExit(f"{backend}: ledger check failed after the load: {chk}")
-    return Phase(backend, writers, wrote_t, wrote_p, seconds, True, lost)
+    if anchored and chk["anchors"]["newest"]["seq"] != p_after:
+        raise SystemExit(f"{backend}: the newest anchor is not the chain head: {chk['anchors']}")
+    return Phase(backend, writers, anchored, wrote_t, wrote_p, seconds, True, lost)
 
 
 # ---------------------------------------------------------------------------- main
@@ -266,6 +284,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--each", type=int, default=100, help="transactions per writer")
     ap.add_argument("--quick", action="store_true", help="15 transactions per writer")
     ap.add_argument("--no-pg", action="store_true", help="SQLite only")
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="measure each configuration this many times (round robin), keep the best")
     ap.add_argument("--json", action="store_true", help="print the results as JSON")
     args = ap.parse_args(argv)
     if args.writers < 2:
@@ -292,12 +312,17 @@ def main(argv: list[str] | None = None) -> int:
         try:
             for name, url in backends:
                 settings, outputs = _workspace(root / name, url, catalog)
-                for n in (1, args.writers):
-                    ph = run_phase(name, settings, outputs, n, each)
-                    log(f"  {name:<10} {n} writer(s): {ph.postings} postings in "
-                        f"{ph.seconds:.2f} s = {ph.postings_per_s:,.0f} postings/s; "
-                        "ledger check valid, none lost")
-                    phases.append(ph)
+                for r in range(args.repeat):
+                    for n in (1, args.writers):
+                        # off then on, then on then off: neither always pays the warm-up
+                        for anchored in (False, True) if r % 2 == 0 else (True, False):
+                            ph = run_phase(name, settings, outputs, n, each, anchored)
+                            log(f"  {name:<10} {n} writer(s), anchors "
+                                f"{'on ' if anchored else 'off'}: "
+                                f"{ph.postings} postings in {ph.seconds:.2f} s = "
+                                f"{ph.postings_per_s:,.0f} postings/s; ledger check valid, "
+                                f"none lost (load {os.getloadavg()[0]:.1f})")
+                            phases.append(ph)
                 if url:
                     from clearreel.db._session import _engine
 
@@ -306,26 +331,41 @@ def main(argv: list[str] | None = None) -> int:
             if schema:
                 _drop_pg_schema(schema)
 
-    by = {(p.backend, p.writers): p for p in phases}
+    by: dict[tuple[str, int, bool], Phase] = {}
+    for p in phases:  # the best of --repeat runs of each configuration
+        key = (p.backend, p.writers, p.anchors)
+        if key not in by or p.postings_per_s > by[key].postings_per_s:
+            by[key] = p
+    best = list(by.values())
+    ratios = {f"{b}/{n}": round(by[(b, n, True)].postings_per_s
+                                / by[(b, n, False)].postings_per_s, 3)
+              for (b, n, a) in by if a}
     if args.json:
         print(json.dumps({
             "load_average": load,
             "each": each,
             "phases": [{**asdict(p), "postings_per_s": round(p.postings_per_s, 1)}
                        for p in phases],
+            "anchors_on_over_off": ratios,
         }, indent=2))
         return 0
     print()
-    print("| backend | writers | transactions | postings | seconds | postings/s | check | lost |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
-    for p in phases:
-        print(f"| {p.backend} | {p.writers} | {p.transactions} | {p.postings} | "
-              f"{p.seconds:.2f} | {p.postings_per_s:,.0f} | valid | {p.lost} |")
+    print("| backend | writers | anchors | transactions | postings | seconds | postings/s | "
+          "check | lost |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    for p in best:
+        print(f"| {p.backend} | {p.writers} | {'on' if p.anchors else 'off'} | "
+              f"{p.transactions} | {p.postings} | {p.seconds:.2f} | {p.postings_per_s:,.0f} | "
+              f"valid | {p.lost} |")
+    print()
+    for key, ratio in ratios.items():
+        b, n = key.split("/")
+        print(f"{b}, {n} writer(s): anchors on / off = {ratio:.2f} (target >= 0.8)")
     if not args.no_pg:
-        print()
         for n in (1, args.writers):
-            ratio = by[("postgresql", n)].postings_per_s / by[("sqlite", n)].postings_per_s
-            print(f"PostgreSQL / SQLite, {n} writer(s): {ratio:.2f}")
+            ratio = (by[("postgresql", n, True)].postings_per_s
+                     / by[("sqlite", n, True)].postings_per_s)
+            print(f"PostgreSQL / SQLite, {n} writer(s), anchors on: {ratio:.2f}")
     print(f"load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     return 0
 

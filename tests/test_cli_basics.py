@@ -80,7 +80,11 @@ def _verify(cli) -> tuple[int, dict]:
 
 def test_an_intact_chain_verifies(any_db: Settings, cli) -> None:
     _chain(any_db)
-    assert _verify(cli) == (0, {"valid": True, "entries": 4, "problems": []})
+    code, data = _verify(cli)
+    anchors = data.pop("anchors")
+    assert (code, data) == (0, {"valid": True, "entries": 4, "problems": []})
+    # one transaction, one anchor: the head it committed
+    assert anchors["status"] == "anchored" and anchors["newest"]["seq"] == 4
 
 
 def test_an_edited_entry_is_detected(any_db: Settings, cli) -> None:

@@ -168,3 +168,24 @@ def test_export_and_verify_against_the_exported_copy(logged: Settings, tmp_path:
     assert code == 2 and "outside it" in err
     code, _, err = cli("audit", "verify", "--anchors", str(tmp_path / "nope"))
     assert code == 2 and "no such folder" in err
+
+
+def test_an_anchor_that_cannot_be_written_is_exit_3_after_the_commit(logged: Settings,
+                                                                     cli) -> None:
+    """The database change stands (it was committed); the command says so and exits 3, and
+    the next append's anchor covers the entry that missed its own."""
+    folder = logged.anchors_dir(ORG)
+    saved = folder.with_name("saved")
+    folder.rename(saved)
+    folder.write_text("not a folder")  # the write fails: ENOTDIR / EEXIST
+    code, _, err = cli("rights", "check", "--work", "w-one", "--use", "data_mining",
+                       "--on", "2025-06-01", "--json")
+    assert code == 3 and "was committed (entry 7)" in err, err
+    with open_session(logged, ORG) as s:
+        assert max(e.seq for e in audit.entries(s)) == 7
+    folder.unlink()
+    saved.rename(folder)
+    code, _, err = cli("rights", "check", "--work", "w-one", "--use", "data_mining",
+                       "--on", "2025-07-01", "--json")
+    assert code == 0, err
+    assert _verify(cli)[0] == 0 and [a["seq"] for a in _lines(logged)] == [1, 2, 3, 4, 5, 6, 8]

@@ -147,11 +147,16 @@ def open_session(
     try:
         yield s
         s.commit()
+        # An anchor that could not be written after the commit (provenance.anchors): the
+        # change stands, the command says so (exit 3).
+        anchor_error = s.info.pop("anchor_error", None)
     except BaseException:
         s.rollback()
         raise
     finally:
         s.close()
+    if anchor_error is not None:
+        raise anchor_error
 
 
 def advisory_xact_lock(session: Session, name: str) -> None:

@@ -121,14 +121,18 @@ def _write_pending(session: Session) -> None:
         return
     from clearreel.errors import InternalError
 
+    # Raising here would leave the session half-closed; `db.open_session` raises the error
+    # once the session is closed (the change is committed whatever happens to the anchor).
     for (org, chain), (seq, head, extra) in sorted(pending.items()):
         try:
             write(settings, org, chain, seq, head, **extra)
         except OSError as e:
-            raise InternalError(
+            err = InternalError(
                 f"the {chain} change was committed (entry {seq}) but its anchor could not be "
                 f"written to {path(settings, org, chain)}: {e.strerror or e}; free space or fix "
-                "the permissions: the next append's anchor covers this one") from e
+                "the permissions: the next append's anchor covers this one")
+            err.__cause__ = e
+            session.info.setdefault("anchor_error", err)
 
 
 def _forget_pending(session: Session, *_: Any) -> None:

@@ -53,9 +53,12 @@ def test_each_organization_has_its_own_chain_and_no_plain_ca_key(studio, tmp_pat
     north, south = anchors(s, NORTH)[0], anchors(s, "org-south")[0]
     assert north.fingerprint(SHA256()) != south.fingerprint(SHA256())
     # Neither CLEARREEL_CA_DIR nor a passphrase: the CA key is not kept at all; the only
-    # private keys in the workspace are the two organizations' signing keys.
+    # private keys in the workspace are the two organizations' signing keys and the keys that
+    # sign their audit and ledger anchors (provenance.anchors), each in its own keys/ORG/.
     assert _private_keys(s.home) == {f"keys/{NORTH}/signing.key": "plain",
-                                     "keys/org-south/signing.key": "plain"}
+                                     "keys/org-south/signing.key": "plain",
+                                     f"keys/{NORTH}/anchor.key": "plain",
+                                     "keys/org-south/anchor.key": "plain"}
 
 
 def test_ca_key_encrypted_with_the_passphrase_or_outside(workspace, tmp_path, monkeypatch,

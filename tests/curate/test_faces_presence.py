@@ -83,6 +83,10 @@ def test_every_party_with_references_counts_with_evidence(
         assert c["start_frame"] <= ev["frame"] <= c["end_frame"] and ev["distance"] < 0.6
         assert "p-ava" not in c["faces"]
     assert all("p-ben" not in c["faces"] for c in clips)
+    code, text, _ = cli("dataset", "show", "faces")  # the evidence, as people read it
+    ev = first[0]["faces"]["p-ava"]
+    assert code == 0 and f"face: p-ava at frame {ev['frame']} (distance {ev['distance']:.3f}" \
+        in text
     # Ben is credited and has a reference, but his face never matched: a warning.
     (w,) = summary["warnings"]
     assert w.startswith("w-film: the face reference of p-ben") and "ben.png" in w

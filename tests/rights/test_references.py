@@ -34,7 +34,7 @@ def _catalog(tmp_path: Path, refs: list[str]) -> Path:
 
 
 def test_a_photo_is_embedded_once_and_again_only_when_it_changes(
-    workspace: Settings, tmp_path: Path
+    workspace: Settings, tmp_path: Path, cli
 ) -> None:
     ref = tmp_path / "refs/ava.jpg"
     ref.parent.mkdir()
@@ -59,6 +59,8 @@ def test_a_photo_is_embedded_once_and_again_only_when_it_changes(
     # Another photo of one man: a different descriptor, within the threshold of the first.
     d = float(np.linalg.norm(np.asarray(emb) - np.asarray(rows[0][3])))
     assert 0.05 < d < 0.6
+    code, out, _ = cli("catalog", "import", str(cat))
+    assert code == 0 and "face references: 0 embedded, 1 unchanged" in " ".join(out.split())
 
 
 def test_a_file_adding_a_photo_embeds_only_that_one(workspace: Settings, tmp_path: Path) -> None:

@@ -59,6 +59,9 @@ def show(
             markup=False,
         )
         out.print(f"      {c['caption']}", markup=False)
+        for party, ev in sorted((c.get("faces") or {}).items()):
+            out.print(f"      face: {party} at frame {ev['frame']} (distance "
+                      f"{ev['distance']:.3f}, {ev['stills']} still(s))", markup=False)
     # A media file by its name; by its full path when two files of the dataset share a name.
     names: dict[str, set[str]] = {}
     for m in {x["media"] for x in [*d["clips"], *d["excluded"]]}:

@@ -189,3 +189,39 @@ def test_an_anchor_that_cannot_be_written_is_exit_3_after_the_commit(logged: Set
                        "--on", "2025-07-01", "--json")
     assert code == 0, err
     assert _verify(cli)[0] == 0 and [a["seq"] for a in _lines(logged)] == [1, 2, 3, 4, 5, 6, 8]
+
+
+def test_truncation_hidden_by_new_appends_still_fails(logged: Settings, cli) -> None:
+    """Delete entries 5-6, then let the studio append two new decisions (numbered 5-6 again):
+    the newest anchor now matches the newest entry's number, but not the old anchors' heads."""
+    with connect(logged).begin() as c:
+        c.execute(text("DELETE FROM audit_log WHERE org_id = :o AND seq > 4"), {"o": ORG})
+    for day in ("2025-08-01", "2025-09-01"):
+        assert cli("rights", "check", "--work", "w-one", "--use", "data_mining", "--on", day,
+                   "--json")[0] == 0
+    code, data, _ = _verify(cli)
+    assert code == 1 and data["entries"] == 6
+    assert [p.split(" was anchored")[0] for p in data["problems"]] == [
+        "rewritten: audit entry 5", "rewritten: audit entry 6"]
+
+
+def test_each_organization_anchors_apart_with_its_own_key(logged: Settings, tmp_path: Path,
+                                                          cli) -> None:
+    doc = base()
+    doc["organization"] = {"id": "org-other", "name": "Other Pictures", "home_territory": "US"}
+    for lic in doc["licenses"]:
+        lic["licensee"] = "org-other"
+    code, _, err = cli("--org", "org-other", "catalog", "import",
+                       str(write(tmp_path / "other.yaml", doc)))
+    assert code == 0, err
+    theirs = logged.anchors_dir("org-other") / "audit.jsonl"
+    assert [json.loads(x)["org"] for x in theirs.read_text().splitlines()] == ["org-other"]
+    assert [a["seq"] for a in _lines(logged)] == [1, 2, 3, 4, 5, 6]  # ours untouched
+    assert (logged.keys_dir("org-other") / "anchor.pub").read_bytes() != (
+        logged.keys_dir(ORG) / "anchor.pub").read_bytes()
+    # Another organization's genuine anchor does not vouch for this one's chain.
+    with open(logged.anchors_dir(ORG) / "audit.jsonl", "a") as f:
+        f.write(theirs.read_text().splitlines()[-1] + "\n")
+    code, out, _ = cli("--org", ORG, "audit", "verify", "--json")
+    assert code == 1 and "signature does not verify" in json.loads(out)["problems"][0]
+    assert cli("--org", "org-other", "audit", "verify")[0] == 0

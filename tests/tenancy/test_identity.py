@@ -26,6 +26,7 @@ COMMANDS = [
     ["ledger", "statements", "--period", "2026-01", "--json"],
     ["audit", "verify", "--json"],
     ["audit", "list", "--json"],
+    ["audit", "anchors", "export", "anchors-copy"],
     ["dataset", "list", "--json"],
     ["dataset", "delete", "ds", "--yes"],
     ["models", "list", "--json"],

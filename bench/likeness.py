@@ -44,8 +44,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from clearreel.curate import faces  # noqa: E402
-from clearreel.media import decode, read_frames, write_video  # noqa: E402
+from clearreel.media import (  # noqa: E402
+    decode,
+    faces,
+    read_frames,
+    write_video,
+)
 from clearreel.rights.likeness import (  # noqa: E402
     THRESHOLD,
     FaceReference,

@@ -22,7 +22,7 @@ DATA = Path(__file__).parent / "data" / "faces"
 
 
 def need_dlib() -> None:
-    from clearreel.curate import faces
+    from clearreel.media import faces
 
     if not faces.available():
         pytest.skip("dlib or face-recognition-models is not installed")

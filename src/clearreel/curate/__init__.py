@@ -46,7 +46,7 @@ Per-file analysis (stable API; the pipeline and engines code against these names
   `captions.caption(name, CaptionInput, config)`.
 - Presence is not decided here: `clearreel.rights.presence` owns the rule (scenes, uncovered
   time, speaker labels, casting, recognition); `analyse` calls `present_in_frames` with each
-  frame's presentation time. `faces` (dlib descriptors and matching) feeds it recognised
+  frame's presentation time. `media.faces` (dlib descriptors and matching) feeds it recognised
   parties (any party with references).
 - `rebuild(settings, name, new, on=None)`: `dataset rebuild`, curation again from what is
   recorded (the analysis and the cut clips, nothing decoded) with today's presence and

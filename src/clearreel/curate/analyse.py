@@ -196,7 +196,7 @@ _REFS: dict[str, np.ndarray] = {}
 def _reference_descriptors(
     refs: tuple[FaceReference, ...], warnings: list[str]
 ) -> dict[str, list[np.ndarray]]:
-    from clearreel.curate.faces import reference_descriptor
+    from clearreel.media.faces import reference_descriptor
 
     out: dict[str, list[np.ndarray]] = {}
     for r in refs:
@@ -230,7 +230,7 @@ def analyse_media(
     stills_every = None
     stills_size = None
     if config.face_recognition and work.face_references:
-        from clearreel.curate import faces
+        from clearreel.media import faces
 
         if faces.available():
             refs = _reference_descriptors(work.face_references, warnings)
@@ -298,7 +298,7 @@ def analyse_media(
             t = time.perf_counter()
             seen: dict[int, dict[str, tuple[float, float]]] = {}
             if refs and stills:
-                from clearreel.curate.faces import recognise_faces
+                from clearreel.media.faces import recognise_faces
 
                 upto = offset + (accepted[-1].end_frame if accepted else -1)
                 seen = recognise_faces(

@@ -96,7 +96,7 @@ class CurateConfig:
     # (a local directory with a transformers image-text-to-text model).
     captioner: str = "metadata"
     caption_model: str | None = None
-    # What clips are written at (C2's cutting stage): Wan 2.1 480p at 16 fps by default.
+    # What clips are written at (the cut stage): Wan 2.1 480p at 16 fps by default.
     train_width: int = 832
     train_height: int = 480
     train_fps: float = 16.0

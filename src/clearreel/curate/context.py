@@ -150,4 +150,7 @@ def _face_references(session: Any, listed: tuple[tuple[str, str], ...]) -> tuple
 
 
 def _local(uri: str) -> str:
-    return uri[len("file://") :] if uri.startswith("file://") else uri
+    from clearreel.util.uri import file_path
+
+    path = file_path(uri)
+    return uri if path is None else str(path)

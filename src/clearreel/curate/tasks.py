@@ -105,10 +105,14 @@ def as_crop(v: Any) -> Crop | None:
 def local_path(uri: str) -> str:
     """A media URI as a local path: plain paths and file:// directly, other schemes via fsspec
     (cached under the workspace's cache by the caller's fsspec configuration)."""
-    if "://" not in uri:
-        return uri
-    if uri.startswith("file://"):
-        return uri[len("file://") :]
+    from clearreel.util.uri import UriError, file_path
+
+    try:
+        path = file_path(uri)
+    except UriError as e:
+        raise MediaError(str(e)) from None
+    if path is not None:
+        return str(path)
     try:
         import fsspec
     except ImportError:

@@ -12,10 +12,8 @@ def dependents(session: Any, name: str) -> list[str]:
     """The registered models trained on dataset `name`."""
     from sqlalchemy import select
 
-    try:
-        from clearreel.train.models import TrainedModel
-    except ImportError:  # an installation without training
-        return []
+    from clearreel.train.models import TrainedModel
+
     return list(session.scalars(select(TrainedModel.name).where(TrainedModel.dataset == name)
                                 .order_by(TrainedModel.name)))
 

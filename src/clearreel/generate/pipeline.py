@@ -74,23 +74,16 @@ def _result(output_id: str, path: str | None, blocked: bool, reasons: list[dict[
 
 
 def model_info(settings: Settings, model: str) -> ModelInfo:
-    """The registered model (engineer T's registry); UsageError when unknown."""
-    try:
-        from clearreel.train.registry import get_model
-    except ImportError as e:
-        raise UsageError("no model registry in this installation (clearreel.train.registry): "
-                         "train a model first with `clearreel train`") from e
-    rec = get_model(settings, model)
-    fps: float | None = None
-    try:
-        from clearreel.diffusion import get_family
+    """The registered model (train.registry); UsageError when unknown."""
+    from clearreel.diffusion import get_family
+    from clearreel.train.registry import get_model
 
-        fps = float((getattr(rec, "metrics", None) or {}).get("fps") or get_family(rec.family).fps)
-    except (ImportError, UsageError, AttributeError):
-        pass
-    return ModelInfo(rec.name, getattr(rec, "dataset", None),
-                     getattr(rec, "dataset_manifest_sha256", None), getattr(rec, "character", None),
-                     fps, getattr(rec, "org", None))
+    rec = get_model(settings, model)
+    fps = (rec.metrics or {}).get("fps")
+    if fps is None:
+        fps = get_family(rec.family).fps  # UsageError naming the known families
+    return ModelInfo(rec.name, rec.dataset, rec.dataset_manifest_sha256, rec.character,
+                     float(fps), rec.org)
 
 
 def _record(settings: Settings, output_id: str, req: Request, info: ModelInfo, *,
@@ -167,20 +160,9 @@ def require_attribution(settings: Settings, info: ModelInfo) -> None:
     dataset needs that dataset's attribution index before anything is generated."""
     if info.dataset is None:
         return
-    if not _attribution_available():
-        raise UsageError("clearreel.attribution is missing from this installation, so the copy "
-                         "guard cannot run: reinstall clearreel")
     from clearreel.attribution.service import load_clipset, open_index
 
     open_index(load_clipset(settings, info.dataset))  # UsageError saying how to build it
-
-
-def _attribution_available() -> bool:
-    try:
-        import clearreel.attribution as attribution
-    except ImportError:
-        return False
-    return hasattr(attribution, "attribute") and hasattr(attribution, "copy_guard")
 
 
 def deliver(settings: Settings, output_id: str, frames: np.ndarray, fps: float, req: Request,
@@ -204,11 +186,15 @@ def deliver(settings: Settings, output_id: str, frames: np.ndarray, fps: float, 
     if not seen.allowed:
         _record(settings, output_id, req, info, blocked=True, reasons=seen.denials, params=params)
         return {**_result(output_id, None, True, seen.denials, []), "likeness": likeness}
-    use_attribution = _attribution_available() and info.dataset is not None
-    if use_attribution and info.dataset is not None:
-        from clearreel.attribution import copy_guard
+    shares: list[dict[str, str]] = []
+    if info.dataset is not None:
+        # The copy guard and attribution from one fingerprint and one search of the frames.
+        from clearreel.attribution import assess
 
-        hit = copy_guard(settings, frames, info.dataset, fps=fps, subject=output_id)
+        found = assess(settings, frames, info.dataset, fps=fps, subject=output_id)
+        shares = [{"work": str(a["work"]), "share": str(Decimal(str(a["share"])))}
+                  for a in found.attribution]
+        hit = found.copy
         if hit is not None:
             reasons = [{"code": "output.regurgitation", "license": None, "consent": None,
                         "party": None, "effect": "deny", "clip": hit.clip, "work": hit.work,
@@ -226,12 +212,6 @@ def deliver(settings: Settings, output_id: str, frames: np.ndarray, fps: float, 
                    dataset=info.dataset, dataset_manifest_sha256=info.dataset_manifest_sha256,
                    org=info.org)
     sha = hashlib.sha256(dest.read_bytes()).hexdigest()
-    shares: list[dict[str, str]] = []
-    if use_attribution and info.dataset is not None:
-        from clearreel.attribution import attribute
-
-        shares = [{"work": str(a["work"]), "share": str(Decimal(str(a["share"])))}
-                  for a in attribute(settings, marked, info.dataset, fps=fps)]
     _record(settings, output_id, req, info, blocked=False, reasons=[], path=dest.resolve(),
             sha256=sha, attribution=shares, params=params)
     return {**_result(output_id, str(dest.resolve()), False, [], shares), "likeness": likeness}

@@ -241,13 +241,8 @@ def record_attributed_revenue(
 
 
 def _get_output(session: Session, output_id: str) -> Any:
-    try:
-        from clearreel.generate.outputs import get_output
-    except ImportError:
-        raise UsageError(
-            "this installation has no generation outputs (clearreel.generate.outputs); "
-            "record revenue with an explicit attribution instead"
-        ) from None
+    from clearreel.generate.outputs import get_output
+
     try:
         out = get_output(session, output_id)
     except NotFound:
@@ -313,13 +308,8 @@ def record_revenue(
 
 
 def _load_dataset(settings: Settings, name: str) -> Any:
-    try:
-        from clearreel.dataset import load
-    except ImportError:
-        raise UsageError(
-            "this installation has no datasets (clearreel.dataset.load); build one "
-            "with `clearreel curate --dataset NAME`"
-        ) from None
+    from clearreel.dataset import load
+
     try:
         return load(settings, name)
     except (FileNotFoundError, KeyError, LookupError):

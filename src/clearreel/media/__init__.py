@@ -1,4 +1,4 @@
-"""media: PyAV probe, the one low-resolution decode pass, clip cutting, subtitles.
+"""media: PyAV probe, the one low-resolution decode pass, clip cutting, subtitles, faces.
 
 Public API (stable; other stages code against these names):
 
@@ -28,6 +28,9 @@ Public API (stable; other stages code against these names):
   WebVTT through pysubs2; raises `SubtitleError`. Speaker labels are not parsed here: the
   presence rule (`clearreel.rights.presence`) owns them.
 - `sha256_file(path)`.
+- `faces` (module): face detection and dlib descriptors with the weights
+  `face-recognition-models` ships (`faces`, `reference_descriptor`, `recognise_faces`, `identify`),
+  shared by curation's recognition, the catalog's reference photos and the likeness guard.
 - `write_video(path, frames, fps, *, crf, preset, bitrate, faststart) -> path`: (T, H, W, 3)
   uint8 RGB to an H.264 yuv420p mp4; `read_frames(path, max_frames=None) -> (frames, fps)`
   at the file's own size.

@@ -50,6 +50,7 @@ from clearreel.rights.models import (
     Work,
 )
 from clearreel.rights.vocab import WORLD, is_territory, territory_hint
+from clearreel.util.uri import file_path
 
 # --------------------------------------------------------------------------------------
 # Field types
@@ -818,10 +819,8 @@ def _after_import(s: Session, changes: list[dict[str, Any]]) -> None:
     if not any(c["entity"] in ("consent", "license", "work", "character") and c["field"]
                for c in changes):
         return
-    try:
-        from clearreel.train.suspension import refresh
-    except ImportError:  # an installation without training
-        return
+    from clearreel.train.suspension import refresh
+
     refresh(s, cause="catalog.import")
 
 
@@ -982,16 +981,6 @@ def _sync_work_children(obj: Work, w: WorkSpec) -> bool:
     return changed
 
 
-def _local_path(uri: str) -> Path | None:
-    if uri.startswith("file://"):
-        from urllib.parse import unquote, urlparse
-
-        return Path(unquote(urlparse(uri).path))
-    if "://" in uri:
-        return None
-    return Path(uri)
-
-
 def scan_reservations(s: Session, works: Iterable[str] | None = None) -> tuple[int, list[str]]:
     """Read reservations from the local media of `works` (all when None) and sync the
     `Reservation` rows of each file: rows that are still found are kept as they are.
@@ -1006,7 +995,7 @@ def scan_reservations(s: Session, works: Iterable[str] | None = None) -> tuple[i
     warnings: list[str] = []
     for work in s.scalars(q):
         for m in work.media:
-            p = _local_path(m.uri)
+            p = file_path(m.uri)
             if p is None:
                 continue  # remote media: scanned by curation when fetched
             if not p.exists():

@@ -19,11 +19,11 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from pathlib import Path
-from urllib.parse import unquote, urlparse
 
 import yaml
 
 from clearreel.errors import CatalogError
+from clearreel.util.uri import UriError, file_path
 
 MAX_DEPTH = 64  # a catalog needs about 6 levels (works[i].participations[j].{...})
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
@@ -103,12 +103,13 @@ def outside_roots(value: str, base: Path, roots: Iterable[Path]) -> str | None:
     """Why a local media path (relative to `base`, the catalog's folder) is refused; None when
     it lies inside a root. Remote URLs (s3://, gs://, https://) are confined by their store's
     credentials, not here."""
-    if value.startswith("file://"):
-        local = Path(unquote(urlparse(value).path))
-    elif "://" in value:
+    try:
+        local = file_path(value)
+    except UriError as e:
+        return str(e)
+    if local is None:
         return None
-    else:
-        local = base / value
+    local = base / local  # an absolute path stays itself
     real = local.resolve()  # follows every symlink, so a link out of a root is seen for what it is
     roots = [Path(r).resolve() for r in roots]
     if any(real == r or real.is_relative_to(r) for r in roots):

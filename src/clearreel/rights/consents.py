@@ -136,10 +136,8 @@ def affected_by(session: Session, consent: Consent, on: dt.date) -> Affected:
         a.clips += [{"dataset": ds.name, "clip": u.clip, "work": u.work,
                      "start_tc": u.start_tc, "end_tc": u.end_tc,
                      "reasons": [x["code"] for x in u.reasons]} for u in hit]
-    try:
-        from clearreel.train.models import TrainedModel
-    except ImportError:
-        return a
+    from clearreel.train.models import TrainedModel
+
     if a.datasets:
         a.models = list(session.scalars(select(TrainedModel.name)
                                         .where(TrainedModel.dataset.in_(a.datasets))

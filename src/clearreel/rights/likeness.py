@@ -83,11 +83,11 @@ def read_rgb(path: str | Path) -> np.ndarray | None:
 
 
 def photo_faces(image: np.ndarray) -> list[Any]:
-    """The faces of a reference photo (`clearreel.curate.faces.Face`), boxes in the photo's
+    """The faces of a reference photo (`clearreel.media.faces.Face`), boxes in the photo's
     pixels; a large photo is detected at `MAX_SIDE`."""
     import cv2
 
-    from clearreel.curate import faces
+    from clearreel.media import faces
 
     h, w = image.shape[:2]
     scale = min(1.0, MAX_SIDE / max(h, w))
@@ -144,11 +144,9 @@ def face_paths(references: Iterable[dict[str, Any]]) -> list[str]:
 
 
 def _local(path: str) -> Path | None:
-    if path.startswith("file://"):
-        from urllib.parse import unquote, urlparse
+    from clearreel.util.uri import file_path
 
-        return Path(unquote(urlparse(path).path))
-    return None if "://" in path else Path(path)
+    return file_path(path)
 
 
 def check_references(session: Any, parties: Sequence[tuple[str, list[dict[str, Any]],
@@ -287,7 +285,7 @@ def match_image(image: np.ndarray, refs: Sequence[FaceReference],
                 threshold: float = THRESHOLD) -> list[FaceMatch]:
     """Every face in an (H, W, 3) uint8 RGB image that is one of `refs`' parties (per party,
     its closest face), nearest first."""
-    from clearreel.curate import faces
+    from clearreel.media import faces
 
     if not refs:
         return []

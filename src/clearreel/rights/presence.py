@@ -313,11 +313,9 @@ def subtitle_entries(stored: Iterable[Any]) -> list[SubtitleEntry]:
 
 
 def _local(uri: str) -> Path | None:
-    if uri.startswith("file://"):
-        from urllib.parse import unquote, urlparse
+    from clearreel.util.uri import file_path
 
-        return Path(unquote(urlparse(uri).path))
-    return None if "://" in uri else Path(uri)
+    return file_path(uri)
 
 
 # Parsed subtitle files (cues, and each line's label forms), keyed by (path, encoding) and

@@ -87,9 +87,9 @@ def check(settings: Settings, frames: Sequence[np.ndarray] | np.ndarray, *, sour
         best: dict[str, dict[str, Any]] = {}
         if refs:
             for i, img in zip(indices, frames, strict=True):
-                for m in match_image(np.ascontiguousarray(img), refs, THRESHOLD):
-                    if m.party not in best or m.distance < best[m.party]["distance"]:
-                        best[m.party] = {**m.to_json(), "frame": int(i)}
+                for fm in match_image(np.ascontiguousarray(img), refs, THRESHOLD):
+                    if fm.party not in best or fm.distance < best[fm.party]["distance"]:
+                        best[fm.party] = {**fm.to_json(), "frame": int(i)}
         for party, m in sorted(best.items(), key=lambda kv: kv[1]["distance"]):
             decisions = [check_generation(s, performers=[party], project=project,
                                           purpose=purpose, on=day, territory=territory,

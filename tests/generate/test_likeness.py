@@ -190,3 +190,28 @@ def test_the_sampling_stride() -> None:
     idx = sampled(ALL_FRAMES_UP_TO + 11)
     assert idx[:3] == [0, STRIDE, 2 * STRIDE] and idx[-1] == ALL_FRAMES_UP_TO + 10
     assert all(b - a <= STRIDE for a, b in itertools.pairwise(idx))
+
+
+def test_a_reference_without_a_stored_embedding_is_embedded_on_first_use(
+    studio, tmp_path: Path
+) -> None:
+    """A registry imported before embeddings were kept: the guard embeds a listed photo once,
+    and names a listed photo it cannot use (so nobody takes silence for "no match")."""
+    from clearreel.generate.likeness import check
+    from clearreel.rights.models import Party, ReferenceEmbedding
+
+    s = studio()
+    shutil.copy(photo("obama.jpg"), tmp_path / "legacy.jpg")
+    with open_session(s) as ses:
+        for p in ses.scalars(select(Party)):
+            if p.id == "p-ava":
+                p.references = [{"kind": "face", "path": str(tmp_path / "legacy.jpg")}]
+            if p.id == "p-ben":
+                p.references = [{"kind": "face", "path": str(tmp_path / "gone.jpg")}]
+    img = paste(background(240, 320), face_crop(rgb(photo("obama3.jpg"))), 150, 90, 40)
+    chk = check(s, [img], source="storyboard", project="proj-a", purpose="previz")
+    assert [(m["party"], m["consented"]) for m in chk.matches] == [("p-ava", True)]
+    assert chk.allowed and len(chk.unusable) == 1 and "gone.jpg" in chk.unusable[0]
+    with open_session(s) as ses:
+        assert [e.party_id for e in ses.scalars(select(ReferenceEmbedding))] == ["p-ava"]
+    assert check(s, [img], source="storyboard", project="proj-b").denials[0]["party"] == "p-ava"

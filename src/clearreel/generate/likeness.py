@@ -47,6 +47,8 @@ class LikenessCheck:
     stride: int = 1
     threshold: float = 0.0
     references: int = 0  # stored face references compared against
+    # listed photos that could not be used (so their party cannot be recognised)
+    unusable: list[str] = field(default_factory=list)
     matches: list[dict[str, Any]] = field(default_factory=list)
     denials: list[dict[str, Any]] = field(default_factory=list)
 
@@ -57,7 +59,8 @@ class LikenessCheck:
     def to_json(self) -> dict[str, Any]:
         return {"source": self.source, "checked_frames": self.checked_frames,
                 "stride": self.stride, "threshold": self.threshold,
-                "references": self.references, "matches": self.matches,
+                "references": self.references, "unusable_references": self.unusable,
+                "matches": self.matches,
                 "blocked": not self.allowed}
 
 
@@ -75,13 +78,13 @@ def check(settings: Settings, frames: Sequence[np.ndarray] | np.ndarray, *, sour
     from clearreel.db import open_session
     from clearreel.rights import audit
     from clearreel.rights.clearance import check_generation
-    from clearreel.rights.likeness import THRESHOLD, face_references, match_image
+    from clearreel.rights.likeness import THRESHOLD, match_image, usable_references
 
     indices = list(indices) if indices is not None else list(range(len(frames)))
     out = LikenessCheck(source, len(indices),
                         (indices[1] - indices[0]) if len(indices) > 1 else 1, THRESHOLD)
     with open_session(settings) as s:
-        refs = face_references(s)
+        refs, out.unusable = usable_references(s)
         out.references = len(refs)
         # party -> its closest match over every checked frame
         best: dict[str, dict[str, Any]] = {}

@@ -233,9 +233,16 @@ def store_references(session: Any, embedded: Sequence[Embedded],
 
 
 def face_references(session: Any) -> list[FaceReference]:
-    """Every stored face reference of the organization, any party, credited or not. A party's
+    """Every stored face reference of the organization, any party, credited or not (see
+    `usable_references`)."""
+    return usable_references(session)[0]
+
+
+def usable_references(session: Any) -> tuple[list[FaceReference], list[str]]:
+    """(every stored face reference, the listed photos that cannot be used). A party's
     listed photo that has no stored embedding (a registry imported before embeddings were
-    kept) is embedded now and stored; one that cannot be is skipped (import reports it)."""
+    kept) is embedded now and stored; one that cannot be (missing, no face, several) is
+    returned as a problem, so the guards can say which performer they cannot recognise."""
     from sqlalchemy import select
 
     from clearreel.rights.models import Party, ReferenceEmbedding
@@ -243,15 +250,16 @@ def face_references(session: Any) -> list[FaceReference]:
     rows = {(e.party_id, e.path): e for e in session.scalars(
         select(ReferenceEmbedding).where(ReferenceEmbedding.model == MODEL))}
     missing: list[tuple[str, list[dict[str, Any]], Any]] = []
+    problems: list[str] = []
     listed: set[tuple[str, str]] = set()
     for p in session.scalars(select(Party).order_by(Party.id)):
         paths = face_paths(p.references or [])
         listed |= {(p.id, x) for x in paths}
         refs = [{"kind": "face", "path": x} for x in paths if (p.id, x) not in rows]
         if refs:
-            missing.append((p.id, refs, lambda j: "registry"))
+            missing.append((p.id, refs, lambda j, pid=p.id: f"party {pid}"))
     if missing:
-        new, _problems = check_references(session, missing)
+        new, problems = check_references(session, missing)
         new = [e for e in new if e.descriptor is not None]
         if new:
             store_references(session, new, ())
@@ -259,7 +267,7 @@ def face_references(session: Any) -> list[FaceReference]:
                 select(ReferenceEmbedding).where(ReferenceEmbedding.model == MODEL))}
     return [FaceReference(e.party_id, str(_local(e.path) or e.path), e.sha256,
                           np.asarray(e.embedding, np.float32))
-            for key, e in sorted(rows.items()) if key in listed]
+            for key, e in sorted(rows.items()) if key in listed], problems
 
 
 def nearest(descriptor: np.ndarray, refs: Sequence[FaceReference]) -> tuple[FaceReference,
@@ -303,4 +311,4 @@ def match_image(image: np.ndarray, refs: Sequence[FaceReference],
 __all__ = ["MAX_SIDE", "MODEL", "THRESHOLD", "Embedded", "FaceMatch", "FaceReference",
            "ReferenceProblem", "check_references", "embed_photo", "face_paths", "face_references",
            "match_image", "nearest", "read_rgb", "sha256_file", "store_references",
-           "upsample_for"]
+           "upsample_for", "usable_references"]

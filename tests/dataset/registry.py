@@ -30,3 +30,47 @@ def register_packed(settings: Settings, name: str, dataset_id: str, packed: Any,
                        licenses=list(e.licenses), consents=list(e.consents),
                        scores={**e.scores, "crop": list(e.crop) if e.crop else None},
                        status="written"))
+
+
+def packed_dataset(settings: Settings, name: str, clips: dict[str, tuple[str, Any]],
+                   fps: float, org: str | None = None, *, dataset_id: str | None = None,
+                   on: str = "2026-01-01", caption: str = "",
+                   performers: dict[str, list[str]] | None = None) -> Any:
+    """A real, signed dataset `name` of the given clips, registered as curation would.
+
+    `clips`: clip id -> (work id, frames (T, H, W, 3) uint8). Each clip is written as an mp4
+    under the dataset's `clips/`, listed in a manifest (`dataset.writer.pack`: shards, index,
+    signature) and recorded as `Dataset` and `Clip` rows, so `clearreel.dataset.load`,
+    `dataset verify` and `attribution index` read it as they read a curated one. The one
+    packed-dataset fixture of the tests (generate, provenance, attribution, web)."""
+    import dataclasses
+
+    from clearreel.dataset.manifest import file_sha256
+    from clearreel.dataset.writer import dataset_dir, pack
+    from clearreel.db import resolve_org
+    from clearreel.media import write_video
+
+    org = org or settings.org or resolve_org(settings)
+    s = dataclasses.replace(settings, org=org)
+    root = dataset_dir(s, name)
+    (root / "clips").mkdir(parents=True)
+    entries = []
+    for i, (cid, (work, frames)) in enumerate(clips.items()):
+        path = root / "clips" / f"{cid}.mp4"
+        write_video(path, frames, fps)
+        t, h, w = frames.shape[:3]
+        start = 100 * i
+        entries.append(ManifestClip(
+            id=cid, work=work, media=f"/media/{work}.mp4", media_sha256="0" * 64,
+            start_frame=start, end_frame=start + t - 1, source_fps=fps, fps=fps, frames=t,
+            width=w, height=h, start_s=start / fps, end_s=(start + t) / fps,
+            file=f"clips/{cid}.mp4", sha256=file_sha256(path), caption=caption or cid,
+            performers=tuple((performers or {}).get(cid, ())),
+            scores={"motion": 0.25, "sharpness": 0.8}))
+    header = {"dataset": name, "id": dataset_id or f"ds-{name}", "organization": org,
+              "created": f"{on}T00:00:00Z",
+              "clearance": {"use": "ai_generative_training", "on": on, "territory": "US"},
+              "config": {}, "works": None, "pipeline": {"engine": "local"}}
+    packed = pack(s, root, header=header, clips=entries, exclusions=[], sources=[])
+    register_packed(s, name, dataset_id or f"ds-{name}", packed, entries, org=org)
+    return packed

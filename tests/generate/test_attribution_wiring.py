@@ -1,6 +1,6 @@
 """generate ↔ attribution: the copy guard blocks regurgitation; shares are recorded.
 
-The dataset's clip list is supplied (provenance.conftest.index_tiny_dataset); fingerprints,
+The dataset is a real signed one (provenance.conftest.index_tiny_dataset); fingerprints,
 the FAISS index, the copy guard and the shares are the attribution package's real code.
 """
 
@@ -23,9 +23,9 @@ FPS = TINY_FPS
 
 
 @pytest.fixture
-def dataset(studio, tmp_path, monkeypatch):
+def dataset(studio):
     s = studio()
-    index_tiny_dataset(s, tmp_path / "clips", monkeypatch, "ds-tiny", "c" * 64)
+    index_tiny_dataset(s, "ds-tiny")
     return s
 
 

@@ -78,44 +78,24 @@ def studio(workspace: Settings, tmp_path: Path) -> Callable[..., Settings]:
     return _loader(workspace, tmp_path)
 
 
-def index_tiny_dataset(settings: Settings, root: Path, monkeypatch: pytest.MonkeyPatch,
-                       name: str, manifest_sha256: str) -> None:
-    """Four rendered training clips of two works, fingerprinted into a real FAISS index.
-
-    Curation and dataset loading are tested in their own packages: here the clip list is
-    supplied (``load_clipset`` answers it), and the fingerprints, the index, the copy guard and
-    the shares are the attribution package's real code.
-    """
-    import clearreel.attribution.service as service
-    from clearreel.attribution import ClipSet, build_index
+def index_tiny_dataset(settings: Settings, name: str) -> None:
+    """A real signed dataset `name` of four rendered training clips of two works
+    (tests/dataset/registry.py), fingerprinted into its FAISS index: the copy guard and
+    attribution run on it as on a curated dataset."""
+    from clearreel.attribution import index_dataset
     from clearreel.attribution.robustness import render_procedural
-    from clearreel.dataset import ManifestClip
-    from clearreel.media import write_video
+    from dataset.registry import packed_dataset
 
-    root.mkdir(parents=True, exist_ok=True)
-    refs = []
-    for i in range(4):
-        cid, work = f"clip-{i}", ("w-harbor", "w-other")[i % 2]
-        write_video(root / f"{cid}.mp4", render_procedural(i, *TINY_CLIP), TINY_FPS)
-        refs.append(ManifestClip(id=cid, work=work, start_frame=50 * i,
-                                 end_frame=50 * i + TINY_CLIP[2] - 1, fps=TINY_FPS,
-                                 path=root / f"{cid}.mp4", source_fps=TINY_FPS))
-    org = settings.org or "org-north"
-    cs = ClipSet(name, manifest_sha256, settings.dataset_dir(org, name), refs, id=name)
-    build_index(cs)
-    monkeypatch.setattr(service, "load_clipset",
-                        lambda _settings, wanted: cs if wanted == name else _missing(wanted))
+    w, h, t = TINY_CLIP
+    clips = {f"clip-{i}": (("w-harbor", "w-other")[i % 2], render_procedural(i, w, h, t))
+             for i in range(4)}
+    packed_dataset(settings, name, clips, TINY_FPS)
+    index_dataset(settings, name)
 
 
 # Width, height and frame count of the indexed training clips, and their rate.
 TINY_CLIP = (96, 54, 40)
 TINY_FPS = 16
-
-
-def _missing(name: str) -> Any:
-    from clearreel.errors import NotFound
-
-    raise NotFound(f"unknown dataset {name!r}")
 
 
 @pytest.fixture

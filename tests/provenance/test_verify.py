@@ -29,10 +29,10 @@ INFO = ModelInfo("m-tiny", "ds-harbor", "ab" * 32)
 
 
 @pytest.fixture
-def indexed(studio, tmp_path, monkeypatch) -> Settings:
+def indexed(studio) -> Settings:
     """The studio with the model's dataset fingerprinted: the copy guard runs on every output."""
     s = studio()
-    index_tiny_dataset(s, tmp_path / "clips", monkeypatch, "ds-harbor", "ab" * 32)
+    index_tiny_dataset(s, "ds-harbor")
     return s
 
 

@@ -45,25 +45,18 @@ def indexed(tmp_path_factory: pytest.TempPathFactory, media_dir: Path) -> ClipSe
 
 
 @pytest.fixture
-def tiny_dataset(workspace, organization, media_dir: Path,
-                 monkeypatch: pytest.MonkeyPatch) -> ClipSet:  # type: ignore[no-untyped-def]
-    """Dataset "tiny" in the workspace, loaded through the attribution stage's adapter.
+def tiny_dataset(workspace, organization) -> ClipSet:  # type: ignore[no-untyped-def]
+    """Dataset "tiny" in the workspace: a real signed dataset of the six clips
+    (tests/dataset/registry.packed_dataset), read through the attribution stage's adapter."""
+    import dataclasses
 
-    The clip list comes from this fixture instead of a curated dataset (curation is tested
-    in tests/curate); everything after `load_clipset` is the real code path.
-    """
-    import clearreel.attribution.service as service
+    from clearreel.attribution import load_clipset
+    from dataset.registry import packed_dataset
 
-    cs = make_clipset(workspace.dataset_dir(organization, "tiny"), media_dir)
-
-    def load(settings, name):  # type: ignore[no-untyped-def]
-        if name != "tiny":
-            return real(settings, name)
-        return cs
-
-    real = service.load_clipset
-    monkeypatch.setattr(service, "load_clipset", load)
-    return cs
+    s = dataclasses.replace(workspace, org=organization)
+    packed_dataset(s, "tiny", {cid: (work, clip_frames(cid)) for cid, (work, _) in CLIPS.items()},
+                   FPS, dataset_id="ds-tiny", start_every=10)
+    return load_clipset(s, "tiny")
 
 
 @pytest.fixture

@@ -35,7 +35,8 @@ def register_packed(settings: Settings, name: str, dataset_id: str, packed: Any,
 def packed_dataset(settings: Settings, name: str, clips: dict[str, tuple[str, Any]],
                    fps: float, org: str | None = None, *, dataset_id: str | None = None,
                    on: str = "2026-01-01", caption: str = "",
-                   performers: dict[str, list[str]] | None = None) -> Any:
+                   performers: dict[str, list[str]] | None = None,
+                   start_every: int = 100) -> Any:
     """A real, signed dataset `name` of the given clips, registered as curation would.
 
     `clips`: clip id -> (work id, frames (T, H, W, 3) uint8). Each clip is written as an mp4
@@ -59,7 +60,7 @@ def packed_dataset(settings: Settings, name: str, clips: dict[str, tuple[str, An
         path = root / "clips" / f"{cid}.mp4"
         write_video(path, frames, fps)
         t, h, w = frames.shape[:3]
-        start = 100 * i
+        start = start_every * i  # the clip's first frame in its source
         entries.append(ManifestClip(
             id=cid, work=work, media=f"/media/{work}.mp4", media_sha256="0" * 64,
             start_frame=start, end_frame=start + t - 1, source_fps=fps, fps=fps, frames=t,

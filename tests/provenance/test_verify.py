@@ -1,4 +1,5 @@
-"""C2PA manifests and `verify`: a good file, a modified one, another CA's, a stripped copy."""
+"""C2PA manifests and `verify`: a good file, a modified one, another CA's, a stripped copy, a
+transplanted or forged watermark."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from .conftest import index_tiny_dataset
 from .media import footage
 
 INFO = ModelInfo("m-tiny", "ds-harbor", "ab" * 32)
+OUT = "out-00112233aabbccdd"
 
 
 @pytest.fixture
@@ -69,7 +71,9 @@ def test_verify_good_file(made, cli):
     s, result = made
     report = verify_file(s, Path(result["path"]))
     assert report["c2pa"] == {"present": True, "valid": True, "trusted": True}
-    assert report["watermark"] == {"present": True, "output": "out-00112233aabbccdd"}
+    assert report["watermark"]["present"] and report["watermark"]["output"] == OUT
+    assert report["watermark"]["organization"] == "org-north" and not report["forged"]
+    assert report["watermark"]["fingerprint"]["match"]
     assert (report["output"], report["model"], report["dataset"]) == (
         "out-00112233aabbccdd", "m-tiny", "ds-harbor")
     code, out, _ = cli("verify", result["path"], "--json")
@@ -119,11 +123,135 @@ def test_stripped_and_reencoded_copy_is_traced_by_the_watermark(made, tmp_path, 
     write_video(copy, frames, fps, crf=23, preset="medium")
     report = verify_file(s, copy)
     assert report["c2pa"] == {"present": False, "valid": False, "trusted": False}
-    assert report["watermark"] == {"present": True, "output": "out-00112233aabbccdd"}
-    assert report["output"] == "out-00112233aabbccdd" and report["model"] == "m-tiny"
-    assert report["verified"]
+    assert report["watermark"]["present"] and report["watermark"]["output"] == OUT
+    assert report["output"] == OUT and report["model"] == "m-tiny"
+    assert report["verified"] and not report["forged"]
+    assert report["organization"]["id"] == "org-north"
     code, _, _ = cli("verify", str(copy), "--json")
     assert code == 0
+
+
+def _reencode(src: Path, dst: Path, crf: int) -> Path:
+    """A plain PyAV re-encode (libx264, write_video's default preset): no manifest survives."""
+    frames, fps = read_frames(src)
+    return write_video(dst, frames, fps, crf=crf)
+
+
+@pytest.fixture
+def made_full(indexed) -> tuple[Settings, dict]:
+    """A delivered output large enough for the full profile (the whole 64-bit id)."""
+    req = Request(model="m-tiny", prompt="a harbour", seed=4)
+    frames = footage(frames=16, height=144, width=256, seed=6)
+    return indexed, deliver(indexed, "out-0a1b2c3d4e5f6071", frames, 24.0, req, INFO)
+
+
+def test_a_genuine_copy_reencoded_at_crf28_is_traced(made, made_full, tmp_path, cli):
+    for (s, result), profile in ((made, "small"), (made_full, "full")):
+        copy = _reencode(Path(result["path"]), tmp_path / f"crf28-{profile}.mp4", 28)
+        report = verify_file(s, copy)
+        assert not report["c2pa"]["present"] and report["verified"], report["problems"]
+        assert report["watermark"]["profile"] == profile
+        assert report["output"] == result["output"] and report["model"] == "m-tiny"
+        assert report["watermark"]["fingerprint"]["score"] > 0.9
+        assert cli("verify", str(copy), "--json")[0] == 0
+
+
+def test_the_tiny_models_48x32_outputs_survive_a_plain_crf28_reencode(indexed, tmp_path, cli):
+    """9 frames of 48x32: the old scheme lost the id after this re-encode."""
+    s = indexed
+    req = Request(model="m-tiny", prompt="waves")
+    for seed in (2, 5):
+        oid = f"out-{seed:02x}00000000000abc"
+        result = deliver(s, oid, footage(frames=9, height=32, width=48, seed=seed), 8.0, req,
+                         INFO)
+        copy = _reencode(Path(result["path"]), tmp_path / f"tiny{seed}.mp4", 28)
+        report = verify_file(s, copy)
+        assert report["verified"] and report["output"] == oid, report["problems"]
+        assert report["watermark"]["profile"] == "small"
+        assert cli("verify", str(copy))[0] == 0
+
+
+def _org_secret(s: Settings, org: str = "org-north") -> bytes:
+    from clearreel.provenance.keys import watermark_key
+
+    key = watermark_key(s, org, create=False)
+    assert key is not None
+    return key
+
+
+def _transplant(result: dict, tmp_path: Path, key: bytes, name: str, **shape) -> Path:
+    """A genuine output's id embedded, with `key`, into unrelated footage of the same shape."""
+    from clearreel.provenance import watermark as wm
+
+    unrelated = footage(seed=11, **shape)
+    path = tmp_path / f"{name}.mp4"
+    marked = wm.embed_id(unrelated, result["output"], wm.WatermarkConfig(key=key))
+    write_video(path, marked, 24, crf=17, preset="medium")
+    return path
+
+
+@pytest.mark.parametrize("made_by", ["made", "made_full"])
+def test_an_id_transplanted_without_the_secret_is_no_watermark(made_by, request, tmp_path, cli):
+    """Unrelated footage carrying a genuine output's id, embedded with the old scheme's public
+    key or another workspace's secret for the same organization id, verifies as nothing."""
+    from clearreel.provenance.keys import watermark_key
+
+    s, result = request.getfixturevalue(made_by)
+    shape = {"frames": 16, "height": 144, "width": 256} if made_by == "made_full" else {}
+    elsewhere = Settings(home=tmp_path / "elsewhere", database_url=None)
+    stranger = watermark_key(elsewhere, "org-north")
+    assert stranger is not None and stranger != _org_secret(s)
+    for name, key in (("public", b"clearreel watermark v1 (public)"), ("stranger", stranger)):
+        fake = _transplant(result, tmp_path, key, name, **shape)
+        report = verify_file(s, fake)
+        assert not report["watermark"]["present"] and report["output"] is None
+        assert not report["verified"] and "no valid watermark" in " ".join(report["problems"])
+        assert cli("verify", str(fake))[0] == 1
+
+
+def test_another_organizations_secret_cannot_claim_this_ones_output(made, tmp_path, cli):
+    """A second organization of the same workspace marks footage with north's output id: the
+    mark is south's, so it is looked up in south's registry only, where that output is not."""
+    from clearreel.provenance.keys import watermark_key
+    from tenancy.test_keys import _second_org
+
+    s, result = made
+    _second_org(s, tmp_path)
+    south = watermark_key(s, "org-south")
+    assert south is not None and south != _org_secret(s)
+    fake = _transplant(result, tmp_path, south, "south")
+    report = verify_file(s, fake)
+    assert report["watermark"]["present"] and report["watermark"]["organization"] == "org-south"
+    assert report["output"] is None and report["organization"]["id"] == "org-south"
+    assert not report["verified"]
+    assert any("not an output of this studio" in p for p in report["problems"])
+    assert cli("verify", str(fake))[0] == 1
+
+
+@pytest.mark.parametrize("made_by", ["made", "made_full"])
+def test_a_mark_on_frames_that_are_not_the_output_is_forged(made_by, request, tmp_path, cli):
+    """The organization's own secret (a stolen key, or the mark's pattern copied across): the
+    tag checks, but the frames do not match the output's fingerprint."""
+    s, result = request.getfixturevalue(made_by)
+    shape = {"frames": 16, "height": 144, "width": 256} if made_by == "made_full" else {}
+    fake = _transplant(result, tmp_path, _org_secret(s), "forged", **shape)
+    report = verify_file(s, fake)
+    assert report["watermark"]["present"] and report["watermark"]["organization"] == "org-north"
+    assert report["forged"] and report["watermark"]["forged"]
+    assert report["watermark"]["output"] == result["output"]
+    assert not report["watermark"]["fingerprint"]["match"]
+    assert report["watermark"]["fingerprint"]["score"] < 0.6
+    assert not report["verified"] and any("forged" in p for p in report["problems"])
+    code, out, _ = cli("verify", str(fake), "--json")
+    assert code == 1 and json.loads(out)["forged"]
+
+
+def test_the_watermark_secret_is_the_organizations_and_private(made):
+    import stat
+
+    s, _ = made
+    path = s.keys_dir("org-north") / "watermark.key"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600 and len(_org_secret(s)) == 32
 
 
 def test_no_provenance_at_all_fails(studio, tmp_path, cli):
@@ -144,6 +272,7 @@ def test_a_file_that_is_not_there_is_bad_input(studio, cli, tmp_path):
 def test_delivered_output_is_recorded(made):
     from clearreel.db import open_session
     from clearreel.generate.outputs import get_output
+    from clearreel.provenance import fingerprint as fpr
 
     s, result = made
     with open_session(s) as session:
@@ -151,6 +280,12 @@ def test_delivered_output_is_recorded(made):
         assert out.path == result["path"] and not out.blocked
         assert out.watermark == "00112233aabbccdd" and len(out.sha256 or "") == 64
         assert out.dataset_manifest_sha256 == "ab" * 32
+        fp = out.fingerprint
+    # One row per 1/8 s of the 1 s output, int8: compact.
+    assert fp is not None and fp["format"] == fpr.FORMAT and fp["rows"] == 8
+    frames, fps = read_frames(Path(result["path"]))
+    assert fpr.similarity(fp, frames, fps) > 0.95
+    assert fpr.similarity(fp, footage(seed=9), 24.0) < fpr.MATCH_THRESHOLD
 
 
 def test_an_identical_copy_still_verifies(made):
@@ -174,4 +309,5 @@ def test_tiny_model_sized_output_keeps_a_readable_watermark(indexed):
     with open_session(s) as session:
         params = get_output(session, "out-0000000000000abc").params
     assert params["watermark"]["readable"] and params["watermark"]["crf"] in (17, 10, 0)
+    assert params["watermark"]["profile"] == "small"
     assert verify_file(s, Path(result["path"]))["watermark"]["output"] == "out-0000000000000abc"

@@ -14,8 +14,11 @@ from clearreel.db import Base, TenantMixin, utcnow
 class Output(TenantMixin, Base):
     """One generated video, or one blocked request (then `path` is None and `blocked` True).
 
-    `id` is `out-<16 hex>`: the 64 bits the invisible watermark carries, so a stripped copy
-    maps back to this row. Other packages reference it by this string id.
+    `id` is `out-<16 hex>`: the 64 bits the invisible watermark carries (all of them, or the
+    first 8 for the small-frame profile), so a stripped copy maps back to this row. Other
+    packages reference it by this string id. `fingerprint` is the perceptual fingerprint of
+    the delivered frames (`clearreel.provenance.fingerprint`): a watermark found on frames
+    that do not match it was transplanted (`verify` says forged).
     """
 
     __tablename__ = "outputs"
@@ -36,6 +39,7 @@ class Output(TenantMixin, Base):
     # [{"work": str, "share": str (Decimal)}], summing to exactly 1 (attribution package).
     attribution: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
     watermark: Mapped[str | None] = mapped_column(String(32))  # payload, 16 hex digits
+    fingerprint: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     blocked: Mapped[bool] = mapped_column(Boolean, default=False)
     reasons: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     created: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

@@ -89,7 +89,8 @@ def model_info(settings: Settings, model: str) -> ModelInfo:
 def _record(settings: Settings, output_id: str, req: Request, info: ModelInfo, *,
             blocked: bool, reasons: list[dict[str, Any]], path: Path | None = None,
             sha256: str | None = None, attribution: list[dict[str, str]] | None = None,
-            params: dict[str, Any] | None = None) -> None:
+            params: dict[str, Any] | None = None,
+            fingerprint: dict[str, Any] | None = None) -> None:
     from clearreel.db import open_session
     from clearreel.generate.models import Output
     from clearreel.provenance import watermark as wm
@@ -103,7 +104,7 @@ def _record(settings: Settings, output_id: str, req: Request, info: ModelInfo, *
                      params={**asdict(req), "on": req.on.isoformat() if req.on else None,
                              **(params or {})}, attribution=attribution or [],
                      watermark=None if blocked else f"{wm.payload_from_output_id(output_id):016x}",
-                     blocked=blocked, reasons=reasons))
+                     fingerprint=fingerprint, blocked=blocked, reasons=reasons))
         audit.record(s, "generate.request", output_id, model=info.name, prompt=req.prompt,
                      project=req.project, purpose=req.purpose, blocked=blocked,
                      reasons=[r.get("code") for r in reasons], path=str(path) if path else None,
@@ -203,17 +204,21 @@ def deliver(settings: Settings, output_id: str, frames: np.ndarray, fps: float, 
                             f"(frames {hit.start_frame}-{hit.end_frame}, score {hit.score:.3f})")}]
             _record(settings, output_id, req, info, blocked=True, reasons=reasons, params=params)
             return {**_result(output_id, None, True, reasons, []), "likeness": likeness}
-    marked = wm.embed_id(frames, output_id)
+    marking = _marking(settings, info)
+    marked = wm.embed_id(frames, output_id, marking)
+    params["watermark"]["profile"] = wm.profile_for(*frames.shape[1:3]).name
     dest.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=dest.parent) as tmp:
         plain = Path(tmp) / "unsigned.mp4"
-        params["watermark"].update(_encode_readable(marked, fps, plain, output_id))
+        params["watermark"].update(_encode_readable(marked, fps, plain, output_id, marking))
         sign_video(settings, plain, dest, output_id=output_id, model=info.name,
                    dataset=info.dataset, dataset_manifest_sha256=info.dataset_manifest_sha256,
                    org=info.org)
     sha = hashlib.sha256(dest.read_bytes()).hexdigest()
+    from clearreel.provenance.fingerprint import compute as fingerprint
+
     _record(settings, output_id, req, info, blocked=False, reasons=[], path=dest.resolve(),
-            sha256=sha, attribution=shares, params=params)
+            sha256=sha, attribution=shares, params=params, fingerprint=fingerprint(marked, fps))
     return {**_result(output_id, str(dest.resolve()), False, [], shares), "likeness": likeness}
 
 
@@ -235,7 +240,18 @@ def _destination(settings: Settings, output_id: str, out: Path | None) -> Path:
 CRF_LADDER = (17, 10, 0)
 
 
-def _encode_readable(marked: np.ndarray, fps: float, path: Path, output_id: str) -> dict[str, Any]:
+def _marking(settings: Settings, info: ModelInfo) -> Any:
+    """The watermark config keyed with the organization's secret (made on first use)."""
+    from clearreel.db import resolve_org
+    from clearreel.provenance import watermark as wm
+    from clearreel.provenance.keys import watermark_key
+
+    return dataclasses.replace(wm.DEFAULT, key=watermark_key(settings,
+                                                             info.org or resolve_org(settings)))
+
+
+def _encode_readable(marked: np.ndarray, fps: float, path: Path, output_id: str,
+                     marking: Any) -> dict[str, Any]:
     """Encode, then check the watermark survives our own encode; returns what was used."""
     from clearreel.media import read_frames, write_video
     from clearreel.provenance import watermark as wm
@@ -243,7 +259,7 @@ def _encode_readable(marked: np.ndarray, fps: float, path: Path, output_id: str)
     for crf in CRF_LADDER:
         write_video(path, marked, fps, crf=crf, preset="medium")
         back, _ = read_frames(path)
-        if wm.extract(back, dataclasses.replace(wm.DEFAULT, search=False)).output_id == output_id:
+        if wm.carries(wm.extract(back, dataclasses.replace(marking, search=False)), output_id):
             return {"crf": crf, "readable": True}
     return {"crf": CRF_LADDER[-1], "readable": False}
 

@@ -14,7 +14,11 @@
   workspace made before keys were per organization);
 - `anchor.key` / `anchor.pub`: the Ed25519 key that signs the checkpoints of the audit log's
   and the ledger's chain heads (`provenance.anchors`; not a certificate: the checkpoints are
-  only ever verified by this organization, with `anchor.pub`, which is also exported with them).
+  only ever verified by this organization, with `anchor.pub`, which is also exported with them);
+- `watermark.key`: 32 random bytes (hex), the secret that keys the invisible watermark (its
+  layout, dither and HMAC tag: `clearreel.provenance.watermark`). Made on first use, mode
+  0600, never rotated (every output the organization ever marked is read with it), and never
+  shared: another organization's secret can neither read nor forge this one's marks.
 
 The CA's private key is never written beside the signing key: it goes to
 `$CLEARREEL_CA_DIR/WORKSPACE/ORG/ca.key` (outside the workspace), or, with
@@ -29,6 +33,7 @@ import contextlib
 import datetime as dt
 import json
 import os
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -330,6 +335,28 @@ def anchor_public_key(settings: Settings, org: str,
     if not isinstance(key, ed25519.Ed25519PublicKey):
         raise UsageError(f"{path} is not an Ed25519 public key: restore it from backup")
     return key
+
+
+WATERMARK_KEY = "watermark.key"
+
+
+def watermark_key(settings: Settings, org: str, *, create: bool = True) -> bytes | None:
+    """The organization's watermark secret (32 bytes), made on first use (mode 0600); None
+    when it has none and `create` is False (it never marked an output)."""
+    path = settings.keys_dir(org) / WATERMARK_KEY
+    if not path.exists():
+        if not create:
+            return None
+        _publish_once(path, (secrets.token_hex(32) + "\n").encode("ascii"), 0o600)
+    text = path.read_text(encoding="ascii").strip()
+    try:
+        wkey = bytes.fromhex(text)
+    except ValueError:
+        wkey = b""
+    if len(wkey) != 32:
+        raise UsageError(f"{path} is not a watermark secret (64 hex digits): restore it from "
+                         "backup; without it no output this organization marked can be traced")
+    return wkey
 
 
 def load_signing_key(settings: Settings, org: str) -> ec.EllipticCurvePrivateKey:

@@ -10,7 +10,7 @@ JSON `fingerprint` (~12 kB per 10 s).
 A match is attribution's temporal alignment score (best mean cosine of aligned rows over a
 1.5 s window, across playback speeds, the mirror image included): a re-encoded, rescaled,
 cropped or colour-graded copy of the output stays near 1, unrelated footage falls well below
-`MATCH_THRESHOLD` (measured in tests/provenance/test_verify.py and docs/provenance.md).
+`MATCH_THRESHOLD` (docs/provenance.md).
 """
 
 from __future__ import annotations
@@ -21,9 +21,11 @@ from typing import Any
 import numpy as np
 
 FORMAT = "clearreel-vd-int8/1"
-# Below this alignment score the frames are not the output's. The copy guard calls a match at
-# 0.71 a copy of a training clip; the same question is asked here of an output and its copy.
-MATCH_THRESHOLD = 0.71
+# Below this alignment score the frames are not the output's. Measured on the tests' footage
+# (48x32 x 9 to 480x270 x 48): CRF 28 copies and flips ~0.99, 20 % centred crops restored by
+# the watermark's geometry 0.68-0.99, unrelated footage at most 0.56 (48x32) and 0.35 (480x270).
+# (The copy guard calls 0.71 a copy of a training clip: it sees no crop geometry.)
+MATCH_THRESHOLD = 0.6
 
 
 def compute(frames: np.ndarray, fps: float) -> dict[str, Any]:

@@ -130,7 +130,7 @@ def test_small_frames_survive_a_plain_crf28_reencode(tmp_path: Path, seed):
     clip = footage(frames=9, height=32, width=48, seed=seed)
     oid = f"out-{seed:02x}23456789abcdef"
     m = wm.embed_id(clip, oid, MARK)
-    assert wm.psnr(clip, m) > 30  # the small profile marks twice as strongly (~32 dB)
+    assert wm.psnr(clip, m) > 27  # the small profile marks 2.5 times as strongly (27-31 dB)
     delivered = _plain_h264(tmp_path, m, 17)
     found = wm.extract(_plain_h264(tmp_path, delivered, 28), MARK)
     assert found.found and found.profile == "small" and wm.carries(found, oid)

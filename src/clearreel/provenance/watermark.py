@@ -11,7 +11,7 @@ the frames (`profile_for`):
   whole bits): the layout, strength and detector of ``clearreel-dm1``, whose robustness is
   measured in docs/benchmarks.md, with the public CRC-24 replaced by the tag;
 - ``small`` (the tiny model's 48 x 32 and anything under `SMALL_BELOW`): a 12 x 12 grid of
-  larger chips at twice the strength, which H.264 keeps at small sizes, carrying the first 8
+  larger chips at 2.5 times the strength, which H.264 keeps at small sizes, carrying the first 8
   bits of the id and a 16-bit tag through a rate-1/3 convolutional code (soft Viterbi
   decoding); `verify` narrows the organization's outputs to those 8 bits and the output's
   fingerprint picks the one whose frames these are. It survives re-encoding and flips, not
@@ -85,7 +85,7 @@ class Profile:
 
 
 FULL = Profile("full", 32, 64, 24, "rep")
-SMALL = Profile("small", 12, 8, 16, "conv", 2.0)
+SMALL = Profile("small", 12, 8, 16, "conv", 2.5)
 PROFILES = {p.name: p for p in (FULL, SMALL)}
 
 

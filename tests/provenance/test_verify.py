@@ -244,6 +244,8 @@ def test_a_mark_on_frames_that_are_not_the_output_is_forged(made_by, request, tm
     assert not report["verified"] and any("forged" in p for p in report["problems"])
     code, out, _ = cli("verify", str(fake), "--json")
     assert code == 1 and json.loads(out)["forged"]
+    code, out, _ = cli("verify", str(fake))
+    assert code == 1 and "FORGED" in out and "marked by org-north" in out
 
 
 def test_the_watermark_secret_is_the_organizations_and_private(made):

@@ -17,8 +17,9 @@ def verify(
 ) -> None:
     """Check a video's provenance: C2PA manifest and trust, watermark, the output record.
 
-    Exit 0 when verified; 1 when the file was modified, is signed by an untrusted party, or
-    carries no provenance at all.
+    Exit 0 when verified; 1 when the file was modified, is signed by an untrusted party,
+    carries no provenance at all, or its watermark is forged (frames that do not match the
+    output it names).
     """
     from clearreel.provenance import verify_file
 
@@ -31,7 +32,14 @@ def verify(
                   + (f", {'valid' if c['valid'] else 'INVALID'}, "
                      f"{'trusted' if c['trusted'] else 'untrusted'}" if c["present"] else ""),
                   markup=False)
-        out.print(f"watermark: {w['output'] or 'not found'}", markup=False)
+        mark = "not found (no mark an organization's secret authenticates)"
+        if w["present"]:
+            fp = w.get("fingerprint") or {}
+            mark = (f"{w['output'] or 'no output of ' + str(w['organization'])} "
+                    f"(marked by {w['organization']}"
+                    + (f", fingerprint {fp['score']}" if fp else "") + ")"
+                    + (" FORGED: the frames are not that output's" if w.get("forged") else ""))
+        out.print(f"watermark: {mark}", markup=False)
         org = report.get("organization")
         out.print(f"made by: {org['name']} ({org['id']})" if org else "made by: unknown",
                   markup=False)

@@ -313,3 +313,24 @@ def test_tiny_model_sized_output_keeps_a_readable_watermark(indexed):
     assert params["watermark"]["readable"] and params["watermark"]["crf"] in (17, 10, 0)
     assert params["watermark"]["profile"] == "small"
     assert verify_file(s, Path(result["path"]))["watermark"]["output"] == "out-0000000000000abc"
+
+
+def test_traced_and_forged_on_either_database(studio_any_db, tmp_path, cli):
+    """The prefix lookup and the stored fingerprint behave the same on SQLite and PostgreSQL."""
+    s = studio_any_db()
+    index_tiny_dataset(s, "ds-harbor")
+    req = Request(model="m-tiny", prompt="waves")
+    oid = "out-5a00000000000abc"
+    result = deliver(s, oid, footage(frames=9, height=32, width=48, seed=2), 8.0, req, INFO)
+    copy = _reencode(Path(result["path"]), tmp_path / "copy.mp4", 28)
+    report = verify_file(s, copy)
+    assert report["verified"] and report["output"] == oid, report["problems"]
+    fake = tmp_path / "fake.mp4"
+    from clearreel.provenance import watermark as wm
+
+    marked = wm.embed_id(footage(frames=9, height=32, width=48, seed=7), oid,
+                         wm.WatermarkConfig(key=_org_secret(s)))
+    write_video(fake, marked, 8, crf=17, preset="medium")
+    report = verify_file(s, fake)
+    assert report["forged"] and not report["verified"]
+    assert cli("verify", str(fake))[0] == 1

@@ -28,15 +28,20 @@ pytestmark = pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")
 
 @pytest.fixture(autouse=True)
 def _ava_photo(tmp_path: Path) -> None:
-    """GOOD's face reference, refs/ava.jpg, is a real photo of one face (import embeds it):
-    from tests/data/faces (`make test-data`)."""
+    """GOOD's face reference, refs/ava.jpg, is a real photo of one face and its voice sample,
+    refs/ava.wav, a real recording of speech (import embeds both): from tests/data/faces and
+    tests/data/voices (`make test-data`)."""
     import shutil
 
     from realfaces import DATA
+    from realvoices import DATA as VOICES
 
     if (DATA / "obama.jpg").is_file():
         (tmp_path / "refs").mkdir(exist_ok=True)
         shutil.copy(DATA / "obama.jpg", tmp_path / "refs/ava.jpg")
+    if (VOICES / "a-1.wav").is_file():
+        (tmp_path / "refs").mkdir(exist_ok=True)
+        shutil.copy(VOICES / "a-1.wav", tmp_path / "refs/ava.wav")
 
 # A catalog with one item per line where it matters, so tests can name the line of a problem.
 GOOD = """\

@@ -39,7 +39,7 @@ def test_a_photo_is_embedded_once_and_again_only_when_it_changes(
     ref = tmp_path / "refs/ava.jpg"
     ref.parent.mkdir()
     shutil.copy(photo("obama.jpg"), ref)
-    cat = _catalog(tmp_path, ["refs/ava.jpg", "refs/ava.wav"])  # a voice sample is not a face
+    cat = _catalog(tmp_path, ["refs/ava.jpg"])
     first = import_catalog(workspace, cat)
     assert first["references"] == {"computed": 1, "reused": 0, "dropped": 0}
     rows = _rows(workspace)
@@ -60,7 +60,7 @@ def test_a_photo_is_embedded_once_and_again_only_when_it_changes(
     d = float(np.linalg.norm(np.asarray(emb) - np.asarray(rows[0][3])))
     assert 0.05 < d < 0.6
     code, out, _ = cli("catalog", "import", str(cat))
-    assert code == 0 and "face references: 0 embedded, 1 unchanged" in " ".join(out.split())
+    assert code == 0 and "references: 0 embedded, 1 unchanged" in " ".join(out.split())
 
 
 def test_a_file_adding_a_photo_embeds_only_that_one(workspace: Settings, tmp_path: Path) -> None:
@@ -106,3 +106,47 @@ def test_a_photo_with_two_faces_or_none_is_a_catalog_error(
     assert "parties[3].references[1]" in text and "parties[3].references[2]" in text
     assert "ok.jpg" not in text
     assert _count(workspace) == 0  # nothing written: no party, no embedding
+
+
+def test_a_voice_sample_is_embedded_once_beside_the_photo(
+    workspace: Settings, tmp_path: Path
+) -> None:
+    from realvoices import voice
+
+    (tmp_path / "refs").mkdir()
+    shutil.copy(photo("obama.jpg"), tmp_path / "refs/ava.jpg")
+    shutil.copy(voice("a-1"), tmp_path / "refs/ava.wav")
+    cat = _catalog(tmp_path, ["refs/ava.jpg", "refs/ava.wav"])  # .wav: a voice sample
+    assert import_catalog(workspace, cat)["references"] == {"computed": 2, "reused": 0,
+                                                            "dropped": 0}
+    rows = _rows(workspace)
+    assert [(Path(x).name, len(e)) for _, x, _, e in rows] == [("ava.jpg", 128), ("ava.wav", 256)]
+    wav = np.asarray(rows[1][3])
+    assert abs(float(np.linalg.norm(wav)) - 1.0) < 1e-3  # resemblyzer's unit embedding
+    assert rows[1][2] == hashlib.sha256((tmp_path / "refs/ava.wav").read_bytes()).hexdigest()
+    again = import_catalog(workspace, cat)
+    assert again["references"] == {"computed": 0, "reused": 2, "dropped": 0}
+    shutil.copy(voice("a-2"), tmp_path / "refs/ava.wav")  # the same voice, another sentence
+    assert import_catalog(workspace, cat)["references"]["computed"] == 1
+    new = np.asarray(_rows(workspace)[1][3])
+    assert 0.85 <= float(new @ wav) < 0.999  # another recording, the same speaker
+
+
+def test_a_voice_sample_without_speech_is_a_catalog_error(
+    workspace: Settings, tmp_path: Path, cli
+) -> None:
+    import soundfile
+
+    from realvoices import need_models
+
+    need_models()
+    (tmp_path / "refs").mkdir()
+    soundfile.write(tmp_path / "refs/ava.wav", np.zeros(16000 * 3, np.float32), 16000)
+    (tmp_path / "refs/bad.flac").write_bytes(b"not audio")
+    cat = _catalog(tmp_path, ["refs/ava.wav", "refs/bad.flac"])
+    code, _, err = cli("catalog", "import", str(cat))
+    msg = " ".join(err.split())
+    assert code == 2, err
+    assert "parties[3].references[0]" in msg and "0.0 s of speech found" in msg
+    assert "references[1]" in msg and "cannot read the voice reference" in msg
+    assert _count(workspace) == 0

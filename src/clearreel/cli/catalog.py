@@ -53,7 +53,7 @@ def import_(file: Path = typer.Argument(..., help="Catalog file (YAML or JSON)."
               f"{summary['reservations']} embedded reservation(s) recorded", markup=False)
     refs = summary.get("references") or {}
     if refs.get("computed") or refs.get("reused"):
-        out.print(f"face references: {refs.get('computed', 0)} embedded, "
+        out.print(f"face and voice references: {refs.get('computed', 0)} embedded, "
                   f"{refs.get('reused', 0)} unchanged (not embedded again)", markup=False)
     for w in summary["warnings"]:
         err.print(f"warning: {w}", markup=False)

@@ -33,6 +33,14 @@ THRESHOLD = 0.6
 # A photo is detected at most this large (longest side, pixels): a 2300-pixel portrait takes
 # seconds at full size and its face is found as well at 1024.
 MAX_SIDE = 1024
+# Voice samples (`parties[].references` of kind `voice`): resemblyzer's GE2E speaker embedding
+# of the sample's speech (silero-vad segments), stored like a face's descriptor.
+VOICE_MODEL = "resemblyzer_ge2e"
+# A speech segment is the party whose reference is most similar, when the cosine similarity
+# is at least this (docs/likeness.md, Voice: measured on espeak-ng speakers).
+VOICE_THRESHOLD = 0.85
+# A voice sample needs at least this much speech (seconds) to say who speaks.
+VOICE_MIN_SPEECH_S = 2.0
 
 
 @dataclass(frozen=True)
@@ -58,6 +66,33 @@ class FaceMatch:
     def to_json(self) -> dict[str, Any]:
         return {"party": self.party, "distance": round(self.distance, 4),
                 "threshold": self.threshold, "box": list(self.box), "reference": self.reference}
+
+
+@dataclass(frozen=True)
+class VoiceReference:
+    """One stored voice reference of a party."""
+
+    party: str
+    path: str
+    sha256: str
+    embedding: np.ndarray  # (256,) float32, unit length
+
+
+@dataclass(frozen=True)
+class VoiceMatch:
+    """A speech segment and the party it is (similarity at least the threshold)."""
+
+    party: str
+    start: float  # seconds, in the audio that was checked
+    end: float
+    similarity: float
+    threshold: float
+    reference: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"party": self.party, "start_s": round(self.start, 3), "end_s": round(self.end, 3),
+                "similarity": round(self.similarity, 4), "threshold": self.threshold,
+                "reference": self.reference}
 
 
 # --------------------------------------------------------------------------- photos
@@ -120,6 +155,30 @@ def embed_photo(path: str | Path) -> tuple[np.ndarray, tuple[int, int, int, int]
     return found[0].descriptor, found[0].box
 
 
+def embed_voice(path: str | Path) -> tuple[np.ndarray, tuple[int, int]]:
+    """(embedding, (speech ms, total ms)) of a voice sample; `ReferenceProblem` when it cannot
+    be decoded or holds too little speech."""
+    from clearreel.media import voices
+
+    try:
+        wav = voices.decode(path)
+    except (OSError, ValueError) as e:
+        raise ReferenceProblem(f"{path}: cannot read the voice reference ({e}); give a WAV, "
+                               "FLAC or MP3 recording of the performer speaking") from None
+    if wav.size == 0:
+        raise ReferenceProblem(f"{path}: cannot read the voice reference (no audio found in "
+                               "it); give a WAV, FLAC or MP3 recording of the performer "
+                               "speaking")
+    segments = voices.speech(wav)
+    said = sum(x.duration for x in segments)
+    if said < VOICE_MIN_SPEECH_S:
+        raise ReferenceProblem(f"{path}: {said:.1f} s of speech found in the voice reference; "
+                               f"give a recording with at least {VOICE_MIN_SPEECH_S:g} s of the "
+                               "performer speaking alone")
+    return voices.embed(voices.speech_of(wav, segments)), (round(said * 1000),
+                                                           round(wav.size * 1000 / voices.RATE))
+
+
 # --------------------------------------------------------------------------- import
 
 
@@ -131,7 +190,12 @@ class Embedded:
     path: str
     sha256: str
     descriptor: np.ndarray | None  # None: the stored one is reused
-    box: tuple[int, int, int, int] | None
+    box: tuple[int, ...] | None  # face: (x, y, w, h); voice: (speech ms, total ms)
+    kind: str = "face"
+
+    @property
+    def model(self) -> str:
+        return VOICE_MODEL if self.kind == "voice" else MODEL
 
 
 def face_paths(references: Iterable[dict[str, Any]]) -> list[str]:
@@ -143,6 +207,11 @@ def face_paths(references: Iterable[dict[str, Any]]) -> list[str]:
     return out
 
 
+def voice_paths(references: Iterable[dict[str, Any]]) -> list[str]:
+    """The voice samples among a party's stored references."""
+    return [str(r["path"]) for r in references if r.get("kind") == "voice" and r.get("path")]
+
+
 def _local(path: str) -> Path | None:
     from clearreel.util.uri import file_path
 
@@ -152,60 +221,64 @@ def _local(path: str) -> Path | None:
 def check_references(session: Any, parties: Sequence[tuple[str, list[dict[str, Any]],
                                                             Any]]) -> tuple[list[Embedded],
                                                                             list[str]]:
-    """Embed the face references of `parties` ((party id, references, where(j) -> "file:line:
-    location" of reference j)) that are new or changed. Returns (embeddings, problems): a
-    problem per photo that is unreadable or does not show exactly one face. Reads the
-    registry, writes nothing."""
+    """Embed the face and voice references of `parties` ((party id, references, where(j) ->
+    "file:line: location" of reference j)) that are new or changed. Returns (embeddings,
+    problems): a problem per photo that is unreadable or does not show exactly one face, per
+    voice sample that cannot be decoded or holds too little speech. Reads the registry,
+    writes nothing."""
     from sqlalchemy import select
 
     from clearreel.rights.models import ReferenceEmbedding
 
-    stored = {(e.party_id, e.path): e for e in session.scalars(
-        select(ReferenceEmbedding).where(ReferenceEmbedding.model == MODEL))}
+    stored = {(e.party_id, e.path, e.model): e for e in session.scalars(
+        select(ReferenceEmbedding).where(ReferenceEmbedding.model.in_((MODEL, VOICE_MODEL))))}
     out: list[Embedded] = []
     problems: list[str] = []
     for party, refs, where in parties:
         for j, r in enumerate(refs):
-            if r.get("kind", "face") != "face" or not r.get("path"):
+            kind = r.get("kind", "face")
+            if kind not in ("face", "voice") or not r.get("path"):
                 continue
+            what = "voice reference" if kind == "voice" else "face reference"
             path = str(r["path"])
             local = _local(path)
             if local is None:
-                problems.append(f"{where(j)}: {path}: a face reference must be a local file "
-                                "(copy the photo next to the catalog)")
+                problems.append(f"{where(j)}: {path}: a {what} must be a local file "
+                                "(copy it next to the catalog)")
                 continue
-            old = stored.get((party, path))
+            old = stored.get((party, path, VOICE_MODEL if kind == "voice" else MODEL))
             if not local.is_file():
-                if old is not None:  # embedded before; the photo itself may be gone
-                    out.append(Embedded(party, path, old.sha256, None, None))
+                if old is not None:  # embedded before; the file itself may be gone
+                    out.append(Embedded(party, path, old.sha256, None, None, kind))
                     continue
-                problems.append(f"{where(j)}: {path}: no such face reference file")
+                problems.append(f"{where(j)}: {path}: no such {what} file")
                 continue
             sha = sha256_file(local)
             if old is not None and old.sha256 == sha:
-                out.append(Embedded(party, path, sha, None, None))
+                out.append(Embedded(party, path, sha, None, None, kind))
                 continue
             try:
-                d, box = embed_photo(local)
+                d, box = embed_voice(local) if kind == "voice" else embed_photo(local)
             except ReferenceProblem as e:
                 problems.append(f"{where(j)}: {e}")
                 continue
-            out.append(Embedded(party, path, sha, d, box))
+            out.append(Embedded(party, path, sha, d, box, kind))
     return out, problems
 
 
 def store_references(session: Any, embedded: Sequence[Embedded],
                      parties: Iterable[str]) -> dict[str, int]:
     """Write what `check_references` computed; drop the stored embeddings of `parties` whose
-    photo the party no longer lists. Returns {"computed", "reused", "dropped"}."""
+    photo or voice sample the party no longer lists. Returns {"computed", "reused",
+    "dropped"}."""
     from sqlalchemy import select
 
     from clearreel.rights.models import ReferenceEmbedding
 
     parties = set(parties)
-    keep = {(e.party, e.path) for e in embedded}
-    rows = {(e.party_id, e.path): e for e in session.scalars(
-        select(ReferenceEmbedding).where(ReferenceEmbedding.model == MODEL,
+    keep = {(e.party, e.path, e.model) for e in embedded}
+    rows = {(e.party_id, e.path, e.model): e for e in session.scalars(
+        select(ReferenceEmbedding).where(ReferenceEmbedding.model.in_((MODEL, VOICE_MODEL)),
                                          ReferenceEmbedding.party_id.in_(sorted(parties))))}
     n = {"computed": 0, "reused": 0, "dropped": 0}
     for key, row in rows.items():
@@ -217,10 +290,11 @@ def store_references(session: Any, embedded: Sequence[Embedded],
             n["reused"] += 1
             continue
         fields = {"sha256": e.sha256, "embedding": [float(x) for x in e.descriptor],
-                  "box": [int(v) for v in e.box or (0, 0, 0, 0)], "kind": "face"}
-        row = rows.get((e.party, e.path))
+                  "box": [int(v) for v in e.box or (0, 0, 0, 0)], "kind": e.kind}
+        row = rows.get((e.party, e.path, e.model))
         if row is None:
-            session.add(ReferenceEmbedding(party_id=e.party, path=e.path, model=MODEL, **fields))
+            session.add(ReferenceEmbedding(party_id=e.party, path=e.path, model=e.model,
+                                           **fields))
         else:
             for k, v in fields.items():
                 setattr(row, k, v)
@@ -270,6 +344,40 @@ def usable_references(session: Any) -> tuple[list[FaceReference], list[str]]:
             for key, e in sorted(rows.items()) if key in listed], problems
 
 
+def voice_references(session: Any) -> list[VoiceReference]:
+    """Every stored voice reference of the organization whose party still lists the sample,
+    any party, credited or not (embedded at catalog import)."""
+    from sqlalchemy import select
+
+    from clearreel.rights.models import Party, ReferenceEmbedding
+
+    listed = {(p.id, x) for p in session.scalars(select(Party).order_by(Party.id))
+              for x in voice_paths(p.references or [])}
+    rows = session.scalars(select(ReferenceEmbedding).where(
+        ReferenceEmbedding.model == VOICE_MODEL).order_by(ReferenceEmbedding.party_id,
+                                                          ReferenceEmbedding.path))
+    return [VoiceReference(e.party_id, str(_local(e.path) or e.path), e.sha256,
+                           np.asarray(e.embedding, np.float32))
+            for e in rows if (e.party_id, e.path) in listed]
+
+
+def match_voices(segments: Sequence[tuple[Any, np.ndarray]], refs: Sequence[VoiceReference],
+                 threshold: float = VOICE_THRESHOLD) -> list[VoiceMatch]:
+    """Each speech segment ((segment with .start/.end seconds, embedding)) whose most similar
+    reference reaches `threshold`, as a match of that reference's party."""
+    if not refs or not segments:
+        return []
+    m = np.stack([r.embedding for r in refs])
+    out = []
+    for seg, emb in segments:
+        sims = m @ np.asarray(emb, np.float32)
+        i = int(np.argmax(sims))
+        if float(sims[i]) >= threshold:
+            out.append(VoiceMatch(refs[i].party, float(seg.start), float(seg.end),
+                                  float(sims[i]), threshold, refs[i].path))
+    return out
+
+
 def nearest(descriptor: np.ndarray, refs: Sequence[FaceReference]) -> tuple[FaceReference,
                                                                           float] | None:
     """The reference closest to `descriptor`, with its distance; None without references."""
@@ -308,7 +416,9 @@ def match_image(image: np.ndarray, refs: Sequence[FaceReference],
     return sorted(best.values(), key=lambda m: m.distance)
 
 
-__all__ = ["MAX_SIDE", "MODEL", "THRESHOLD", "Embedded", "FaceMatch", "FaceReference",
-           "ReferenceProblem", "check_references", "embed_photo", "face_paths", "face_references",
-           "match_image", "nearest", "read_rgb", "sha256_file", "store_references",
-           "upsample_for", "usable_references"]
+__all__ = ["MAX_SIDE", "MODEL", "THRESHOLD", "VOICE_MIN_SPEECH_S", "VOICE_MODEL",
+           "VOICE_THRESHOLD", "Embedded", "FaceMatch", "FaceReference", "ReferenceProblem",
+           "VoiceMatch", "VoiceReference", "check_references", "embed_photo", "embed_voice",
+           "face_paths", "face_references", "match_image", "match_voices", "nearest", "read_rgb",
+           "sha256_file", "store_references", "upsample_for", "usable_references",
+           "voice_paths", "voice_references"]

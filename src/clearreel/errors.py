@@ -40,9 +40,10 @@ class MediaError(ClearreelError):
 
 
 class Denied(ClearreelError):
-    """A rights decision denied the request."""
+    """A rights decision denied the request; `report` holds its reasons for `--json`."""
 
     exit_code = 1
+    report: dict[str, object] | None = None
 
 
 class VerificationFailed(ClearreelError):

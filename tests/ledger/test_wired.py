@@ -139,6 +139,7 @@ def _dataset(s: Settings, tmp: Path) -> None:
 
 def test_deal_for_a_dataset_through_the_cli(ledger_db: Settings, cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     _dataset(ledger_db, tmp_path)
+    _rights(ledger_db, tmp_path)
     code, out, err = cli(
         "ledger",
         "deal",
@@ -188,3 +189,72 @@ def test_deal_bad_amount_writes_nothing(
         "EUR",
     )
     assert code == 2 and count_postings(ledger_db) == 0
+
+
+def _rights(settings: Settings, tmp_path: Path, *, sublicensing: str = "allowed",
+            consented: tuple[str, ...] = ("p-ava", "p-cy")) -> None:
+    """The studio's licence of w-a and w-b (with `sublicensing` as given) and the training
+    consents of `consented`, imported as a studio would (a catalog that states only these)."""
+    import yaml
+
+    from clearreel.rights.catalog import import_catalog
+
+    doc = {
+        "organization": {"id": ORG, "name": "Northlight Pictures", "home_territory": "US"},
+        "licenses": [{"id": "l-1", "licensor": "p-studio", "licensee": ORG, "works": "all",
+                      "uses": {"ai_generative_training": "allowed", "sublicensing": sublicensing},
+                      "territories": ["WORLD"], "start": "2024-01-01"}],
+        "consents": [{"id": f"k-{p}", "party": p, "kind": "training", "status": "granted",
+                      "works": "all", "signed": "2024-01-01"} for p in consented],
+    }
+    f = tmp_path / "rights.yaml"
+    f.write_text(yaml.safe_dump(doc, sort_keys=False))
+    import_catalog(settings, f, scan=False)
+
+
+def _deal(cli, *extra: str) -> tuple[int, str, str]:  # type: ignore[no-untyped-def]
+    return cli("ledger", "deal", "--licensee", "Acme AI", "--dataset", "ds-main", "--amount",
+               "1000.00", "--currency", "EUR", *extra)
+
+
+@pytest.mark.parametrize("sublicensing,consented,code", [
+    ("notAllowed", ("p-ava", "p-cy"), "license"),  # rules 1-2: the licence forbids it
+    ("allowed", ("p-ava",), "consent.missing"),  # rule 3: Cy, present in w-b, has no consent
+])
+def test_a_deal_that_does_not_clear_every_clip_is_refused_and_writes_nothing(
+        ledger_db: Settings, cli, tmp_path: Path, sublicensing: str, consented: tuple[str, ...],
+        code: str) -> None:  # type: ignore[no-untyped-def]
+    from clearreel.rights.audit import entries
+
+    _dataset(ledger_db, tmp_path)
+    _rights(ledger_db, tmp_path, sublicensing=sublicensing, consented=consented)
+    rc, out, err = _deal(cli, "--json")
+    assert rc == 1, err
+    report = json.loads(out)
+    assert report["allowed"] is False and report["uncleared_clips"]
+    reasons = {r["code"] for u in report["uncleared"] for r in u["reasons"]}
+    assert any(r.startswith(code) for r in reasons), reasons
+    if code == "consent.missing":  # only the w-b clip (Cy) fails; Ava's clips clear
+        assert {u["work"] for u in report["uncleared"]} == {"w-b"}
+    assert count_postings(ledger_db) == 0
+    with open_session(ledger_db, ORG) as s:
+        assert [e.subject for e in entries(s, "ledger.deal_refused")] == ["ds-main"]
+
+
+def test_a_reference_books_a_deal_or_revenue_once(ledger_db: Settings, cli,
+                                                  tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    _dataset(ledger_db, tmp_path)
+    _rights(ledger_db, tmp_path)
+    assert _deal(cli, "--reference", "INV-2026-001")[0] == 0
+    booked = count_postings(ledger_db)
+    rc, _out, err = _deal(cli, "--reference", "INV-2026-001")
+    assert rc == 2 and "INV-2026-001" in err and "already recorded" in err
+    assert count_postings(ledger_db) == booked
+    _output(ledger_db, "out-00000000000000c1", [{"work": "w-a", "share": "1"}])
+    rc, _o, err = cli("ledger", "revenue", "--output", "out-00000000000000c1", "--amount", "10",
+                      "--currency", "EUR", "--reference", "INV-2026-001")
+    assert rc == 2 and count_postings(ledger_db) == booked  # one reference space per ledger
+    assert cli("ledger", "revenue", "--output", "out-00000000000000c1", "--amount", "10",
+               "--currency", "EUR", "--reference", "INV-2026-002")[0] == 0
+    assert _deal(cli, "--reference", " ")[0] == 2
+    assert cli("ledger", "check")[0] == 0

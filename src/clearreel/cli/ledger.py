@@ -47,12 +47,15 @@ def revenue(
         "--pool",
         help="Rights holders' pool in percent (default: the studio setting, else 50).",
     ),
+    reference: str | None = typer.Option(
+        None, "--reference", help="Your id for it (invoice number): a repeat is refused."),
     json_: bool = typer.Option(False, "--json"),
 ) -> None:
     """Revenue earned by one generated output, allocated to rights holders by its attribution."""
     from clearreel.ledger import record_revenue
 
-    posted = record_revenue(settings(), output, amount, currency, on=parse_date(on), pool=pool)
+    posted = record_revenue(settings(), output, amount, currency, on=parse_date(on), pool=pool,
+                            reference=reference)
     data = posted.to_json()
     emit_json(data) if json_ else _print_posted(data)
 
@@ -69,14 +72,24 @@ def deal(
         "--pool",
         help="Share of the fee for the works' participants in percent (default 100).",
     ),
+    reference: str | None = typer.Option(
+        None, "--reference", help="Your id for the deal (contract number): a repeat is refused."),
     json_: bool = typer.Option(False, "--json"),
 ) -> None:
-    """A licence fee for a dataset, divided among its works by minutes, then by points."""
+    """A licence fee for a dataset, divided among its works by minutes, then by points.
+
+    Refused (exit 1, with the clips and reasons; nothing written) unless every clip clears
+    `sublicensing` and its performers' training consents today (and on --on)."""
+    from clearreel.errors import Denied
     from clearreel.ledger import record_deal
 
-    posted = record_deal(
-        settings(), licensee, dataset, amount, currency, on=parse_date(on), pool=pool
-    )
+    try:
+        posted = record_deal(settings(), licensee, dataset, amount, currency,
+                             on=parse_date(on), pool=pool, reference=reference)
+    except Denied as e:
+        if json_ and e.report is not None:
+            emit_json(e.report)
+        raise
     data = posted.to_json()
     emit_json(data) if json_ else _print_posted(data)
 

@@ -130,11 +130,12 @@ def _present(facts: Any, media: str | None, start_s: float, end_s: float) -> lis
 
 def recheck(session: Any, clips: Sequence[dict[str, Any]], *,
             on: dt.date | Iterable[dt.date] | None = None,
-            territory: str | None = None) -> Recheck:
+            territory: str | None = None, use: str = USE) -> Recheck:
     """Re-derive presence and clearance for manifest-shaped clip entries (`id`, `work`,
     `media`, `start_frame`, `end_frame`, `source_fps`, `start_tc`, `end_tc`, `performers`).
 
-    `on`: a date or several (each must clear); default today."""
+    `on`: a date or several (each must clear); default today. `use`: what the clips must
+    clear (training by default; `sublicensing` for a licence deal)."""
     from clearreel.rights.clearance import check_use
 
     dates = ([dt.date.today()] if on is None else [on] if isinstance(on, dt.date)
@@ -155,7 +156,7 @@ def recheck(session: Any, clips: Sequence[dict[str, Any]], *,
         for day in dates:
             key = (c["work"], tuple(present), day)
             if key not in cache:
-                cache[key] = check_use(session, c["work"], USE, on=day, territory=territory,
+                cache[key] = check_use(session, c["work"], use, on=day, territory=territory,
                                        performers=present, audit=False)
             d = cache[key]
             if not d.allowed:

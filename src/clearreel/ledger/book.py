@@ -34,6 +34,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from clearreel.db import advisory_xact_lock, current_org, utcnow
+from clearreel.errors import UsageError
 from clearreel.ledger.models import LedgerAccount, LedgerHead, LedgerPosting, LedgerTransaction
 from clearreel.provenance import anchors
 
@@ -170,6 +171,16 @@ def post(
     lock: `head` is what `lock` returned in the same session). Audited as `ledger.<kind>`."""
     from clearreel.rights import audit
 
+    reference = details.get("reference")
+    if reference is not None:
+        taken = session.scalars(select(LedgerTransaction).where(
+            LedgerTransaction.org_id == current_org(session),
+            LedgerTransaction.reference == reference)).first()
+        if taken is not None:
+            raise UsageError(
+                f"--reference {reference!r} was already recorded as {taken.id} ({taken.kind} "
+                f"{taken.source}, effective {taken.effective}): nothing was written; give a "
+                "new reference for a new deal or revenue")
     lines = [ln for ln in lines if ln.amount != 0]
     if not lines:
         raise ValueError("a transaction needs at least one non-zero posting")
@@ -193,6 +204,7 @@ def post(
         details=json.loads(canonical(details)),
         n_postings=len(lines),
         digest="",
+        reference=details.get("reference"),
     )
     t.digest = txn_digest(t)
     session.add(t)

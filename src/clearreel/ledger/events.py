@@ -209,6 +209,7 @@ def record_attributed_revenue(
     on: dt.date | None = None,
     pool: str | Decimal | None = None,
     org: str | None = None,
+    reference: str | None = None,
     details: dict[str, Any] | None = None,
 ) -> Posted:
     """Record revenue allocated by an explicit attribution `[{"work", "share"}]`.
@@ -218,6 +219,7 @@ def record_attributed_revenue(
     cur = currency_code(currency)
     minor = parse_amount(str(amount), cur)
     weights = normalise_attribution(attribution)
+    ref = _reference(reference)
     if pool is not None:
         pool_fraction(pool)
     with open_session(settings, org) as s:
@@ -236,8 +238,21 @@ def record_attributed_revenue(
             details={
                 **(details or {}),
                 "attribution": {w: _fraction_str(f) for w, f in weights.items()},
+                **ref,
             },
         )
+
+
+def _reference(reference: str | None) -> dict[str, str]:
+    """`--reference`: the caller's id of this deal or revenue (an invoice or contract number),
+    unique in the organization's ledger; {} when none is given."""
+    if reference is None:
+        return {}
+    ref = reference.strip()
+    if not ref or len(ref) > 200 or any(not ch.isprintable() for ch in ref):
+        raise UsageError(f"--reference {reference!r}: give a printable reference of 1 to 200 "
+                         "characters, e.g. an invoice number")
+    return {"reference": ref}
 
 
 def _get_output(session: Session, output_id: str) -> Any:
@@ -272,6 +287,7 @@ def record_revenue(
     on: dt.date | None = None,
     pool: str | Decimal | None = None,
     org: str | None = None,
+    reference: str | None = None,
 ) -> Posted:
     """Revenue earned by one generated output, allocated by the output's attribution.
 
@@ -280,6 +296,7 @@ def record_revenue(
     """
     cur = currency_code(currency)
     minor = parse_amount(str(amount), cur)
+    ref = _reference(reference)
     if pool is not None:
         pool_fraction(pool)
     with open_session(settings, org) as s:
@@ -292,6 +309,7 @@ def record_revenue(
             "model": getattr(output, "model", None),
             "dataset": getattr(output, "dataset", None),
             "attribution": [{"work": w, "share": _fraction_str(f)} for w, f in weights.items()],
+            **ref,
         }
         return _post_allocation(
             s,
@@ -327,6 +345,7 @@ def record_deal_minutes(
     on: dt.date | None = None,
     pool: str | Decimal | None = None,
     org: str | None = None,
+    reference: str | None = None,
     details: dict[str, Any] | None = None,
 ) -> Posted:
     """Record a licence fee allocated by explicit per-work minutes (what `record_deal` uses)."""
@@ -337,6 +356,7 @@ def record_deal_minutes(
         raise UsageError("--licensee is empty: name the company licensing the dataset")
     if pool is not None:
         pool_fraction(pool)
+    ref = _reference(reference)
     weights = {w: Fraction(m) for w, m in minutes.items() if Fraction(m) > 0}
     if not weights:
         raise UsageError(f"dataset {dataset!r} has no clips: nothing to divide the fee by")
@@ -348,6 +368,7 @@ def record_deal_minutes(
             "licensee": lic,
             "dataset": dataset,
             "minutes": {w: f"{float(m):.6f}" for w, m in sorted(weights.items())},
+            **ref,
         }
         return _post_allocation(
             s,
@@ -373,6 +394,7 @@ def record_deal(
     on: dt.date | None = None,
     pool: str | Decimal | None = None,
     org: str | None = None,
+    reference: str | None = None,
 ) -> Posted:
     """A licence fee for a dataset, divided among its works by their minutes in it, then
     among each work's participants by points. `pool` (default 100) is the share of the fee
@@ -383,7 +405,9 @@ def record_deal(
         raise UsageError("--licensee is empty: name the company licensing the dataset")
     if pool is not None:
         pool_fraction(pool)
+    _reference(reference)
     loaded = _load_dataset(settings, dataset)
+    _clear_deal(settings, loaded, dataset, licensee.strip(), on, org)
     minutes = minutes_by_work(loaded.clips)
     extra = {
         "dataset_id": getattr(loaded, "id", None),
@@ -391,8 +415,37 @@ def record_deal(
         "clips": len(loaded.clips),
     }
     return record_deal_minutes(
-        settings, licensee, dataset, minutes, amount, cur, on=on, pool=pool, org=org, details=extra
+        settings, licensee, dataset, minutes, amount, cur, on=on, pool=pool, org=org,
+        details=extra, reference=reference,
     )
+
+
+def _clear_deal(settings: Settings, loaded: Any, dataset: str, licensee: str,
+                on: dt.date | None, org: str | None) -> None:
+    """A deal licenses the dataset onward: every clip must clear `sublicensing` (rules 1 and
+    2) and rule 3 (a training consent of everyone present, by the presence rule as it is
+    today) on today's date and on `on`; else `Denied` (exit 1) naming the clips and reasons,
+    audited as `ledger.deal_refused`, and nothing is written."""
+    from clearreel.dataset.recheck import recheck
+    from clearreel.errors import Denied
+    from clearreel.rights import audit
+
+    days = sorted({dt.date.today(), *([on] if on else [])})
+    with open_session(settings, org) as s:
+        r = recheck(s, loaded.manifest["clips"], on=days, use="sublicensing")
+        if r.ok:
+            return
+        audit.record(s, "ledger.deal_refused", dataset, licensee=licensee,
+                     dates=r.dates, uncleared=r.clip_ids, reasons=sorted(
+                         {x["code"] for u in r.uncleared for x in u.reasons}))
+    first = r.uncleared[0]
+    more = f" and {len(r.uncleared) - 1} more clip(s)" if len(r.uncleared) > 1 else ""
+    refused = Denied(f"dataset {dataset!r} may not be licensed to {licensee}: {first.detail}"
+                     f"{more}; nothing was written (a deal needs every clip to clear "
+                     "`sublicensing` and the performers' training consents)")
+    refused.report = {"allowed": False, "dataset": dataset, "licensee": licensee,
+                      **r.to_json()}
+    raise refused
 
 
 def set_pool_percent(settings: Settings, percent: str | Decimal, org: str | None = None) -> Decimal:

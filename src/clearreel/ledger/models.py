@@ -17,6 +17,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     UniqueConstraint,
@@ -57,9 +58,14 @@ class LedgerTransaction(TenantMixin, Base):
     """One balanced event (output revenue, licence deal) and what produced its postings."""
 
     __tablename__ = "ledger_transactions"
-    __table_args__ = (UniqueConstraint("org_id", "seq", name="uq_ledger_transactions_org_seq"),)
+    __table_args__ = (UniqueConstraint("org_id", "seq", name="uq_ledger_transactions_org_seq"),
+                      Index("uq_ledger_transactions_org_reference", "org_id", "reference",
+                            unique=True))
     pk: Mapped[int] = mapped_column(Integer, primary_key=True)
     id: Mapped[str] = mapped_column(String(40))  # "tx-000042", unique per organization
+    # The caller's reference (`--reference`, an invoice or contract number): unique per
+    # organization, so a retried command books nothing twice. Also in `details` (digested).
+    reference: Mapped[str | None] = mapped_column(String(200))
     seq: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(16))  # revenue | deal
     effective: Mapped[dt.date] = mapped_column(Date, index=True)  # the statement period it falls in

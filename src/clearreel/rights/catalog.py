@@ -157,7 +157,7 @@ Seconds = Annotated[float, BeforeValidator(_seconds)]
 Eidr = Annotated[str | None, BeforeValidator(_eidr)]
 Fps = Annotated[str | None, BeforeValidator(_fps)]
 Use = Literal["ai_training", "ai_generative_training", "ai_inference", "data_mining",
-              "character_generation", "digital_replica"]
+              "character_generation", "digital_replica", "sublicensing"]
 UseValue = Literal["allowed", "notAllowed", "constrained"]
 
 _AUDIO = (".wav", ".mp3", ".flac", ".ogg", ".m4a", ".aac", ".opus")

@@ -61,6 +61,10 @@ from clearreel.rights.vocab import (
     is_territory,
 )
 
+# Rule 3 (a training consent of every performer present) holds for training and for
+# sublicensing, which licenses the work onward for AI training (ARCHITECTURE.md, "Uses").
+CONSENTED_USES = (*TRAINING_USES, "sublicensing")
+
 CONSENT_MODES = ("strict", "unless_refused")
 BULK_LOAD_WORKS = 20_000
 
@@ -403,7 +407,7 @@ class Clearance:
                                              f"({res.value}: {res.raw}); an embedded reservation "
                                              "wins over any licence"))
         present: list[str] = []
-        if use in TRAINING_USES:
+        if use in CONSENTED_USES:
             # Performers given (e.g. those seen in one clip) override the presence rule.
             present = (self.present_performers(w.id)[0] if performers is None
                        else _ids(performers))

@@ -30,7 +30,7 @@ from clearreel.db.orgs import Organization
 
 # Vocabularies (contract). CAWG training-and-data-mining uses plus clearreel's two.
 USES = ("ai_training", "ai_generative_training", "ai_inference", "data_mining",
-        "character_generation", "digital_replica")
+        "character_generation", "digital_replica", "sublicensing")
 USE_VALUES = ("allowed", "notAllowed", "constrained")
 WORK_KINDS = ("film", "episode", "short", "trailer", "other")
 PARTY_KINDS = ("company", "person")

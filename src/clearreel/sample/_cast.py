@@ -200,10 +200,12 @@ def licenses(work_ids: list[str], bbb: bool) -> list[tuple[dict[str, Any], str]]
     defs: list[LicenseDef] = [
         LicenseDef({"id": "l-northlight-library", "licensor": "p-northlight",
                     "licensee": ORG["id"], "works": studio_works,
-                    "uses": {**ALL_TDM_ALLOWED, "character_generation": "allowed"},
+                    "uses": {**ALL_TDM_ALLOWED, "character_generation": "allowed",
+                             "sublicensing": "allowed"},
                     "territories": ["WORLD"], "exclude_territories": [],
                     "start": "2024-01-01", "end": "2032-12-31"},
-                   "rule 1: the studio licenses its own library to itself, every use, worldwide",
+                   "rule 1: the studio licenses its own library to itself, every use (also "
+                   "sublicensing, so the demo's licence deal clears), worldwide",
                    tuple(studio_works)),
         LicenseDef({"id": "l-harborline-tides", "licensor": "p-harborline",
                     "licensee": ORG["id"], "works": ["w-tides"],
@@ -247,7 +249,8 @@ def licenses(work_ids: list[str], bbb: bool) -> list[tuple[dict[str, Any], str]]
     if bbb:
         defs.append(LicenseDef(
             {"id": "l-bbb-cc-by", "licensor": "p-blender", "licensee": ORG["id"],
-             "works": ["w-bbb"], "uses": {**ALL_TDM_ALLOWED, "character_generation": "allowed"},
+             "works": ["w-bbb"], "uses": {**ALL_TDM_ALLOWED, "character_generation": "allowed",
+                                          "sublicensing": "allowed"},
              "territories": ["WORLD"], "exclude_territories": [], "start": "2008-05-30"},
             "Creative Commons Attribution 3.0 (CC BY 3.0): every use, worldwide, open-ended, "
             "on condition of attribution: \"Big Buck Bunny (c) 2008 Blender Foundation, "

@@ -30,33 +30,40 @@ def voice(name: str) -> Path:
     return p
 
 
-def talking_video(path: Path, parts: list[tuple[str | None, float]], fps: int = 12,
+def talking_video(path: Path, parts: list[tuple[str | None, float]], fps: int = 8,
                   size: tuple[int, int] = (160, 96)) -> Path:
-    """An H.264/AAC video: for each part, a voice file's speech (None: that many seconds of
-    silence) over plain frames whose colour changes with each part (a shot per part)."""
+    """An H.264/AAC video, a shot per part: a voice file's first `secs` seconds (None: that
+    many seconds of silence) over a noisy background (a new colour each shot, a cut) that a
+    dark square crosses."""
     import av
 
     from clearreel.media import voices
+    from realfaces import background
 
     audio: list[np.ndarray] = []
-    for name, secs in parts:
+    frames: list[np.ndarray] = []
+    w, h = size
+    for k, (name, secs) in enumerate(parts):
+        n = round(secs * voices.RATE)
         if name is None:
-            audio.append(np.zeros(round(secs * voices.RATE), np.float32))
+            audio.append(np.zeros(n, np.float32))
         else:
-            wav = voices.decode(voice(name))
-            audio.append(wav[:round(secs * voices.RATE)] if secs else wav)
-    bounds = np.cumsum([0] + [len(a) for a in audio]) / voices.RATE
+            wav = voices.decode(voice(name))[:n]
+            audio.append(np.concatenate([wav, np.zeros(n - wav.size, np.float32)]))
+        bg = background(h, w, seed=k)
+        bg[:, :, k % 3] //= 3
+        for i in range(round(secs * fps)):
+            img = bg.copy()
+            x = int(i * (w - 24) / max(1, secs * fps - 1))
+            img[h // 2 - 12:h // 2 + 12, x:x + 24] = 20
+            frames.append(img)
     pcm = np.concatenate(audio)
     with av.open(str(path), "w") as c:
         vs = c.add_stream("libx264", rate=fps)
-        vs.width, vs.height, vs.pix_fmt = size[0], size[1], "yuv420p"
+        vs.width, vs.height, vs.pix_fmt = w, h, "yuv420p"
         aus = c.add_stream("aac", rate=voices.RATE)
         aus.layout = "mono"
-        n = int(bounds[-1] * fps)
-        for i in range(n):
-            k = int(np.searchsorted(bounds, i / fps, side="right")) - 1
-            img = np.full((size[1], size[0], 3), (40 + 60 * k) % 256, np.uint8)
-            img[:, : (i * 3) % size[0]] = 200  # motion, so the clip is not a still
+        for img in frames:
             for p in vs.encode(av.VideoFrame.from_ndarray(img, format="rgb24")):
                 c.mux(p)
         for p in vs.encode():
@@ -66,6 +73,7 @@ def talking_video(path: Path, parts: list[tuple[str | None, float]], fps: int = 
             f = av.AudioFrame.from_ndarray(pcm[None, j:j + step].copy(), format="flt",
                                            layout="mono")
             f.sample_rate = voices.RATE
+            f.pts = j
             for p in aus.encode(f):
                 c.mux(p)
         for p in aus.encode():

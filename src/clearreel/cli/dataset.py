@@ -62,6 +62,10 @@ def show(
         for party, ev in sorted((c.get("faces") or {}).items()):
             out.print(f"      face: {party} at frame {ev['frame']} (distance "
                       f"{ev['distance']:.3f}, {ev['stills']} still(s))", markup=False)
+        for party, ev in sorted((c.get("voices") or {}).items()):
+            out.print(f"      voice: {party} at {ev['start_s']:.2f}-{ev['end_s']:.2f} s "
+                      f"(similarity {ev['similarity']:.3f}, {ev['segments']} segment(s))",
+                      markup=False)
     # A media file by its name; by its full path when two files of the dataset share a name.
     names: dict[str, set[str]] = {}
     for m in {x["media"] for x in [*d["clips"], *d["excluded"]]}:

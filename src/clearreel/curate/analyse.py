@@ -36,7 +36,7 @@ from clearreel.curate.scores import compute_scores, filter_reasons
 from clearreel.curate.shots import Shot, detect_shots
 from clearreel.errors import ClearreelError
 from clearreel.media import DecodeStream, Probe, probe
-from clearreel.rights.presence import Presence, present_in_frames, span_of_frames
+from clearreel.rights.presence import Presence, heard_in, present_in_frames, span_of_frames
 from clearreel.util.progress import report_frames
 
 Rect = tuple[int, int, int, int]
@@ -65,6 +65,10 @@ class ClipAnalysis:
     # party -> {"frame": absolute source frame, "distance", "stills"}: recognition evidence
     faces: dict[str, dict[str, Any]] = field(default_factory=dict)
     faces_checked: bool = False  # recognition ran on this clip (the work had references)
+    # party -> {"start_s", "end_s", "similarity", "segments"}: speaker verification evidence
+    # (the speech segment overlapping the clip that was most similar to the party's voice)
+    voices: dict[str, dict[str, Any]] = field(default_factory=dict)
+    voices_checked: bool = False  # the file's audio was checked (the work had voice refs)
 
     @property
     def frames(self) -> int:
@@ -88,6 +92,8 @@ class ClipAnalysis:
             "end_ms": round(float(self.end_ms), 3),
             "faces": plain(self.faces),
             "faces_checked": bool(self.faces_checked),
+            "voices": plain(self.voices),
+            "voices_checked": bool(self.voices_checked),
         }
 
 
@@ -241,6 +247,10 @@ def analyse_media(
             fw = min(config.face_width, pr.width)
             stills_size = analysis_size(pr.width, pr.height, fw - fw % 2)
     timings["probe"] = time.perf_counter() - t0
+    t = time.perf_counter()
+    heard = _heard(path, work, config, warnings) if (
+        config.voice_recognition and work.voice_references) else None
+    timings["voices"] = time.perf_counter() - t
 
     facts = work.facts  # the presence rule's input (clearreel.rights.presence)
     if media is None:
@@ -318,8 +328,10 @@ def analyse_media(
                     config,
                     (aw, ah),
                     (pr.width, pr.height),
+                    heard or [],
                 )
                 c.faces_checked = bool(refs)
+                c.voices_checked = heard is not None
                 clips.append(_shifted(c, offset, base))
             timings["clips"] += time.perf_counter() - t
             buf = buf[keep_from:].copy()
@@ -380,6 +392,7 @@ def _analyse_clip(
     config: CurateConfig,
     asize: tuple[int, int],
     ssize: tuple[int, int],
+    heard: list[tuple[float, float, str, float]] = [],  # noqa: B006 (never mutated)
 ) -> ClipAnalysis:
     """One clip of a window. `where` = (media URI, presentation time in seconds of every
     frame decoded so far, absolute index of the window's first frame); `recognised` holds
@@ -392,9 +405,20 @@ def _analyse_clip(
     scores = compute_scores(view, fps, config)
     first, last = r.start_frame + offset, r.end_frame + offset
     pres: Presence = present_in_frames(
-        work.facts, media, frame_times, first, last, {i: list(v) for i, v in recognised.items()}
+        work.facts, media, frame_times, first, last, {i: list(v) for i, v in recognised.items()},
+        voices=[(a, b, p) for a, b, p, _ in heard],
     )
     lo, hi = span_of_frames(frame_times, first, last)
+    # Speaker evidence per party: the most similar segment overlapping the clip, and how many
+    # of the file's speech segments overlapping it were theirs.
+    voices_ev: dict[str, dict[str, Any]] = {}
+    for a, b, party, sim in heard:
+        if heard_in(lo, hi, a, b):
+            e = voices_ev.setdefault(party, {"start_s": round(a, 3), "end_s": round(b, 3),
+                                             "similarity": round(sim, 4), "segments": 0})
+            e["segments"] += 1
+            if sim > e["similarity"]:
+                e.update(start_s=round(a, 3), end_s=round(b, 3), similarity=round(sim, 4))
     faces_in: dict[str, float] = {}
     # Recognition evidence per party: the frame where it matched closest, that distance, and
     # how many of the clip's sampled stills it matched in.
@@ -442,7 +466,29 @@ def _analyse_clip(
         },
         caption=caption(config.captioner, inp, config),
         faces=evidence,
+        voices=voices_ev,
     )
+
+
+def _heard(path: str | Path, work: WorkContext, config: CurateConfig,
+           warnings: list[str]) -> list[tuple[float, float, str, float]]:
+    """(start s, end s, party, similarity) of every speech segment of the file's audio that
+    is a party's voice (`rights.likeness.match_voices`); [] without audio."""
+    from clearreel.media import voices
+    from clearreel.rights.likeness import VoiceReference, match_voices
+
+    try:
+        wav = voices.decode(path)
+    except (OSError, ValueError) as e:
+        warnings.append(f"voice references ignored: the audio cannot be decoded ({e})")
+        return []
+    if wav.size == 0:
+        return []
+    refs = [VoiceReference(r.party, r.path, "", np.asarray(r.embedding, np.float32))
+            for r in work.voice_references]
+    segs = voices.segment_embeddings(wav, config.voice_min_speech_s)
+    return [(m.start, m.end, m.party, m.similarity)
+            for m in match_voices(segs, refs, config.voice_threshold)]
 
 
 __all__ = [

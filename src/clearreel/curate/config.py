@@ -92,6 +92,15 @@ class CurateConfig:
     face_every_s: float = 1.0
     face_width: int = 480
     face_threshold: float = 0.6
+    # Presence: speaker verification of the file's audio (silero-vad speech segments of at
+    # least `voice_min_speech_s`, resemblyzer embeddings) when parties have voice references;
+    # cosine similarity threshold (docs/likeness.md, Voice).
+    voice_recognition: bool = True
+    voice_threshold: float = 0.85
+    voice_min_speech_s: float = 1.0
+    # Keep the audio track in the clips (for audio-video models): then every performer heard
+    # in a clip needs a `voice` consent as well as `training` (rights.clearance, rule 3).
+    keep_audio: bool = False
     # Captions: a `clearreel.curate.captions.CAPTIONERS` name; `vlm` needs `caption_model`
     # (a local directory with a transformers image-text-to-text model).
     captioner: str = "metadata"

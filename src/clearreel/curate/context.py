@@ -44,6 +44,13 @@ class FaceReference:
 
 
 @dataclass(frozen=True)
+class VoiceReference:
+    party: str  # party id (any party with voice references, credited or not)
+    path: str  # a voice sample
+    embedding: tuple[float, ...]  # its 256-d resemblyzer embedding, stored at catalog import
+
+
+@dataclass(frozen=True)
 class WorkContext:
     work: str
     title: str = ""
@@ -54,6 +61,7 @@ class WorkContext:
     face_references: tuple[FaceReference, ...] = ()
     media: tuple[str, ...] = ()  # the work's media URIs (the first is the scenes' default)
     given_facts: WorkFacts | None = field(default=None, repr=False)
+    voice_references: tuple[VoiceReference, ...] = ()
 
     def character(self, cid: str) -> CharacterInfo | None:
         return next((c for c in self.characters if c.id == cid), None)
@@ -91,6 +99,7 @@ class WorkContext:
             ),
             lines=tuple(lines),
             references=tuple((r.party, r.path) for r in self.face_references),
+            voice_references=tuple((r.party, r.path) for r in self.voice_references),
         )
 
 
@@ -128,7 +137,16 @@ def work_context(session: Any, work_id: str) -> WorkContext:
         face_references=_face_references(session, f.references),
         media=f.media,
         given_facts=f,
+        voice_references=_voice_references(session) if f.voice_references else (),
     )
+
+
+def _voice_references(session: Any) -> tuple[VoiceReference, ...]:
+    """Every voice reference with the embedding stored at catalog import."""
+    from clearreel.rights.likeness import voice_references
+
+    return tuple(VoiceReference(r.party, r.path, tuple(float(x) for x in r.embedding))
+                 for r in voice_references(session))
 
 
 def _face_references(session: Any, listed: tuple[tuple[str, str], ...]) -> tuple[

@@ -377,6 +377,7 @@ def _plan(run: Run, ds_pk: int) -> None:
                     performers=list(c.performers),
                     characters=list(c.characters),
                     faces=dict(c.faces),
+                    voices=dict(c.voices),
                     scores={**c.scores, "crop": list(c.crop) if c.crop else None},
                     phash=_phash_text(c.phash),
                     licenses=list(a.licenses),

@@ -57,6 +57,8 @@ class Candidate:
     # Recognition evidence: party -> {"frame", "distance", "stills"} (see ClipAnalysis.faces)
     faces: dict[str, Any] = field(default_factory=dict)
     faces_checked: bool = False
+    # Speaker evidence: party -> {"start_s", "end_s", "similarity", "segments"}
+    voices: dict[str, Any] = field(default_factory=dict)
 
     @property
     def start_tc(self) -> str:
@@ -106,6 +108,7 @@ class Candidate:
             end_ms=c.get("end_ms"),
             faces=dict(c.get("faces") or {}),
             faces_checked=bool(c.get("faces_checked")),
+            voices=dict(c.get("voices") or {}),
         )
 
 

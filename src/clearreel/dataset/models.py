@@ -100,6 +100,8 @@ class Clip(TenantMixin, Base):
     characters: Mapped[list[str]] = mapped_column(JSON, default=list)
     # Face recognition evidence: party -> {"frame" (source frame), "distance", "stills"}
     faces: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Speaker evidence: party -> {"start_s", "end_s", "similarity", "segments"}
+    voices: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     scores: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     phash: Mapped[str | None] = mapped_column(String(64))
     # What cleared it: the licence and consent ids named by the allowing decision.

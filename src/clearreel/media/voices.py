@@ -18,6 +18,9 @@ import numpy as np
 
 RATE = 16000  # Hz: silero-vad and resemblyzer both work at 16 kHz
 MIN_SPEECH_S = 1.0  # a segment shorter than this is not embedded on its own (too little voice)
+# Long speech is embedded in windows of this length, overlapping by half, so that a turn from
+# one speaker to another without a pause between them is not one mixed embedding.
+WINDOW_S = 2.0
 
 _lock = threading.Lock()
 _models: dict[str, Any] = {}
@@ -61,6 +64,9 @@ def decode(path: str | Path, start: float = 0.0, end: float | None = None) -> np
             chunks.append(out.to_ndarray().reshape(-1))
     wav = np.concatenate(chunks).astype(np.float32) if chunks else np.zeros(0, np.float32)
     first = t0 or 0.0
+    if first > start and wav.size:  # audio starting late: silence before it, so that sample
+        wav = np.concatenate([np.zeros(round((first - start) * RATE), np.float32), wav])
+        first = start  # i is at start + i / RATE (the video's times line up)
     a = max(0, round((start - first) * RATE))
     b = None if end is None else max(a, round((end - first) * RATE))
     return np.clip(wav[a:b], -1.0, 1.0)
@@ -120,12 +126,34 @@ def speech_of(wav: np.ndarray, segments: list[Segment]) -> np.ndarray:
     return np.concatenate(parts) if parts else np.zeros(0, np.float32)
 
 
+def windows(segment: Segment, window: float = WINDOW_S) -> list[Segment]:
+    """A speech segment cut in windows of `window` seconds overlapping by half (the last one
+    ending with the segment); a segment up to 1.5 windows long is one window."""
+    if segment.duration <= 1.5 * window:
+        return [segment]
+    step = window / 2
+    n = int(np.ceil((segment.duration - window) / step)) + 1
+    starts = [segment.start + i * step for i in range(n - 1)] + [segment.end - window]
+    return [Segment(a, a + window) for a in starts]
+
+
 def segment_embeddings(wav: np.ndarray, min_speech: float = MIN_SPEECH_S,
-                       ) -> list[tuple[Segment, np.ndarray]]:
-    """(segment, embedding) of every speech segment of at least `min_speech` seconds."""
-    return [(s, embed(wav[round(s.start * RATE):round(s.end * RATE)]))
-            for s in speech(wav) if s.duration >= min_speech]
+                       window: float = WINDOW_S) -> list[tuple[Segment, np.ndarray]]:
+    """(window, embedding) of the speech of 16 kHz mono audio: every speech segment of at
+    least `min_speech` seconds, long ones in `windows`."""
+    return [(w, embed(wav[round(w.start * RATE):round(w.end * RATE)]))
+            for s in speech(wav) if s.duration >= min_speech for w in windows(s, window)]
 
 
-__all__ = ["MIN_SPEECH_S", "RATE", "Segment", "decode", "embed", "segment_embeddings",
-           "speech", "speech_of"]
+__all__ = [
+    "MIN_SPEECH_S",
+    "RATE",
+    "WINDOW_S",
+    "Segment",
+    "decode",
+    "embed",
+    "segment_embeddings",
+    "speech",
+    "speech_of",
+    "windows",
+]

@@ -35,6 +35,7 @@ from clearreel.rights.names import LabelledLine, NameIndex, build_index, label_c
 UNBOUNDED = math.inf
 # Presence sources, as recorded in a clip's evidence.
 SCENES, LABELS, FACES, UNCOVERED = "scenes", "speaker_labels", "faces", "uncovered"
+VOICES = "voices"  # heard: speaker verification against voice references
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,8 @@ class WorkFacts:
     # every party with face references, credited or not: (party id, photo path)
     references: tuple[tuple[str, str], ...] = ()
     durations: tuple[tuple[str, float | None], ...] = ()  # media URI -> seconds, when known
+    # every party with voice references, credited or not: (party id, sample path)
+    voice_references: tuple[tuple[str, str], ...] = ()
 
     @cached_property
     def _cast(self) -> dict[str, tuple[str, ...]]:
@@ -98,6 +101,8 @@ class WorkFacts:
             out.append(LABELS)
         if self.references:
             out.append(FACES)
+        if self.voice_references:
+            out.append(VOICES)
         return out
 
 
@@ -176,10 +181,12 @@ def _uncovered(scenes: list[SceneFact], start: float, end: float) -> bool:
 
 
 def present(facts: WorkFacts, media: str | None = None, start_s: float = 0.0,
-            end_s: float = UNBOUNDED, faces: Iterable[str] = ()) -> Presence:
+            end_s: float = UNBOUNDED, faces: Iterable[str] = (),
+            voices: Iterable[str] = ()) -> Presence:
     """Who is present in [start_s, end_s) of one media file of the work (default: its first).
 
-    `faces`: parties recognised in the span (any party with references)."""
+    `faces`: parties recognised in the span (any party with references); `voices`: parties
+    heard in it (speaker verification against voice references). Both count the same way."""
     if media is None and facts.media:
         media = facts.media[0]
     evidence: dict[str, set[str]] = {}
@@ -222,15 +229,24 @@ def present(facts: WorkFacts, media: str | None = None, start_s: float = 0.0,
                 performers.add(p)
                 add(p, LABELS)
     plays = {c: facts.performers_of(c) for c, _ in facts.cast}
-    for party in faces:
-        performers.add(party)
-        add(party, FACES)
-        theirs = [c for c, ps in plays.items() if party in ps]
-        if len(theirs) == 1:  # a face says who, not which of their roles: only when unique
-            add_character(theirs[0], FACES)
+    for source, parties in ((FACES, faces), (VOICES, voices)):
+        for party in parties:
+            performers.add(party)
+            add(party, source)
+            theirs = [c for c, ps in plays.items() if party in ps]
+            if len(theirs) == 1:  # a face or voice says who, not which role: only when unique
+                add_character(theirs[0], source)
     return Presence(performers=tuple(sorted(performers)), characters=tuple(sorted(characters)),
                     evidence={k: tuple(sorted(v)) for k, v in sorted(evidence.items())},
                     uncovered=gap)
+
+
+def heard_in(start_s: float, end_s: float, a: float, b: float) -> bool:
+    """A speech window [a, b) is heard in the span [start_s, end_s) when at least half of it
+    lies inside the span, or it covers the whole span (a window reaching a little over a cut
+    is not heard in the next shot)."""
+    inside = min(end_s, b) - max(start_s, a)
+    return inside > 0 and (inside >= 0.5 * (b - a) or inside >= end_s - start_s)
 
 
 def span_of_frames(frame_times: Sequence[float], start_frame: int, end_frame: int,
@@ -256,16 +272,19 @@ def span_of_frames(frame_times: Sequence[float], start_frame: int, end_frame: in
 def present_in_frames(facts: WorkFacts, media: str | None, frame_times: Sequence[float],
                       start_frame: int, end_frame: int,
                       faces: Mapping[int, Iterable[str]] | None = None,
-                      end_time: float | None = None) -> Presence:
+                      end_time: float | None = None,
+                      voices: Iterable[tuple[float, float, str]] = ()) -> Presence:
     """Who is present in frames start..end (inclusive) of `media`, `frame_times` giving each
     decoded frame's presentation timestamp in seconds; `faces`: frame index -> parties
-    recognised in that frame."""
+    recognised in that frame; `voices`: (start s, end s, party) of each speech segment a party
+    was heard in (counted when it overlaps the frames' span)."""
     s, e = span_of_frames(frame_times, start_frame, end_frame, end_time)
     seen: list[str] = []
     for i, parties in (faces or {}).items():
         if start_frame <= i <= end_frame:
             seen += list(parties)
-    return present(facts, media, s, e, dict.fromkeys(seen))
+    heard = [p for a, b, p in voices if heard_in(s, e, a, b)]
+    return present(facts, media, s, e, dict.fromkeys(seen), dict.fromkeys(heard))
 
 
 def work_presence(facts: WorkFacts) -> Presence:
@@ -426,9 +445,25 @@ def face_references(session: Any) -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
+def voice_references(session: Any) -> tuple[tuple[str, str], ...]:
+    """(party, sample path) of every party with voice references, credited anywhere or not."""
+    from sqlalchemy import select
+
+    from clearreel.rights.models import Party
+
+    out: list[tuple[str, str]] = []
+    for party in session.scalars(select(Party).order_by(Party.id)):
+        for r in party.references or []:
+            if r.get("kind") == "voice" and r.get("path"):
+                p = _local(str(r["path"]))
+                out.append((party.id, str(p) if p is not None else str(r["path"])))
+    return tuple(out)
+
+
 def facts_from_rows(work: Any, characters: Mapping[str, Any], index: NameIndex,
                     references: tuple[tuple[str, str], ...] = (),
-                    cues: Mapping[SubtitleEntry, list[Any]] | None = None) -> WorkFacts:
+                    cues: Mapping[SubtitleEntry, list[Any]] | None = None,
+                    voice_refs: tuple[tuple[str, str], ...] = ()) -> WorkFacts:
     """`WorkFacts` from ORM rows: the `Work` (participations, scenes, media loaded), every
     character by id, and the name index. `cues` may hold subtitle files already read."""
     media = tuple(m.uri for m in work.media)
@@ -461,7 +496,8 @@ def facts_from_rows(work: Any, characters: Mapping[str, Any], index: NameIndex,
     durations = tuple((m.uri, (m.probe or {}).get("duration_s")) for m in work.media)
     return WorkFacts(work=work.id, title=work.title, media=media, credited=credited, cast=cast_,
                      character_names=names, scenes=scenes, lines=tuple(lines),
-                     references=references, durations=durations)
+                     references=references, durations=durations,
+                     voice_references=voice_refs)
 
 
 def work_facts(session: Any, work_id: str, *, references: bool = True) -> WorkFacts:
@@ -479,10 +515,12 @@ def work_facts(session: Any, work_id: str, *, references: bool = True) -> WorkFa
         raise NotFound(f"unknown work {work_id!r}: see `clearreel catalog list`")
     chars = {c.id: c for c in session.scalars(select(Character))}
     return facts_from_rows(w, chars, name_index(session),
-                           face_references(session) if references else ())
+                           face_references(session) if references else (),
+                           voice_refs=voice_references(session) if references else ())
 
 
-__all__ = ["FACES", "LABELS", "SCENES", "UNCOVERED", "Line", "Presence", "SceneFact",
-           "SubtitleEntry", "WorkFacts", "cast", "casting", "face_references", "facts_from_rows",
-           "merge", "name_index", "present", "present_in_frames", "read_cues", "resolve_lines",
-           "span_of_frames", "subtitle_entries", "work_facts", "work_presence"]
+__all__ = ["FACES", "LABELS", "SCENES", "UNCOVERED", "VOICES", "Line", "Presence",
+           "SceneFact", "SubtitleEntry", "WorkFacts", "cast", "casting", "face_references",
+           "facts_from_rows", "heard_in", "merge", "name_index", "present", "present_in_frames",
+           "read_cues", "resolve_lines", "span_of_frames", "subtitle_entries",
+           "voice_references", "work_facts", "work_presence"]

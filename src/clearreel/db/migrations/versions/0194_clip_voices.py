@@ -1,14 +1,14 @@
 """dataset: speaker verification evidence per clip (party -> segment, similarity)
 
 Revision ID: 0194_clip_voices
-Revises: 0192_output_fingerprint
+Revises: 0193_ledger_reference
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0194_clip_voices"
-down_revision = "0192_output_fingerprint"
+down_revision = "0193_ledger_reference"
 branch_labels = None
 depends_on = None
 

@@ -29,7 +29,7 @@ COLLECTIONS = ("parties", "works", "characters", "licenses", "consents")
 def resolve_paths(doc: dict[str, Any], base: Path) -> None:
     """Resolve the file's relative paths (media, subtitles, scene media, references) against
     its folder, in place, so that they compare equal to the registry's absolute ones."""
-    from clearreel.rights.catalog import _resolve
+    from clearreel.rights.catalog_validate import _resolve
 
     def fix(v: Any) -> Any:
         return _resolve(v, base) if isinstance(v, str) and v else v
@@ -107,13 +107,14 @@ def _participation_key(p: Any) -> Any:
 
 
 def _scene_key(sc: Any) -> Any:
-    from clearreel.rights.catalog import _ms, _seconds
+    from clearreel.rights.catalog import _ms
+    from clearreel.rights.catalog_schema import _seconds
 
     return (sc.get("media"), _ms(_seconds(sc["start"])), _ms(_seconds(sc["end"])))
 
 
 def _reference_key(r: Any) -> Any:
-    from clearreel.rights.catalog import _reference
+    from clearreel.rights.catalog_schema import _reference
 
     r = _reference(r)
     return (r["kind"], r["path"])

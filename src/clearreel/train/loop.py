@@ -8,32 +8,27 @@ the velocity v = ε - x0 (MSE). FlowMatchEulerDiscreteScheduler integrates exact
 Reproducibility: the batch, captions, σ and ε of step k come from a generator seeded with
 (seed, k, process), never from global RNG state, so a run resumed from a checkpoint replays
 the same loss sequence as an uninterrupted one.
+
+The pieces the loop calls: `batches` (the encoded windows, cached, and the batch of
+each step), `checkpoints` (resume from the newest complete checkpoint, save atomically).
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
-import os
 import shutil
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from clearreel.config import Settings
 from clearreel.errors import UsageError
+from clearreel.train.batches import build_samples, pick_batch, resolve_buckets, step_generator
+from clearreel.train.checkpoints import resume, save_checkpoint
 from clearreel.train.config import TrainConfig
-from clearreel.train.data import (
-    clips_digest,
-    decode_clip,
-    full_caption,
-    names_caption,
-    plan_windows,
-    window_frames,
-)
+from clearreel.train.data import clips_digest
 from clearreel.train.registry import ModelRecord, check_name, model_dir
 
 Log = Callable[[str], None]
@@ -42,132 +37,6 @@ Log = Callable[[str], None]
 def _quiet(message: str) -> None:
     """The log of a non-main process: silent."""
 
-
-def _step_generator(seed: int, step: int, rank: int) -> Any:
-    import torch
-
-    return torch.Generator().manual_seed((seed * 1_000_003 + step) * 4099 + rank)
-
-
-def _resolve_buckets(
-    cfg: TrainConfig, fam: Any, marker: dict[str, Any] | None
-) -> list[tuple[int, int, int]]:
-    if cfg.buckets:
-        return [(int(f), int(h), int(w)) for f, h, w in cfg.buckets]
-    src = marker or {}
-    return [
-        (
-            int(src.get("num_frames", fam.num_frames)),
-            int(src.get("height", fam.height)),
-            int(src.get("width", fam.width)),
-        )
-    ]
-
-
-def _build_samples(
-    pipe: Any,
-    adapter: Any,
-    clips: Sequence[Any],
-    cfg: TrainConfig,
-    buckets: list[tuple[int, int, int]],
-    fps: int,
-    max_len: int,
-    names: dict[str, str],
-    device: str,
-    log: Log,
-    show_progress: bool,
-) -> dict[str, Any]:
-    """Decode every clip once, cut windows, encode latents (VAE) and captions (text encoder)."""
-    import torch
-
-    from clearreel.media import probe
-    from clearreel.util.progress import track as progress
-
-    latents: list[Any] = []
-    meta: list[dict[str, Any]] = []
-    full_caps: list[str] = []
-    short_caps: list[str] = []
-    for clip in progress(clips, "encoding clips", total=len(clips), enabled=show_progress):
-        pr = probe(clip.path)
-        wins = plan_windows(
-            clip.id,
-            pr.frames,
-            pr.fps_float,
-            fps,
-            pr.width / pr.height,
-            buckets,
-            cfg.windows_per_clip,
-        )
-        if not wins:
-            log(f"skipping clip {clip.id}: {pr.frames} frames is shorter than every bucket")
-            continue
-        by_size: dict[tuple[int, int], np.ndarray] = {}
-        for w in wins:
-            size = (w.bucket[1], w.bucket[2])
-            if size not in by_size:
-                by_size[size], _ = decode_clip(clip.path, size[1], size[0])
-            frames = window_frames(by_size[size], w)
-            if len(frames) < w.bucket[0]:  # the container announced more frames than decoded
-                continue
-            latents.append(adapter.encode_video(pipe, frames, device))  # (C, f, h, w)
-            meta.append(
-                {
-                    "clip": clip.id,
-                    "start": w.start,
-                    "stride": w.stride,
-                    "bucket": list(w.bucket),
-                    "characters": sorted(clip.characters),
-                }
-            )
-            full_caps.append(full_caption(clip, cfg.trigger))
-            short = names_caption(clip, cfg.trigger, names)
-            short_caps.append(short or full_caps[-1])  # no names: the short caption is the full one
-    if not latents:
-        raise UsageError(
-            "no clip is long enough for the training buckets: add longer clips or "
-            "smaller buckets (frames 4k+1)"
-        )
-    uniq = sorted(set(full_caps) | set(short_caps) | {""})
-    emb, mask = adapter.encode_text(pipe, uniq, max_len, device)  # (N, L, D), (N, L) or None
-    index = {c: i for i, c in enumerate(uniq)}
-    return {
-        "latents": latents,
-        "meta": meta,
-        "text": emb,
-        "mask": mask,
-        "full": torch.tensor([index[c] for c in full_caps]),
-        "short": torch.tensor([index[c] for c in short_caps]),
-        "empty": torch.tensor(index[""]),
-        "captions": uniq,
-    }
-
-
-def _pick_batch(
-    samples: dict[str, Any], buckets_of: dict[tuple[int, ...], list[int]], cfg: TrainConfig, g: Any
-) -> tuple[Any, Any, Any]:
-    """One batch from one bucket: latents (B, C, f, h, w), text embeddings (B, L, D) and
-    their attention mask (B, L) where the family uses one."""
-    import torch
-
-    n = len(samples["latents"])
-    first = int(torch.randint(n, (1,), generator=g))
-    pool = buckets_of[tuple(samples["meta"][first]["bucket"])]
-    picks = [first] + [
-        pool[int(i)] for i in torch.randint(len(pool), (cfg.batch_size - 1,), generator=g)
-    ]
-    x0 = torch.stack([samples["latents"][i] for i in picks])
-    u = torch.rand(len(picks), generator=g)
-    text_ids = []
-    for i, ui in zip(picks, u.tolist(), strict=True):
-        if ui < cfg.caption_dropout:
-            text_ids.append(int(samples["empty"]))
-        elif ui < cfg.caption_dropout + cfg.names_caption_prob:
-            text_ids.append(int(samples["short"][i]))
-        else:
-            text_ids.append(int(samples["full"][i]))
-    rows = torch.tensor(text_ids)
-    mask = samples.get("mask")
-    return x0, samples["text"][rows], None if mask is None else mask[rows]
 
 
 def train_on_clips(
@@ -281,7 +150,7 @@ def _train(
             "wan, ltx, cogvideox, tiny); it can be loaded for generation"
         )
     marker = read_base_marker(base_dir)
-    buckets = _resolve_buckets(cfg, fam, marker)
+    buckets = resolve_buckets(cfg, fam, marker)
     from clearreel.train.adapters import ADAPTERS
 
     fm, sm = ADAPTERS[fam.name].frame_multiple, ADAPTERS[fam.name].size_multiple
@@ -347,7 +216,7 @@ def _train(
         samples, hit = load_or_build(
             settings.cache_dir(org, "latents"),
             cache_inputs,
-            lambda: _build_samples(
+            lambda: build_samples(
                 pipe,
                 adapter,
                 clips,
@@ -444,43 +313,7 @@ def _train(
         {"config": cfg.to_dict(), "cache": cache_inputs, "base": base}, sort_keys=True, default=str
     )
     ckpt_root = out / "checkpoints"
-    step, losses = 0, []
-    latest = complete_checkpoints(ckpt_root)
-    if latest:
-        state = json.loads((latest[-1] / "trainer_state.json").read_text())
-        if state.get("run") != run_id:
-            raise UsageError(
-                f"{out} holds checkpoints of a different run (other data or config): "
-                "choose another --name or delete that directory"
-            )
-        accelerator.load_state(str(latest[-1]))
-        step, losses = int(state["step"]), list(state["losses"])
-        log(f"resumed from {latest[-1].name}")
-
-    def save_checkpoint() -> None:
-        # Written in full under a temporary name, then renamed: a run killed while saving
-        # leaves a `.partial-*` directory that resume ignores (and the next save removes),
-        # never a `step-*` that cannot be loaded.
-        final = ckpt_root / f"step-{step:07d}"
-        tmp = ckpt_root / f".partial-step-{step:07d}"
-        if accelerator.is_main_process:
-            shutil.rmtree(tmp, ignore_errors=True)
-        accelerator.wait_for_everyone()
-        accelerator.save_state(str(tmp))
-        accelerator.wait_for_everyone()  # every rank's RNG state is in `tmp`
-        if accelerator.is_main_process:
-            state = tmp / "trainer_state.json"
-            state.write_text(json.dumps({"run": run_id, "step": step, "losses": losses}))
-            with open(state, "rb+") as f:
-                os.fsync(f.fileno())
-            if final.exists():  # a stale directory of the same step (an older, unfinished run)
-                shutil.rmtree(final)
-            os.replace(tmp, final)
-            for old in complete_checkpoints(ckpt_root)[:-2]:  # keep the newest two
-                shutil.rmtree(old, ignore_errors=True)
-            for stale in ckpt_root.glob(".partial-*"):
-                shutil.rmtree(stale, ignore_errors=True)
-        accelerator.wait_for_everyone()
+    step, losses = resume(accelerator, ckpt_root, run_id, out, log)
 
     # -- 8. the loop ----------------------------------------------------------------------
     from clearreel.util.progress import track as progress
@@ -494,8 +327,8 @@ def _train(
         enabled=show_progress and accelerator.is_main_process,
     )
     for step_i in steps:
-        g = _step_generator(cfg.seed, step_i, rank)
-        x0, text, mask = _pick_batch(samples, buckets_of, cfg, g)  # (B,C,f,h,w), (B,L,D), (B,L)
+        g = step_generator(cfg.seed, step_i, rank)
+        x0, text, mask = pick_batch(samples, buckets_of, cfg, g)  # (B,C,f,h,w), (B,L,D), (B,L)
         with accelerator.autocast():
             loss = adapter.loss(
                 transformer,
@@ -520,7 +353,7 @@ def _train(
             window = losses[-cfg.log_every :]
             log(f"step {step}/{cfg.steps}  loss {sum(window) / len(window):.4f}")
         if (cfg.checkpoint_every and step % cfg.checkpoint_every == 0) or step == stop_after:
-            save_checkpoint()
+            save_checkpoint(accelerator, ckpt_root, run_id, step, losses)
         if stop_after is not None and step >= stop_after and step < cfg.steps:
             accelerator.wait_for_everyone()
             return None
@@ -585,14 +418,6 @@ def _train(
     )
     return rec
 
-
-def complete_checkpoints(root: Path) -> list[Path]:
-    """The checkpoints a run can resume from, oldest first: `step-*` directories that hold
-    their `trainer_state.json` (written last). Directories of a save that was interrupted
-    (`.partial-*`, or a `step-*` from before saves were atomic, lacking the state) are not."""
-    if not root.is_dir():
-        return []
-    return sorted(d for d in root.glob("step-*") if (d / "trainer_state.json").is_file())
 
 
 def save_weights_(pipe_cls: Any, model: Any, mode: str, out: Path) -> None:

@@ -84,3 +84,35 @@ def test_a_party_heard_is_present_with_evidence(workspace: Settings, tmp_path: P
     ev = first[0]["voices"]["p-ava"]
     assert code == 0 and (f"voice: p-ava at {ev['start_s']:.2f}-{ev['end_s']:.2f} s "
                           f"(similarity {ev['similarity']:.3f}") in " ".join(text.split())
+
+
+def test_kept_audio_needs_a_voice_consent_of_everyone_heard(workspace: Settings, tmp_path: Path,
+                                                            cli) -> None:
+    import dataclasses
+
+    from clearreel.curate import curate
+    from clearreel.rights.catalog import import_catalog
+
+    # Ava consented to training and to the use of her voice; the guest to training only.
+    import_catalog(workspace, _studio(tmp_path, {"p-ava": ["training", "voice"],
+                                                 "p-ben": ["training"],
+                                                 "p-guest": ["training"]}))
+    silent = curate(workspace, "mute", on=dt.date(2026, 1, 1), config=CONFIG, progress=False,
+                    workers=1)
+    code, out, _ = cli("dataset", "show", "mute", "--json")
+    assert code == 0 and {p for c in json.loads(out)["clips"] for p in c["performers"]} == {
+        "p-ava", "p-guest"}  # without the audio, training consents suffice
+    loud = curate(workspace, "loud", on=dt.date(2026, 1, 1), progress=False, workers=1,
+                  config=dataclasses.replace(CONFIG, keep_audio=True))
+    assert loud["clips"] < silent["clips"]
+    code, out, err = cli("dataset", "show", "loud", "--json")
+    assert code == 0, err
+    d = json.loads(out)
+    assert d["clips"] and all(c["performers"] == ["p-ava"] for c in d["clips"])
+    assert all("k-p-ava-voice" in c["consents"] for c in d["clips"])
+    guest = [e for e in d["excluded"] if e["stage"] == "clearance"]
+    assert guest, d["excluded"]
+    for e in guest:
+        rs = [r for r in e["reasons"] if r.get("party") == "p-guest"]  # today and --on
+        assert rs and all(r["code"] == "voice_consent.missing" and "no voice consent"
+                          in r["detail"] for r in rs), rs

@@ -317,7 +317,8 @@ def _plan(run: Run, ds_pk: int) -> None:
         # date cannot make a dataset now.
         dates = sorted({dt.date.today(), run.on})
 
-        def clear(work: str, performers: tuple[str, ...], clips: list[str]) -> Verdict:
+        def clear(work: str, performers: tuple[str, ...], clips: list[str],
+                  heard: tuple[str, ...] | None = None) -> Verdict:
             ds_ = [
                 check_use(
                     s,
@@ -326,6 +327,7 @@ def _plan(run: Run, ds_pk: int) -> None:
                     on=day,
                     territory=run.territory,
                     performers=list(performers),
+                    heard=None if heard is None else list(heard),
                     audit=True,
                     context={"dataset": run.name, "clips": clips},
                 )

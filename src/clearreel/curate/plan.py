@@ -6,6 +6,7 @@ callable: no database, no engine. In a fixed order (work, media, start frame):
 1. score filters: the analysis's own filter reasons, else `CurateConfig.thresholds` here;
 2. the clearance gate: ONE call of `clear(work, performers, clip ids)` per (work, performers
    present) group, in sorted order; a clip is admitted only when its group's verdict allows;
+   with `keep_audio`, per (work, performers, parties heard) and `clear(..., heard=...)`;
 3. near-duplicates across all works: one clip kept per group (the first cleared one in
    order); the others are excluded as `near_duplicate_of <clip>`.
 
@@ -122,7 +123,9 @@ class Verdict:
     reasons: tuple[Reason, ...] = ()  # each with "code" and "effect" ("allow" | "deny")
 
 
-Clearance = Callable[[str, tuple[str, ...], list[str]], Verdict]
+# clear(work, performers, clip ids) -> Verdict; with `keep_audio`, also heard=(parties heard
+# in the clips, whose voice consents are asked too).
+Clearance = Callable[..., Verdict]
 
 
 @dataclass(frozen=True)
@@ -163,7 +166,7 @@ def plan(candidates: Sequence[Candidate], clear: Clearance, config: CurateConfig
             reasons[c.id] += r
             stage_of[c.id] = "filter"
     passed = [c for c in cands if c.id not in reasons]
-    cleared = _clear(passed, clear, reasons, stage_of)
+    cleared = _clear(passed, clear, reasons, stage_of, config.keep_audio)
     _dedup(passed, cleared, reasons, stage_of, config)
     admitted, excluded = [], []
     for c in cands:
@@ -192,13 +195,18 @@ def _clear(
     clear: Clearance,
     reasons: dict[str, list[Reason]],
     stage_of: dict[str, str],
+    keep_audio: bool = False,
 ) -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
-    groups: dict[tuple[str, tuple[str, ...]], list[Candidate]] = defaultdict(list)
+    # With the audio kept, the parties heard in a clip are asked for a voice consent too.
+    groups: dict[tuple[str, tuple[str, ...], tuple[str, ...]], list[Candidate]] = defaultdict(
+        list)
     for c in cands:
-        groups[(c.work, c.performers)].append(c)
+        groups[(c.work, c.performers, tuple(sorted(c.voices)) if keep_audio else ())].append(c)
     cleared: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
-    for (work, performers), members in sorted(groups.items()):
-        verdict = clear(work, performers, [c.id for c in members])
+    for (work, performers, heard), members in sorted(groups.items()):
+        ids = [c.id for c in members]
+        verdict = (clear(work, performers, ids, heard=heard) if keep_audio
+                   else clear(work, performers, ids))
         if verdict.allowed:
             for c in members:
                 cleared[c.id] = (tuple(verdict.licenses), tuple(verdict.consents))

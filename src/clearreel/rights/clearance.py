@@ -379,7 +379,11 @@ class Clearance:
 
     def check_use(self, work: str, use: str, *, on: dt.date | None = None,
                   territory: str | None = None, performers: Sequence[str] | None = None,
-                  audit: bool = True, context: dict[str, Any] | None = None) -> Decision:
+                  audit: bool = True, context: dict[str, Any] | None = None,
+                  heard: Sequence[str] | None = None) -> Decision:
+        """Rules 1-3 for `use` of `work`. `heard`: performers whose voice is in audio that is
+        kept (a clip with its audio track): each needs a `voice` consent as well as the
+        `training` one (rule 3, the same consent rule of another kind)."""
         if use not in USES:
             raise UsageError(f"unknown use {use!r}: expected one of {', '.join(USES)}")
         self._load()
@@ -413,10 +417,14 @@ class Clearance:
                        else _ids(performers))
             for p in present:
                 reasons += self._training_consent(p, w.id, on)
+        voiced = _ids(heard or ()) if use in CONSENTED_USES else []
+        for p in voiced:
+            reasons += self._training_consent(p, w.id, on, kind="voice")
         allowed = bool(allows) and not any(r.effect == "deny" for r in reasons)
         d = Decision(allowed, reasons, {
             "work": w.id, "use": use, "on": on.isoformat(), "territory": t or WORLD,
-            "performers": present, "consent_mode": self.mode})
+            "performers": present, "consent_mode": self.mode,
+            **({"heard": voiced} if heard is not None else {})})
         if audit:
             from clearreel.rights import audit as audit_log
 
@@ -424,47 +432,55 @@ class Clearance:
                              **({"context": context} if context else {}))
         return d
 
-    def _training_consent(self, party: str, work: str, on: dt.date) -> list[Reason]:
+    def _training_consent(self, party: str, work: str, on: dt.date,
+                          kind: str = "training") -> list[Reason]:
+        """Rule 3 for one performer: a consent of `kind` (`training`; `voice` for a performer
+        heard in kept audio) granted and in force on `on`. Codes `consent.*` for training,
+        `voice_consent.*` for voice."""
         who = self.name(party)
+        c = "consent" if kind == "training" else f"{kind}_consent"
+        use = "training use" if kind == "training" else f"{kind} use (their voice, heard)"
         ks = [k for k in self.consents.get(party, [])
-              if k.kind == "training" and _covers(k.works, work)]
+              if k.kind == kind and _covers(k.works, work)]
         refusals = [k for k in ks if k.status == "refused" and k.signed <= on
                     and (k.expires is None or on < k.expires)]
         if refusals:
-            return [Reason("consent.refused", consent=k.id, party=party,
-                           detail=f"{who} refused training use of {work} ({k.id}, {k.signed})")
+            return [Reason(f"{c}.refused", consent=k.id, party=party,
+                           detail=f"{who} refused {use} of {work} ({k.id}, {k.signed})")
                     for k in refusals]
         granted = [k for k in ks if k.status in ("granted", "revoked") and _in_force(k, on)]
         if granted:
-            return [Reason("consent.granted", consent=k.id, party=party, effect="allow",
-                           detail=f"{who} consented to training on {work} ({k.id}, signed "
+            what = "training" if kind == "training" else f"{kind} use"
+            return [Reason(f"{c}.granted", consent=k.id, party=party, effect="allow",
+                           detail=f"{who} consented to {what} on {work} ({k.id}, signed "
                                   f"{k.signed}"
                                   + (f", until {k.expires}" if k.expires else "") + ")")
                     for k in granted]
         revoked = [k for k in ks
                    if k.status == "revoked" and k.revoked is not None and k.revoked <= on]
         if revoked:
-            return [Reason("consent.revoked", consent=k.id, party=party,
+            return [Reason(f"{c}.revoked", consent=k.id, party=party,
                            detail=f"{who} revoked consent {k.id} on {k.revoked}") for k in revoked]
         if self.mode == "unless_refused":
-            return [Reason("consent.not_refused", party=party, effect="allow", detail=(
-                f"{who} has no training consent in force for {work} on {on} but has not refused "
+            return [Reason(f"{c}.not_refused", party=party, effect="allow", detail=(
+                f"{who} has no {kind} consent in force for {work} on {on} but has not refused "
                 "either; allowed because the studio's consent mode is unless_refused"))]
         expired = [k for k in ks if k.expires is not None and k.expires <= on]
         if expired:
-            return [Reason("consent.expired", consent=k.id, party=party,
-                           detail=f"{who}'s training consent {k.id} expired on {k.expires}")
+            return [Reason(f"{c}.expired", consent=k.id, party=party,
+                           detail=f"{who}'s {kind} consent {k.id} expired on {k.expires}")
                     for k in expired]
         future = [k for k in ks if k.signed > on]
         if future:
-            return [Reason("consent.not_yet_signed", consent=k.id, party=party,
-                           detail=f"{who}'s training consent {k.id} was signed {k.signed}, "
+            return [Reason(f"{c}.not_yet_signed", consent=k.id, party=party,
+                           detail=f"{who}'s {kind} consent {k.id} was signed {k.signed}, "
                                   f"after {on}")
                     for k in future]
-        other = [k.id for k in self.consents.get(party, []) if k.kind == "training"]
-        return [Reason("consent.missing", party=party, detail=(
-            f"{who} appears in {work} but has no training consent covering it"
-            + (f" (their training consents {', '.join(other)} do not cover {work})"
+        other = [k.id for k in self.consents.get(party, []) if k.kind == kind]
+        where = "appears in" if kind == "training" else "is heard in the kept audio of"
+        return [Reason(f"{c}.missing", party=party, detail=(
+            f"{who} {where} {work} but has no {kind} consent covering it"
+            + (f" (their {kind} consents {', '.join(other)} do not cover {work})"
                if other else "")))]
 
     # ------------------------------------------------------------------ generation
@@ -612,13 +628,15 @@ def _drop(session: Session, *_: Any) -> None:
 
 def check_use(session: Session, work: str, use: str, *, on: dt.date | None = None,
               territory: str | None = None, performers: Sequence[str] | None = None,
+              heard: Sequence[str] | None = None,
               audit: bool = True, context: dict[str, Any] | None = None) -> Decision:
     """May `work` be put to `use` on `on` (default today) in `territory` (default the
     organization's home territory)? `performers` names who is present (e.g. in one clip);
-    None applies the presence rule to the whole work. Raises `NotFound` for an unknown work
+    None applies the presence rule to the whole work; `heard` names who is heard in audio
+    that is kept (each also needs a `voice` consent). Raises `NotFound` for an unknown work
     and `UsageError` for an unknown use or territory."""
     return engine(session).check_use(work, use, on=on, territory=territory, performers=performers,
-                                     audit=audit, context=context)
+                                     audit=audit, context=context, heard=heard)
 
 
 def check_generation(session: Session, *, performers: Sequence[str] = (),

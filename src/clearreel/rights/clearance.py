@@ -28,16 +28,15 @@ materials), and is written to the audit log.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sqlalchemy import event, func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
-from clearreel.db import current_org
 from clearreel.errors import NotFound, UsageError
+from clearreel.rights.clearance_registry import CONSENT_MODES, RegistryView
+from clearreel.rights.decisions import Decision, Reason, _covers, _day, _ids, _in_force
 from clearreel.rights.models import (
     Character,
     Consent,
@@ -65,75 +64,8 @@ from clearreel.rights.vocab import (
 # sublicensing, which licenses the work onward for AI training (ARCHITECTURE.md, "Uses").
 CONSENTED_USES = (*TRAINING_USES, "sublicensing")
 
-CONSENT_MODES = ("strict", "unless_refused")
-BULK_LOAD_WORKS = 20_000
 
-
-@dataclass
-class Reason:
-    """Why a decision went the way it did. `effect` is `allow` (this cleared it), `deny`
-    (this blocked it) or `info` (context: e.g. a licence that did not count, and why)."""
-
-    code: str
-    license: str | None = None
-    consent: str | None = None
-    party: str | None = None
-    detail: str = ""
-    effect: str = "deny"
-    reservation: str | None = None  # the source and media URI of an embedded reservation
-    character: str | None = None  # the character concerned (rule 4, the prompt guard)
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-@dataclass
-class Decision:
-    allowed: bool
-    reasons: list[Reason] = field(default_factory=list)
-    # What was asked (for the audit log and for readable output).
-    question: dict[str, Any] = field(default_factory=dict)
-
-    def to_json(self) -> dict[str, Any]:
-        return {"allowed": self.allowed, "reasons": [r.to_json() for r in self.reasons],
-                **self.question}
-
-    @property
-    def licenses(self) -> list[str]:
-        """The licences that cleared an allowed decision (for a bill of materials)."""
-        return _ids(r.license for r in self.reasons if r.effect == "allow")
-
-    @property
-    def consents(self) -> list[str]:
-        """The consents that cleared an allowed decision."""
-        return _ids(r.consent for r in self.reasons if r.effect == "allow")
-
-    @property
-    def denials(self) -> list[Reason]:
-        return [r for r in self.reasons if r.effect == "deny"]
-
-
-def _ids(values: Any) -> list[str]:
-    out: list[str] = []
-    for v in values:
-        if v and v not in out:
-            out.append(v)
-    return out
-
-
-def _in_force(k: Consent, on: dt.date) -> bool:
-    """A consent is in force from its signature until it expires or is revoked (both
-    exclusive: an `expires` or `revoked` date is the first day it no longer holds)."""
-    return (k.signed <= on and (k.expires is None or on < k.expires)
-            and (k.revoked is None or on < k.revoked))
-
-
-def _covers(scope: list[str] | None, value: str | None) -> bool:
-    """A scope list that is absent covers everything; a present one must name the value."""
-    return scope is None or (value is not None and value in scope)
-
-
-class Clearance:
+class Clearance(RegistryView):
     """The engine bound to one session, caching the registry it reads.
 
     Curation asks once per clip, so licences, consents, characters and each work are loaded
@@ -141,160 +73,6 @@ class Clearance:
     or rolls back (see `_invalidate`); call `invalidate()` after bulk SQL updates.
     """
 
-    def __init__(self, session: Session, *, consent_mode: str | None = None):
-        self.session = session
-        self.org = current_org(session)
-        self._consent_mode = consent_mode
-        self._loaded = False
-
-    # ------------------------------------------------------------------ loading
-    def invalidate(self) -> None:
-        self._loaded = False
-
-    def _load(self) -> None:
-        if self._loaded:
-            return
-        s = self.session
-        org = s.get(Organization, self.org)
-        self.home = org.home_territory if org else None
-        self.licenses = list(s.scalars(select(License).options(selectinload(License.grants))
-                                       .order_by(License.id)))
-        self.consents: dict[str, list[Consent]] = defaultdict(list)
-        for k in s.scalars(select(Consent).order_by(Consent.signed, Consent.id)):
-            self.consents[k.party_id].append(k)
-        self.characters = {c.id: c for c in s.scalars(select(Character))}
-        self.party_names = dict(s.execute(select(Party.id, Party.name)).all())
-        self.works: dict[str, Work | None] = {}
-        self._presence: dict[str, list[str]] = {}
-        self._facts: dict[str, Any] = {}
-        self._names: Any = None
-        self._reservations: dict[int, list[tuple[Reservation, str | None]]] = {}
-        self._all_works_loaded = False
-        mode = self._consent_mode or s.info.get("consent_mode")
-        if mode is None:
-            row = s.scalars(select(Setting).where(Setting.key == "consent_mode")).first()
-            mode = row.value if row is not None else None
-        if mode is None:
-            from clearreel.config import Settings
-
-            mode = Settings().consent_mode
-        if mode not in CONSENT_MODES:
-            raise UsageError(f"unknown consent mode {mode!r}: expected one of "
-                             f"{', '.join(CONSENT_MODES)}")
-        self.mode = mode
-        self._loaded = True
-
-    def work(self, work_id: str) -> Work:
-        self._load()
-        if (work_id not in self.works and not self._all_works_loaded
-                and len(self.works) >= 3 and self._few_works()):
-            # Asked about many works (curation, one question per clip): one bulk load beats a
-            # query per work. A single question (the CLI) loads only its work.
-            self._all_works()
-        if work_id not in self.works:
-            self.works[work_id] = self.session.scalars(
-                select(Work).where(Work.id == work_id).options(
-                    selectinload(Work.participations), selectinload(Work.scenes),
-                    selectinload(Work.media))).first()
-        w = self.works[work_id]
-        if w is None:
-            raise NotFound(f"unknown work {work_id!r}: see `clearreel catalog list`")
-        return w
-
-    def preload(self, work_ids: Sequence[str]) -> None:
-        """Load these works in one query, so that a report about a page of works (the web
-        studio's matrix) neither queries per work nor loads the whole registry."""
-        self._load()
-        missing = [w for w in work_ids if w not in self.works]
-        if missing:
-            for w in self.session.scalars(select(Work).where(Work.id.in_(missing)).options(
-                    selectinload(Work.participations), selectinload(Work.scenes),
-                    selectinload(Work.media))):
-                self.works[w.id] = w
-
-    def _few_works(self) -> bool:
-        """Few enough works to load them all at once (see `work`)."""
-        n = self.session.scalar(select(func.count()).select_from(Work)) or 0
-        return n <= BULK_LOAD_WORKS
-
-    def _all_works(self) -> list[Work]:
-        self._load()
-        if not self._all_works_loaded:
-            for w in self.session.scalars(select(Work).options(
-                    selectinload(Work.participations), selectinload(Work.scenes),
-                    selectinload(Work.media))):
-                self.works[w.id] = w
-            self._all_works_loaded = True
-        return [w for w in self.works.values() if w is not None]
-
-    def _work_reservations(self, w: Work) -> list[tuple[Reservation, str | None]]:
-        if self._all_works_loaded and not self._reservations:
-            for w_pk in (x.pk for x in self.works.values() if x is not None):
-                self._reservations[w_pk] = []
-            for res, uri in self.session.execute(
-                    select(Reservation, MediaAsset.uri)
-                    .outerjoin(MediaAsset, MediaAsset.pk == Reservation.media_pk)
-                    .order_by(Reservation.pk)).all():
-                self._reservations.setdefault(res.work_pk, []).append((res, uri))
-        if w.pk not in self._reservations:
-            rows = self.session.execute(
-                select(Reservation, MediaAsset.uri)
-                .outerjoin(MediaAsset, MediaAsset.pk == Reservation.media_pk)
-                .where(Reservation.work_pk == w.pk).order_by(Reservation.pk)).all()
-            self._reservations[w.pk] = list(rows)
-        return self._reservations[w.pk]
-
-    def name(self, party: str | None) -> str:
-        if party is None:
-            return "?"
-        n = self.party_names.get(party)
-        return f"{n} ({party})" if n else party
-
-    # ------------------------------------------------------------------ presence
-    def credited_performers(self, work_id: str) -> list[str]:
-        w = self.work(work_id)
-        return _ids(p.party_id for p in w.participations if p.role == "performer")
-
-    def facts(self, work_id: str) -> Any:
-        """The work's presence facts (`clearreel.rights.presence.WorkFacts`), cached."""
-        from clearreel.rights import presence
-
-        w = self.work(work_id)
-        if work_id not in self._facts:
-            if self._names is None:
-                self._names = presence.name_index(self.session)
-            self._facts[work_id] = presence.facts_from_rows(w, self.characters, self._names)
-        return self._facts[work_id]
-
-    def present_performers(self, work_id: str) -> tuple[list[str], str]:
-        """Who is present anywhere in the work by the presence rule (`rights.presence`), and
-        on what evidence."""
-        from clearreel.rights import presence
-
-        if work_id in self._presence:
-            self.work(work_id)
-            return self._presence[work_id], "cached"
-        p = presence.work_presence(self.facts(work_id))
-        self._presence[work_id] = list(p.performers)
-        how = ", ".join(sorted({src for v in p.evidence.values() for src in v})) or "nobody"
-        return self._presence[work_id], how
-
-    def cast(self, character: str, works: Sequence[str] | None = None) -> list[str]:
-        """Who plays `character` (the casting rule): in the given works, else in any work
-        plus the character's own `performer`."""
-        from clearreel.rights.presence import cast
-
-        c = self.characters.get(character)
-        default = c.performer_id if c is not None else None
-        pool = [self.work(w) for w in works] if works else self._all_works()
-        out: list[str] = []
-        for w in pool:
-            pairs = [(p.party_id, p.character_id) for p in w.participations]
-            out += cast(character, pairs, default) if works else [
-                p for p, ch in pairs if ch == character]
-        if not works and default:
-            out.append(default)
-        return _ids(out)
 
     # ------------------------------------------------------------------ checks
     def _territory(self, territory: str | None) -> str | None:
@@ -584,11 +362,6 @@ class Clearance:
             reasons += notes
         return reasons
 
-
-def _day(on: dt.date | dt.datetime | None) -> dt.date:
-    if on is None:
-        return dt.date.today()
-    return on.date() if isinstance(on, dt.datetime) else on
 
 
 # ---------------------------------------------------------------------------- session cache

@@ -188,7 +188,7 @@ def consent_doc(k: Consent) -> dict[str, Any]:
 
 
 def _in_force_today(k: Consent) -> bool:
-    from clearreel.rights.clearance import _in_force
+    from clearreel.rights.decisions import _in_force
 
     return k.status != "refused" and _in_force(k, dt.date.today())
 

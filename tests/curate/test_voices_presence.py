@@ -73,12 +73,12 @@ def test_a_party_heard_is_present_with_evidence(workspace: Settings, tmp_path: P
     for c in first:
         assert c["performers"] == ["p-ava"], c
         ev = c["voices"]["p-ava"]
-        assert ev["similarity"] >= 0.85 and ev["start_s"] < 3.0 and ev["segments"] >= 1
+        assert ev["similarity"] >= 0.80 and ev["start_s"] < 3.0 and ev["segments"] >= 1
     for c in second:
         # The uncredited guest is present because their voice was heard: with evidence.
         assert c["performers"] == ["p-guest"], c
         ev = c["voices"]["p-guest"]
-        assert ev["similarity"] >= 0.85 and ev["end_s"] > 3.5
+        assert ev["similarity"] >= 0.80 and ev["end_s"] > 3.5
     assert all("p-ben" not in c["voices"] for c in clips)
     code, text, _ = cli("dataset", "show", "voices")
     ev = first[0]["voices"]["p-ava"]

@@ -96,7 +96,7 @@ class CurateConfig:
     # least `voice_min_speech_s`, resemblyzer embeddings) when parties have voice references;
     # cosine similarity threshold (docs/likeness.md, Voice).
     voice_recognition: bool = True
-    voice_threshold: float = 0.85
+    voice_threshold: float = 0.80
     voice_min_speech_s: float = 1.0
     # Keep the audio track in the clips (for audio-video models): then every performer heard
     # in a clip needs a `voice` consent as well as `training` (rights.clearance, rule 3).

@@ -38,7 +38,7 @@ MAX_SIDE = 1024
 VOICE_MODEL = "resemblyzer_ge2e"
 # A speech segment is the party whose reference is most similar, when the cosine similarity
 # is at least this (docs/likeness.md, Voice: measured on espeak-ng speakers).
-VOICE_THRESHOLD = 0.85
+VOICE_THRESHOLD = 0.80
 # A voice sample needs at least this much speech (seconds) to say who speaks.
 VOICE_MIN_SPEECH_S = 2.0
 

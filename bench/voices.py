@@ -108,7 +108,8 @@ def main() -> int:
     imp_all = [x for s in sims if s["speaker"] in ENROLLED
                for r, x in s["sims"].items() if r != s["speaker"]]
     per_cond = {c: {"genuine_min": round(min(s["sims"][s["speaker"]] for s in sims
-                                             if s["condition"] == c and s["speaker"] in ENROLLED), 3),
+                                             if s["condition"] == c
+                                             and s["speaker"] in ENROLLED), 3),
                     "impostor_max": round(max(x for s in sims if s["condition"] == c
                                               and s["speaker"] in ENROLLED
                                               for r, x in s["sims"].items()

@@ -64,6 +64,20 @@ from clearreel.rights.vocab import (
 # sublicensing, which licenses the work onward for AI training (ARCHITECTURE.md, "Uses").
 CONSENTED_USES = (*TRAINING_USES, "sublicensing")
 
+# Rule 3's reason codes per consent kind: `training` for everyone present, `voice` as well for
+# everyone heard in audio that is kept.
+_CONSENT_CODES = {
+    "training": {"refused": "consent.refused", "granted": "consent.granted",
+                 "revoked": "consent.revoked", "not_refused": "consent.not_refused",
+                 "expired": "consent.expired", "not_yet_signed": "consent.not_yet_signed",
+                 "missing": "consent.missing"},
+    "voice": {"refused": "voice_consent.refused", "granted": "voice_consent.granted",
+              "revoked": "voice_consent.revoked", "not_refused": "voice_consent.not_refused",
+              "expired": "voice_consent.expired",
+              "not_yet_signed": "voice_consent.not_yet_signed",
+              "missing": "voice_consent.missing"},
+}
+
 
 class Clearance(RegistryView):
     """The engine bound to one session, caching the registry it reads.
@@ -216,20 +230,20 @@ class Clearance(RegistryView):
         heard in kept audio) granted and in force on `on`. Codes `consent.*` for training,
         `voice_consent.*` for voice."""
         who = self.name(party)
-        c = "consent" if kind == "training" else f"{kind}_consent"
+        c = _CONSENT_CODES[kind]
         use = "training use" if kind == "training" else f"{kind} use (their voice, heard)"
         ks = [k for k in self.consents.get(party, [])
               if k.kind == kind and _covers(k.works, work)]
         refusals = [k for k in ks if k.status == "refused" and k.signed <= on
                     and (k.expires is None or on < k.expires)]
         if refusals:
-            return [Reason(f"{c}.refused", consent=k.id, party=party,
+            return [Reason(c["refused"], consent=k.id, party=party,
                            detail=f"{who} refused {use} of {work} ({k.id}, {k.signed})")
                     for k in refusals]
         granted = [k for k in ks if k.status in ("granted", "revoked") and _in_force(k, on)]
         if granted:
             what = "training" if kind == "training" else f"{kind} use"
-            return [Reason(f"{c}.granted", consent=k.id, party=party, effect="allow",
+            return [Reason(c["granted"], consent=k.id, party=party, effect="allow",
                            detail=f"{who} consented to {what} on {work} ({k.id}, signed "
                                   f"{k.signed}"
                                   + (f", until {k.expires}" if k.expires else "") + ")")
@@ -237,26 +251,26 @@ class Clearance(RegistryView):
         revoked = [k for k in ks
                    if k.status == "revoked" and k.revoked is not None and k.revoked <= on]
         if revoked:
-            return [Reason(f"{c}.revoked", consent=k.id, party=party,
+            return [Reason(c["revoked"], consent=k.id, party=party,
                            detail=f"{who} revoked consent {k.id} on {k.revoked}") for k in revoked]
         if self.mode == "unless_refused":
-            return [Reason(f"{c}.not_refused", party=party, effect="allow", detail=(
+            return [Reason(c["not_refused"], party=party, effect="allow", detail=(
                 f"{who} has no {kind} consent in force for {work} on {on} but has not refused "
                 "either; allowed because the studio's consent mode is unless_refused"))]
         expired = [k for k in ks if k.expires is not None and k.expires <= on]
         if expired:
-            return [Reason(f"{c}.expired", consent=k.id, party=party,
+            return [Reason(c["expired"], consent=k.id, party=party,
                            detail=f"{who}'s {kind} consent {k.id} expired on {k.expires}")
                     for k in expired]
         future = [k for k in ks if k.signed > on]
         if future:
-            return [Reason(f"{c}.not_yet_signed", consent=k.id, party=party,
+            return [Reason(c["not_yet_signed"], consent=k.id, party=party,
                            detail=f"{who}'s {kind} consent {k.id} was signed {k.signed}, "
                                   f"after {on}")
                     for k in future]
         other = [k.id for k in self.consents.get(party, []) if k.kind == kind]
         where = "appears in" if kind == "training" else "is heard in the kept audio of"
-        return [Reason(f"{c}.missing", party=party, detail=(
+        return [Reason(c["missing"], party=party, detail=(
             f"{who} {where} {work} but has no {kind} consent covering it"
             + (f" (their {kind} consents {', '.join(other)} do not cover {work})"
                if other else "")))]

@@ -9,7 +9,13 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from clearreel.attribution import COPY_THRESHOLD, attribute, copy_guard, shares_from_scores
+from clearreel.attribution import (
+    ATTRIBUTION_FLOOR,
+    COPY_THRESHOLD,
+    attribute,
+    copy_guard,
+    shares_from_scores,
+)
 from clearreel.attribution.robustness import make_copy, render_procedural
 
 from .conftest import CLIPS, FPS, H, W, clip_frames
@@ -82,5 +88,8 @@ def test_assess_gives_shares_and_the_guard_in_one_pass(workspace, tiny_dataset, 
     doc = a.to_json()
     assert doc["blocked"] and doc["copy"]["clip"] == "clip-2"
     assert isinstance(doc["attribution"][0]["share"], str)
+    # Unrelated footage: not a copy, and no clip reaches the attribution floor.
     fresh = assess(workspace, render_procedural(4343, W, H, 40), "tiny", fps=FPS, audit=False)
-    assert not fresh.blocked and sum(s["share"] for s in fresh.attribution) == 1
+    assert not fresh.blocked and fresh.attribution == [] and fresh.matches
+    assert fresh.matches[0].score < ATTRIBUTION_FLOOR
+    assert fresh.to_json()["unattributed"]["best"] == round(fresh.matches[0].score, 4)

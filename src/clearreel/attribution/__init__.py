@@ -12,6 +12,7 @@ from __future__ import annotations
 from .embedders import DEFAULT_EMBEDDER, EMBEDDERS, Embedder, Fingerprint, get_embedder
 from .index import FingerprintIndex, Match
 from .service import (
+    ATTRIBUTION_FLOOR,
     COPY_THRESHOLD,
     Assessment,
     ClipSet,
@@ -26,6 +27,7 @@ from .service import (
 )
 
 __all__ = [
+    "ATTRIBUTION_FLOOR",
     "COPY_THRESHOLD",
     "DEFAULT_EMBEDDER",
     "EMBEDDERS",

@@ -195,6 +195,8 @@ def deliver(settings: Settings, output_id: str, frames: np.ndarray, fps: float, 
         found = assess(settings, frames, info.dataset, fps=fps, subject=output_id)
         shares = [{"work": str(a["work"]), "share": str(Decimal(str(a["share"])))}
                   for a in found.attribution]
+        if found.unattributed is not None:  # its revenue goes to the unattributed pool
+            params["unattributed"] = found.unattributed
         hit = found.copy
         if hit is not None:
             reasons = [{"code": "output.regurgitation", "license": None, "consent": None,

@@ -151,10 +151,13 @@ class Allocation:
     studio: int
     by_work: dict[str, int] = field(default_factory=dict)
     shares: list[Share] = field(default_factory=list)
+    # The rights holders' pool of revenue that no work earned (an unattributed output): held in
+    # the studio's unattributed account instead of being divided.
+    unattributed: int = 0
 
     def check(self) -> None:
         """Assert the invariants (used by tests and before posting)."""
-        assert self.pool + self.studio == self.total
+        assert self.pool + self.studio + self.unattributed == self.total
         assert sum(self.by_work.values()) == self.pool
         assert sum(s.amount for s in self.shares) == self.pool
         for w, amt in self.by_work.items():

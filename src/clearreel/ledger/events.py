@@ -36,6 +36,7 @@ from clearreel.ledger.allocate import (
     minutes_by_work,
     normalise_attribution,
     pool_fraction,
+    split_pool,
 )
 from clearreel.ledger.currency import currency_code, format_amount, parse_amount
 
@@ -73,6 +74,7 @@ class Posted:
             "pool_percent": f"{self.pool_percent:f}",
             "pool": format_amount(self.allocation.pool, c),
             "studio": format_amount(self.allocation.studio, c),
+            "unattributed": format_amount(self.allocation.unattributed, c),
             "works": [
                 {
                     "work": w,
@@ -137,6 +139,7 @@ def _lines(alloc: Allocation, income_account: str) -> list[book.Line]:
         book.Line(income_account, income_account, -alloc.studio),
         book.Line("rights_pool", "rights_pool", -alloc.pool),
         book.Line("rights_pool", "rights_pool", alloc.pool),
+        book.Line("unattributed", "unattributed", -alloc.unattributed),
     ]
     for s in alloc.shares:
         if s.party is None:
@@ -302,8 +305,11 @@ def record_revenue(
     with open_session(settings, org) as s:
         head = book.lock(s)
         output = _get_output(s, output_id)
-        weights = normalise_attribution(list(getattr(output, "attribution", None) or []))
         pct = _pool_percent(s, pool, DEFAULT_POOL_PERCENT)
+        if not output.attribution:
+            return _post_unattributed(s, head, output, minor, cur, pct,
+                                      effective=on or dt.date.today(), ref=ref)
+        weights = normalise_attribution(list(output.attribution))
         details = {
             "output": output_id,
             "model": getattr(output, "model", None),
@@ -323,6 +329,29 @@ def record_revenue(
             weights=weights,
             details=details,
         )
+
+
+def _post_unattributed(session: Session, head: Any, output: Any, amount: int, currency: str,
+                       pool_percent: Decimal, *, effective: dt.date,
+                       ref: dict[str, str]) -> Posted:
+    """Revenue of an output that resembles no training clip (no share reached the attribution
+    floor): the studio keeps its part as usual, and the rights holders' pool goes to the
+    studio's `unattributed` account with the reason, instead of to a work it did not come
+    from."""
+    pool_amt, studio_amt = split_pool(amount, pool_fraction(pool_percent))
+    alloc = Allocation(total=amount, pool=0, studio=studio_amt, unattributed=pool_amt)
+    alloc.check()
+    why = (output.params or {}).get("unattributed") or {
+        "reason": "the output has no attribution (no training clip reached the floor)"}
+    source = f"output:{output.id}"
+    t = book.post(session, head, kind="revenue", effective=effective, source=source,
+                  currency=currency, amount=amount, lines=_lines(alloc, "studio_revenue"),
+                  details={"output": output.id, "model": output.model,
+                           "dataset": output.dataset, "attribution": [],
+                           "unattributed": why, "pool_percent": f"{pool_percent:f}", **ref})
+    return Posted(transaction=t.id, kind="revenue", source=source, effective=effective,
+                  currency=currency, amount=amount, pool_percent=pool_percent,
+                  allocation=alloc, postings=t.n_postings, head=head.hash, weights={})
 
 
 def _load_dataset(settings: Settings, name: str) -> Any:

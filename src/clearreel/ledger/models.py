@@ -35,6 +35,7 @@ ACCOUNT_KINDS = (
     "rights_pool",
     "payable",
     "suspense",
+    "unattributed",  # output revenue of outputs that resemble no training clip
 )
 
 

@@ -85,6 +85,7 @@ def build(session: Session, period: str, party: str | None = None) -> dict[str, 
             raise UsageError(f"unknown party {party!r}: see `clearreel catalog list`")
     totals: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     stmts: dict[tuple[str, str], dict[str, Any]] = {}
+    unattributed: list[dict[str, Any]] = []
     for seq, amount, cur, work, akind, pid, tid, eff, tkind, source in _rows(session, start, end):
         amount = int(amount)
         if akind == "receipts":
@@ -93,6 +94,10 @@ def build(session: Session, period: str, party: str | None = None) -> dict[str, 
             totals[cur]["retained"] += -amount
         elif akind == "suspense":
             totals[cur]["suspense"] += -amount
+        elif akind == "unattributed":
+            totals[cur]["unattributed"] += -amount
+            unattributed.append({"transaction": tid, "date": eff.isoformat(), "source": source,
+                                 "currency": cur, "amount": format_amount(-amount, cur)})
         elif akind == "payable":
             totals[cur]["allocated"] += -amount
             if party is not None and pid != party:
@@ -144,7 +149,20 @@ def build(session: Session, period: str, party: str | None = None) -> dict[str, 
         "allocated": per_cur("allocated"),
         "retained": per_cur("retained"),
         "suspense": per_cur("suspense"),
+        # Revenue of outputs that resemble no training clip, kept by the studio, with why.
+        "unattributed": per_cur("unattributed"),
+        "unattributed_lines": _with_reasons(session, unattributed),
     }
+
+
+def _with_reasons(session: Session, lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    if not lines:
+        return []
+    details = dict(session.execute(select(LedgerTransaction.id, LedgerTransaction.details)
+                                   .where(LedgerTransaction.id.in_({x["transaction"]
+                                                                    for x in lines}))).all())
+    return [{**x, "reason": ((details.get(x["transaction"]) or {}).get("unattributed") or {})
+             .get("reason", "")} for x in lines]
 
 
 def earnings_by_month(

@@ -48,6 +48,7 @@ KNOWN_UPWARD: set[tuple[str, str]] = {
     ("rights", "train"),  # consents.revoke / catalog import record model suspensions
     ("dataset", "train"),  # dataset delete refuses a dataset a registered model depends on
     ("provenance", "generate"),  # verify looks the output record up by its watermark id
+    ("provenance", "attribution"),  # verify compares a file with its output's fingerprint
     ("db", "provenance"),  # layout migration moves the old shared keys per organization
 }
 

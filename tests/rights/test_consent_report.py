@@ -133,7 +133,7 @@ def test_rights_report_csv_is_formula_safe(reg: Settings, cli: Any) -> None:
     rows = list(csv.reader(io.StringIO(out)))
     assert rows[0] == ["work", "use", "allowed", "codes", "detail"]
     assert all(not cell.startswith(("=", "+", "-", "@", "\t", "\r")) for r in rows for cell in r)
-    assert len(rows) == 1 + 2 * 6
+    assert len(rows) == 1 + 2 * 7  # a header, two works x the seven uses
     assert any(cell.startswith("'=HYPERLINK") for r in rows for cell in r)
     code, _out, err = cli("rights", "report", "--work", "w-one", "--csv", "--json")
     assert code == 2 and "choose one" in err

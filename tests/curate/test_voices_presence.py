@@ -13,6 +13,7 @@ import yaml
 
 from clearreel.config import Settings
 from clearreel.curate.config import CurateConfig
+from clearreel.media import probe
 from realvoices import talking_video, voice
 
 FPS = 8
@@ -100,8 +101,10 @@ def test_kept_audio_needs_a_voice_consent_of_everyone_heard(workspace: Settings,
     silent = curate(workspace, "mute", on=dt.date(2026, 1, 1), config=CONFIG, progress=False,
                     workers=1)
     code, out, _ = cli("dataset", "show", "mute", "--json")
-    assert code == 0 and {p for c in json.loads(out)["clips"] for p in c["performers"]} == {
+    mute = json.loads(out)
+    assert code == 0 and {p for c in mute["clips"] for p in c["performers"]} == {
         "p-ava", "p-guest"}  # without the audio, training consents suffice
+    assert all(not probe(Path(mute["path"]) / c["path"]).audio for c in mute["clips"])
     loud = curate(workspace, "loud", on=dt.date(2026, 1, 1), progress=False, workers=1,
                   config=dataclasses.replace(CONFIG, keep_audio=True))
     assert loud["clips"] < silent["clips"]
@@ -110,6 +113,20 @@ def test_kept_audio_needs_a_voice_consent_of_everyone_heard(workspace: Settings,
     d = json.loads(out)
     assert d["clips"] and all(c["performers"] == ["p-ava"] for c in d["clips"])
     assert all("k-p-ava-voice" in c["consents"] for c in d["clips"])
+    # The clips keep their audio: Ava's voice over the clip's time.
+    from clearreel.media import voices
+    from clearreel.rights.likeness import embed_voice
+
+    refs = {p: embed_voice(tmp_path / f"refs/{p}.wav")[0] for p in ("p-ava", "p-ben", "p-guest")}
+    for c in d["clips"]:
+        f = Path(d["path"]) / c["path"]
+        pr = probe(f)
+        (a,) = pr.audio
+        assert abs(a.duration_s - pr.frames / float(pr.fps)) < 0.15, pr
+        wav = voices.decode(f)
+        e = voices.embed(voices.speech_of(wav, voices.speech(wav)))
+        sims = {p: float(e @ r) for p, r in refs.items()}
+        assert max(sims, key=sims.__getitem__) == "p-ava" and sims["p-ava"] > 0.7, sims
     guest = [e for e in d["excluded"] if e["stage"] == "clearance"]
     assert guest, d["excluded"]
     for e in guest:

@@ -64,6 +64,7 @@ def cut_stage(run: Run, ds_pk: int, eng: Any) -> None:
                         cfg.train_width,
                         cfg.train_height,
                         cfg.train_fps or None,
+                        cfg.keep_audio,
                     )
                 )
         total, done = len(clips), len(clips) - sum(len(t.clips) for t in tasks)

@@ -57,6 +57,7 @@ class CutTask:
     width: int
     height: int
     fps: float | None
+    audio: bool = False  # keep_audio: each clip gets the source's audio over its time span
 
 
 # Clips further apart than this (source frames) are cut from separate seeks rather than one
@@ -89,10 +90,29 @@ def cut_task(task: CutTask) -> dict[str, Any]:
                 for _, s, e, out, crop, t0, t1 in run
             ]
             got = cut_clips(src, specs, task.width, task.height, task.fps)
+            if task.audio:
+                got = [_with_audio(src, sp, h) for sp, h in zip(specs, got, strict=True)]
             hashes.update({c[0]: h for c, h in zip(run, got, strict=True)})
     except MediaError as e:
         return {"ok": False, "reason": str(e)}
     return {"ok": True, "hashes": hashes}
+
+
+def _with_audio(src: str, spec: Any, sha: str) -> str:
+    """The clip with the source's audio over its span muxed in; its new sha256 (the old one
+    when the source has no audio or the clip's times are unknown)."""
+    import hashlib
+
+    from clearreel.media.voices import mux_audio
+
+    if spec.start_s is None or spec.end_s is None:
+        return sha
+    try:
+        if not mux_audio(spec.out, src, float(spec.start_s), float(spec.end_s)):
+            return sha
+    except (OSError, ValueError) as e:
+        raise MediaError(f"{src}: cannot copy the audio into {spec.out}: {e}") from None
+    return hashlib.sha256(Path(spec.out).read_bytes()).hexdigest()
 
 
 def as_crop(v: Any) -> Crop | None:

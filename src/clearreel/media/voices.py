@@ -42,34 +42,90 @@ def decode(path: str | Path, start: float = 0.0, end: float | None = None) -> np
     """The audio of a media file (any container PyAV reads: wav, flac, mp3, mp4...) as 16 kHz
     mono float32 in [-1, 1], from `start` to `end` seconds; empty when it has no audio track.
     Raises OSError (av.error.FFmpegError) when the file cannot be read."""
+    return decode_pcm(path, start, end)[0].reshape(-1)
+
+
+def decode_pcm(path: str | Path, start: float = 0.0, end: float | None = None,
+               rate: int = RATE, layout: str = "mono") -> tuple[np.ndarray, int]:
+    """((channels, samples) float32, rate) of a media file's first audio track from `start` to
+    `end` seconds, sample i at start + i / rate (silence before audio that starts late);
+    (channels, 0) when the file has no audio track."""
     import av
 
     chunks: list[np.ndarray] = []
+    n_ch = 1 if layout == "mono" else 2
     with av.open(str(path)) as c:
         if not c.streams.audio:
-            return np.zeros(0, np.float32)
+            return np.zeros((n_ch, 0), np.float32), rate
         stream = c.streams.audio[0]
         if start > 0 and stream.time_base is not None:
             c.seek(int(start / stream.time_base), stream=stream, backward=True)
-        rs = av.AudioResampler(format="flt", layout="mono", rate=RATE)
+        rs = av.AudioResampler(format="fltp", layout=layout, rate=rate)
         t0: float | None = None
         for frame in c.decode(stream):
             if t0 is None:
                 t0 = float(frame.time) if frame.time is not None else 0.0
             for out in rs.resample(frame):
-                chunks.append(out.to_ndarray().reshape(-1))
+                chunks.append(out.to_ndarray().reshape(n_ch, -1))
             if end is not None and frame.time is not None and frame.time > end:
                 break
         for out in rs.resample(None):
-            chunks.append(out.to_ndarray().reshape(-1))
-    wav = np.concatenate(chunks).astype(np.float32) if chunks else np.zeros(0, np.float32)
+            chunks.append(out.to_ndarray().reshape(n_ch, -1))
+    pcm = (np.concatenate(chunks, axis=1).astype(np.float32) if chunks
+           else np.zeros((n_ch, 0), np.float32))
     first = t0 or 0.0
-    if first > start and wav.size:  # audio starting late: silence before it, so that sample
-        wav = np.concatenate([np.zeros(round((first - start) * RATE), np.float32), wav])
-        first = start  # i is at start + i / RATE (the video's times line up)
-    a = max(0, round((start - first) * RATE))
-    b = None if end is None else max(a, round((end - first) * RATE))
-    return np.clip(wav[a:b], -1.0, 1.0)
+    if first > start and pcm.shape[1]:  # audio starting late: silence before it
+        pad = np.zeros((n_ch, round((first - start) * rate)), np.float32)
+        pcm = np.concatenate([pad, pcm], axis=1)
+        first = start
+    a = max(0, round((start - first) * rate))
+    b = None if end is None else max(a, round((end - first) * rate))
+    return np.clip(pcm[:, a:b], -1.0, 1.0), rate
+
+
+def mux_audio(video: str | Path, source: str | Path, start: float, end: float) -> bool:
+    """Give a written clip (`video`, no audio) the audio of `source` from `start` to `end`
+    seconds (its presentation times in the source): AAC at the source's rate, mono or stereo,
+    128 kbit/s; the file is replaced. False (the clip unchanged) when the source has none."""
+    import os
+
+    import av
+
+    with av.open(str(source)) as c:
+        if not c.streams.audio:
+            return False
+        a = c.streams.audio[0]
+        rate = int(a.rate or 48000)
+        layout = "mono" if (a.channels or 1) == 1 else "stereo"
+    pcm, rate = decode_pcm(source, start, end, rate, layout)
+    want = round((end - start) * rate)
+    if pcm.shape[1] < want:  # the track ends before the clip does: silence
+        pcm = np.concatenate([pcm, np.zeros((pcm.shape[0], want - pcm.shape[1]),
+                                            np.float32)], axis=1)
+    video = Path(video)
+    tmp = video.with_name(video.stem + ".audio.tmp" + video.suffix)
+    with av.open(str(video)) as vin, av.open(str(tmp), "w") as out:
+        v_in = vin.streams.video[0]
+        v_out = out.add_stream_from_template(v_in)
+        a_out = out.add_stream("aac", rate=rate)
+        a_out.layout = layout
+        a_out.bit_rate = 128000
+        for pkt in vin.demux(v_in):
+            if pkt.dts is None:
+                continue
+            pkt.stream = v_out
+            out.mux(pkt)
+        step = 1024
+        for j in range(0, pcm.shape[1], step):
+            f = av.AudioFrame.from_ndarray(np.ascontiguousarray(pcm[:, j:j + step]),
+                                           format="fltp", layout=layout)
+            f.sample_rate, f.pts = rate, j
+            for pkt in a_out.encode(f):
+                out.mux(pkt)
+        for pkt in a_out.encode():
+            out.mux(pkt)
+    os.replace(tmp, video)
+    return True
 
 
 def _vad() -> Any:

@@ -85,3 +85,25 @@ def test_a_shot_that_resembles_no_training_clip_is_unattributed_and_its_revenue_
         report = build(session, "2026-05")
     assert report["unattributed"] == {"USD": "40.00"} and report["allocated"] == {"USD": "0.00"}
     assert report["unattributed_lines"][0]["reason"] == why["reason"]
+
+
+def test_an_output_that_cannot_be_recorded_leaves_no_file(dataset, tmp_path):
+    """The record fails (the output id is taken): the signed mp4 is not left behind without
+    its record and audit entry; an existing file is never overwritten."""
+    import sqlalchemy.exc
+
+    from clearreel.errors import UsageError
+
+    s = dataset
+    req = Request(model="m-tiny", prompt="a lighthouse")
+    first = deliver(s, "out-00000000000000dd", footage(frames=T, seed=4), FPS, req, INFO,
+                    out=tmp_path / "first.mp4")
+    assert Path(first["path"]).exists()
+    with pytest.raises(sqlalchemy.exc.IntegrityError):
+        deliver(s, "out-00000000000000dd", footage(frames=T, seed=5), FPS, req, INFO,
+                out=tmp_path / "second.mp4")
+    assert not (tmp_path / "second.mp4").exists() and Path(first["path"]).exists()
+    assert [p.name for p in tmp_path.iterdir() if p.suffix == ".mp4"] == ["first.mp4"]
+    with pytest.raises(UsageError, match="never overwritten"):
+        deliver(s, "out-00000000000000ee", footage(frames=T, seed=6), FPS, req, INFO,
+                out=tmp_path / "first.mp4")

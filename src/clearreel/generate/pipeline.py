@@ -11,6 +11,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import math
+import os
 import tempfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -210,17 +211,27 @@ def deliver(settings: Settings, output_id: str, frames: np.ndarray, fps: float, 
     marked = wm.embed_id(frames, output_id, marking)
     params["watermark"]["profile"] = wm.profile_for(*frames.shape[1:3]).name
     dest.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=dest.parent) as tmp:
-        plain = Path(tmp) / "unsigned.mp4"
-        params["watermark"].update(_encode_readable(marked, fps, plain, output_id, marking))
-        sign_video(settings, plain, dest, output_id=output_id, model=info.name,
-                   dataset=info.dataset, dataset_manifest_sha256=info.dataset_manifest_sha256,
-                   org=info.org)
-    sha = hashlib.sha256(dest.read_bytes()).hexdigest()
     from clearreel.provenance.fingerprint import compute as fingerprint
 
-    _record(settings, output_id, req, info, blocked=False, reasons=[], path=dest.resolve(),
-            sha256=sha, attribution=shares, params=params, fingerprint=fingerprint(marked, fps))
+    # Nothing is left half made: the signed file appears at `dest` only with its record and
+    # audit entry (a failure to record removes it again), never an mp4 without its record.
+    if dest.exists():
+        raise UsageError(f"{dest} exists: outputs are never overwritten; give another -o")
+    with tempfile.TemporaryDirectory(dir=dest.parent) as tmp:
+        plain, signed = Path(tmp) / "unsigned.mp4", Path(tmp) / "signed.mp4"
+        params["watermark"].update(_encode_readable(marked, fps, plain, output_id, marking))
+        sign_video(settings, plain, signed, output_id=output_id, model=info.name,
+                   dataset=info.dataset, dataset_manifest_sha256=info.dataset_manifest_sha256,
+                   org=info.org)
+        sha = hashlib.sha256(signed.read_bytes()).hexdigest()
+        mark = fingerprint(marked, fps)
+        os.replace(signed, dest)
+    try:
+        _record(settings, output_id, req, info, blocked=False, reasons=[], path=dest.resolve(),
+                sha256=sha, attribution=shares, params=params, fingerprint=mark)
+    except BaseException:
+        dest.unlink(missing_ok=True)
+        raise
     return {**_result(output_id, str(dest.resolve()), False, [], shares), "likeness": likeness}
 
 

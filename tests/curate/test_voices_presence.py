@@ -133,3 +133,14 @@ def test_kept_audio_needs_a_voice_consent_of_everyone_heard(workspace: Settings,
         rs = [r for r in e["reasons"] if r.get("party") == "p-guest"]  # today and --on
         assert rs and all(r["code"] == "voice_consent.missing" and "no voice consent"
                           in r["detail"] for r in rs), rs
+    # Ava revokes the use of her voice: the dataset that keeps it no longer verifies, the one
+    # without audio still does (her training consent stands).
+    doc = yaml.safe_load((tmp_path / "catalog.yaml").read_text())
+    k = next(k for k in doc["consents"] if k["id"] == "k-p-ava-voice")
+    k.update(status="revoked", revoked="2026-03-01")
+    (tmp_path / "catalog.yaml").write_text(yaml.safe_dump(doc, sort_keys=False))
+    import_catalog(workspace, tmp_path / "catalog.yaml")
+    code, out, err = cli("dataset", "verify", "loud", "--json")
+    assert code == 1 and "voice_consent.revoked" in out + err, (out, err)
+    code, out, err = cli("dataset", "verify", "mute")
+    assert code == 0, (out, err)

@@ -95,6 +95,7 @@ def pack_stage(run: Run, ds_pk: int, engine: str, started: float, resumed: bool)
                         crop=as_crop(c.scores.get("crop")),
                         start_s=c.start_s,
                         end_s=c.end_s,
+                        heard=tuple(sorted(c.voices or {})) if cfg.keep_audio else None,
                     )
                 )
             header = {

@@ -45,6 +45,9 @@ ENTRY_KEYS = (
 # manifest (`dataset verify`) places the clip on the right time of a variable-rate source.
 # Manifests written before they existed have no such keys and read back with None.
 TIME_KEYS = ("start_s", "end_s")
+# Written only when the dataset keeps the clips' audio (`keep_audio`): the performers heard in
+# the clip, who each need a voice consent as well (rights.clearance, rule 3).
+AUDIO_KEYS = ("heard",)
 _LISTS = ("performers", "characters", "licenses", "consents")
 
 
@@ -77,6 +80,7 @@ class ManifestClip:
     crop: Crop | None = None  # letterbox crop applied before scaling, None: full frame
     start_s: float | None = None  # presentation time of the first frame, seconds
     end_s: float | None = None  # end of the last frame (the next frame's time), seconds
+    heard: tuple[str, ...] | None = None  # keep_audio only: performers heard in the clip
     # The clip's mp4 on this machine (absolute) once loaded; not part of the manifest.
     path: Path | None = field(default=None, compare=False)
 
@@ -107,13 +111,15 @@ class ManifestClip:
         for k in TIME_KEYS:
             if getattr(self, k) is not None:
                 out[k] = round(float(getattr(self, k)), 6)
+        if self.heard is not None:
+            out["heard"] = sorted(self.heard)
         return out
 
     @classmethod
     def from_json(cls, entry: Mapping[str, Any], root: Path | None = None) -> ManifestClip:
         """A manifest clip entry back; `root` (the dataset directory) sets `path`. Unknown or
         missing keys are an error: the schema is this class."""
-        unknown = set(entry) - set(ENTRY_KEYS) - set(TIME_KEYS)
+        unknown = set(entry) - set(ENTRY_KEYS) - set(TIME_KEYS) - set(AUDIO_KEYS)
         missing = set(ENTRY_KEYS) - set(entry)
         if unknown or missing:
             raise ValueError(
@@ -124,8 +130,10 @@ class ManifestClip:
         crop = scores.pop("crop", None)
         kw = {k: entry[k] for k in ENTRY_KEYS if k != "scores"}
         kw.update({k: entry.get(k) for k in TIME_KEYS})
+        if entry.get("heard") is not None:
+            kw["heard"] = tuple(entry["heard"])
         path = (root / entry["file"]).resolve() if root is not None else None
         return cls(**kw, scores=scores, crop=tuple(crop) if crop else None, path=path)
 
 
-__all__ = ["ENTRY_KEYS", "TIME_KEYS", "Crop", "ManifestClip"]
+__all__ = ["AUDIO_KEYS", "ENTRY_KEYS", "TIME_KEYS", "Crop", "ManifestClip"]

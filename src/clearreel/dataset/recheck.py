@@ -142,7 +142,7 @@ def recheck(session: Any, clips: Sequence[dict[str, Any]], *,
              else sorted(set(on)))
     pres = _Presence(session)
     result = Recheck(clips=len(clips), dates=[d.isoformat() for d in dates])
-    cache: dict[tuple[str, tuple[str, ...], dt.date], Any] = {}
+    cache: dict[tuple[str, tuple[str, ...], tuple[str, ...] | None, dt.date], Any] = {}
     for c in clips:
         recorded = list(c.get("performers") or [])
         try:
@@ -151,13 +151,16 @@ def recheck(session: Any, clips: Sequence[dict[str, Any]], *,
             _add(result, c, recorded, [], [{"code": "license.none", "detail": str(e)}], dates[0])
             continue
         present = sorted(set(recorded) | set(now))
+        # A clip that keeps its audio: who is heard in it needs a voice consent as well.
+        heard = None if c.get("heard") is None else tuple(sorted(c["heard"]))
         licenses: list[str] = []
         consents: list[str] = []
         for day in dates:
-            key = (c["work"], tuple(present), day)
+            key = (c["work"], tuple(present), heard, day)
             if key not in cache:
                 cache[key] = check_use(session, c["work"], use, on=day, territory=territory,
-                                       performers=present, audit=False)
+                                       performers=present, audit=False,
+                                       heard=None if heard is None else list(heard))
             d = cache[key]
             if not d.allowed:
                 denials = [r.to_json() for r in d.reasons if r.effect == "deny"]
@@ -247,15 +250,18 @@ def dataset_clips(session: Any, dataset_pk: int) -> list[dict[str, Any]]:
     """A built dataset's clips, from the registry's rows, in manifest shape."""
     from sqlalchemy import select
 
-    from clearreel.dataset.models import Clip
+    from clearreel.dataset.models import Clip, Dataset
 
+    ds = session.get(Dataset, dataset_pk)
+    audio = bool(ds is not None and (ds.config or {}).get("keep_audio"))
     rows = session.scalars(select(Clip).where(Clip.dataset_pk == dataset_pk)
                            .order_by(Clip.clip_id))
     return [{"id": r.clip_id, "work": r.work_id, "media": r.media_uri,
              "start_frame": r.start_frame, "end_frame": r.end_frame,
              "start_s": getattr(r, "start_s", None), "end_s": getattr(r, "end_s", None),
              "source_fps": r.source_fps, "start_tc": r.start_tc, "end_tc": r.end_tc,
-             "performers": list(r.performers or []), "consents": list(r.consents or [])}
+             "performers": list(r.performers or []), "consents": list(r.consents or []),
+             **({"heard": sorted(r.voices or {})} if audio else {})}
             for r in rows]
 
 

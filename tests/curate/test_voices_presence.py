@@ -81,6 +81,9 @@ def test_a_party_heard_is_present_with_evidence(workspace: Settings, tmp_path: P
         ev = c["voices"]["p-guest"]
         assert ev["similarity"] >= 0.80 and ev["end_s"] > 3.5
     assert all("p-ben" not in c["voices"] for c in clips)
+    # Ben is credited and has a voice reference, but was never heard: a warning.
+    (w,) = summary["warnings"]
+    assert w.startswith("w-film: the voice reference of p-ben") and "p-ben.wav" in w
     code, text, _ = cli("dataset", "show", "voices")
     ev = first[0]["voices"]["p-ava"]
     assert code == 0 and (f"voice: p-ava at {ev['start_s']:.2f}-{ev['end_s']:.2f} s "

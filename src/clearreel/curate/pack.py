@@ -193,30 +193,34 @@ def pack_stage(run: Run, ds_pk: int, engine: str, started: float, resumed: bool)
 
 
 def reference_warnings(s: Any, media: list[Any]) -> list[str]:
-    """A performer credited in a work, with face references, whose face was never recognised
-    in any analysed file of that work: the reference photo may be wrong (or they are not on
-    screen); their presence then rests on scenes and labels alone."""
-    from clearreel.rights.likeness import face_paths
+    """A performer credited in a work, with face (voice) references, whose face was never
+    recognised (voice never heard) in any analysed file of that work: the reference may be
+    wrong (or they are not on screen, or silent); their presence then rests on scenes and
+    labels alone."""
+    from clearreel.rights.likeness import face_paths, voice_paths
     from clearreel.rights.models import Participation, Party, Work
 
-    checked: dict[str, set[str]] = {}  # work -> parties recognised in it
-    for m in media:
-        cands = [c for c in m.candidates or [] if c.get("faces_checked")]
-        if m.status == "analysed" and cands:
-            seen = checked.setdefault(m.work_id, set())
-            for c in cands:
-                seen |= set(c.get("faces") or {})
-    if not checked:
-        return []
-    refs = {p.id: face_paths(p.references or []) for p in s.scalars(select(Party))}
     out = []
-    rows = s.execute(select(Work.id, Participation.party_id).join(Participation.work)
-                     .where(Work.id.in_(sorted(checked)), Participation.role == "performer")
-                     .order_by(Work.id, Participation.party_id)).all()
-    for work, party in dict.fromkeys(rows):
-        if refs.get(party) and party not in checked[work]:
-            out.append(f"{work}: the face reference of {party}, credited as a performer, never "
-                       f"matched in the work ({', '.join(refs[party])}); check the photo")
+    for what, checked_key, key, paths, fix in (
+            ("face", "faces_checked", "faces", face_paths, "check the photo"),
+            ("voice", "voices_checked", "voices", voice_paths, "check the recording")):
+        checked: dict[str, set[str]] = {}  # work -> parties recognised in it
+        for m in media:
+            cands = [c for c in m.candidates or [] if c.get(checked_key)]
+            if m.status == "analysed" and cands:
+                seen = checked.setdefault(m.work_id, set())
+                for c in cands:
+                    seen |= set(c.get(key) or {})
+        if not checked:
+            continue
+        refs = {p.id: paths(p.references or []) for p in s.scalars(select(Party))}
+        rows = s.execute(select(Work.id, Participation.party_id).join(Participation.work)
+                         .where(Work.id.in_(sorted(checked)), Participation.role == "performer")
+                         .order_by(Work.id, Participation.party_id)).all()
+        for work, party in dict.fromkeys(rows):
+            if refs.get(party) and party not in checked[work]:
+                out.append(f"{work}: the {what} reference of {party}, credited as a performer, "
+                           f"never matched in the work ({', '.join(refs[party])}); {fix}")
     return out
 
 

@@ -150,3 +150,31 @@ def test_a_voice_sample_without_speech_is_a_catalog_error(
     assert "parties[3].references[0]" in msg and "0.0 s of speech found" in msg
     assert "references[1]" in msg and "cannot read the voice reference" in msg
     assert _count(workspace) == 0
+
+
+def test_a_listed_voice_sample_without_an_embedding_is_embedded_on_first_use(
+    workspace: Settings, tmp_path: Path
+) -> None:
+    from sqlalchemy import delete
+
+    from clearreel.db import open_session
+    from clearreel.rights.likeness import usable_voice_references
+    from clearreel.rights.models import Party, ReferenceEmbedding
+    from realvoices import voice
+
+    (tmp_path / "refs").mkdir()
+    shutil.copy(voice("b-1"), tmp_path / "refs/ava.wav")
+    import_catalog(workspace, _catalog(tmp_path, ["refs/ava.wav"]))
+    (_, path, sha, emb), = _rows(workspace)
+    with open_session(workspace, org="org-test") as s:  # as a registry from before voices
+        s.execute(delete(ReferenceEmbedding))
+        p = s.scalars(select(Party).where(Party.id == "p-ava")).one()
+        p.references = [*p.references, {"kind": "voice", "path": str(tmp_path / "gone.wav")}]
+        s.commit()
+    with open_session(workspace, org="org-test") as s:
+        refs, problems = usable_voice_references(s)
+        s.commit()
+    assert [(r.party, Path(r.path).name) for r in refs] == [("p-ava", "ava.wav")]
+    assert float(refs[0].embedding @ np.asarray(emb, np.float32)) > 0.999
+    assert len(problems) == 1 and "gone.wav: no such voice reference file" in problems[0]
+    assert [(x, h) for _, x, h, _ in _rows(workspace)] == [(path, sha)]  # stored again

@@ -248,6 +248,8 @@ def analyse_media(
             stills_size = analysis_size(pr.width, pr.height, fw - fw % 2)
     timings["probe"] = time.perf_counter() - t0
     t = time.perf_counter()
+    if config.voice_recognition:
+        warnings += [f"voice reference skipped: {p}" for p in work.unusable_voice_references]
     heard = _heard(path, work, config, warnings) if (
         config.voice_recognition and work.voice_references) else None
     timings["voices"] = time.perf_counter() - t

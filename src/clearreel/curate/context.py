@@ -62,6 +62,7 @@ class WorkContext:
     media: tuple[str, ...] = ()  # the work's media URIs (the first is the scenes' default)
     given_facts: WorkFacts | None = field(default=None, repr=False)
     voice_references: tuple[VoiceReference, ...] = ()
+    unusable_voice_references: tuple[str, ...] = ()  # listed samples that cannot be used
 
     def character(self, cid: str) -> CharacterInfo | None:
         return next((c for c in self.characters if c.id == cid), None)
@@ -137,16 +138,22 @@ def work_context(session: Any, work_id: str) -> WorkContext:
         face_references=_face_references(session, f.references),
         media=f.media,
         given_facts=f,
-        voice_references=_voice_references(session) if f.voice_references else (),
+        **_voice_references(session, bool(f.voice_references)),
     )
 
 
-def _voice_references(session: Any) -> tuple[VoiceReference, ...]:
-    """Every voice reference with the embedding stored at catalog import."""
-    from clearreel.rights.likeness import voice_references
+def _voice_references(session: Any, any_listed: bool) -> dict[str, Any]:
+    """Every voice reference with the embedding stored at catalog import (embedded now when
+    an older registry has none), and the samples that cannot be used."""
+    if not any_listed:
+        return {}
+    from clearreel.rights.likeness import usable_voice_references
 
-    return tuple(VoiceReference(r.party, r.path, tuple(float(x) for x in r.embedding))
-                 for r in voice_references(session))
+    refs, problems = usable_voice_references(session)
+    return {"voice_references": tuple(VoiceReference(r.party, r.path,
+                                                     tuple(float(x) for x in r.embedding))
+                                      for r in refs),
+            "unusable_voice_references": tuple(problems)}
 
 
 def _face_references(session: Any, listed: tuple[tuple[str, str], ...]) -> tuple[

@@ -346,19 +346,38 @@ def usable_references(session: Any) -> tuple[list[FaceReference], list[str]]:
 
 def voice_references(session: Any) -> list[VoiceReference]:
     """Every stored voice reference of the organization whose party still lists the sample,
-    any party, credited or not (embedded at catalog import)."""
+    any party, credited or not (see `usable_voice_references`)."""
+    return usable_voice_references(session)[0]
+
+
+def usable_voice_references(session: Any) -> tuple[list[VoiceReference], list[str]]:
+    """(every stored voice reference, the listed samples that cannot be used). A listed sample
+    with no stored embedding (a registry imported before voice samples were embedded) is
+    embedded now and stored; one that cannot be (missing, no speech) is a problem."""
     from sqlalchemy import select
 
     from clearreel.rights.models import Party, ReferenceEmbedding
 
-    listed = {(p.id, x) for p in session.scalars(select(Party).order_by(Party.id))
-              for x in voice_paths(p.references or [])}
+    parties = list(session.scalars(select(Party).order_by(Party.id)))
+    listed = {(p.id, x) for p in parties for x in voice_paths(p.references or [])}
+    have = {(e.party_id, e.path) for e in session.scalars(
+        select(ReferenceEmbedding).where(ReferenceEmbedding.model == VOICE_MODEL))}
+    missing = [(p.id, [{"kind": "voice", "path": x} for x in voice_paths(p.references or [])
+                       if (p.id, x) not in have], lambda j, pid=p.id: f"party {pid}")
+               for p in parties]
+    missing = [m for m in missing if m[1]]
+    problems: list[str] = []
+    if missing:
+        new, problems = check_references(session, missing)
+        new = [e for e in new if e.descriptor is not None]
+        if new:
+            store_references(session, new, ())
     rows = session.scalars(select(ReferenceEmbedding).where(
         ReferenceEmbedding.model == VOICE_MODEL).order_by(ReferenceEmbedding.party_id,
                                                           ReferenceEmbedding.path))
     return [VoiceReference(e.party_id, str(_local(e.path) or e.path), e.sha256,
                            np.asarray(e.embedding, np.float32))
-            for e in rows if (e.party_id, e.path) in listed]
+            for e in rows if (e.party_id, e.path) in listed], problems
 
 
 def match_voices(segments: Sequence[tuple[Any, np.ndarray]], refs: Sequence[VoiceReference],
@@ -421,4 +440,4 @@ __all__ = ["MAX_SIDE", "MODEL", "THRESHOLD", "VOICE_MIN_SPEECH_S", "VOICE_MODEL"
            "VoiceMatch", "VoiceReference", "check_references", "embed_photo", "embed_voice",
            "face_paths", "face_references", "match_image", "match_voices", "nearest", "read_rgb",
            "sha256_file", "store_references", "upsample_for", "usable_references",
-           "voice_paths", "voice_references"]
+           "usable_voice_references", "voice_paths", "voice_references"]

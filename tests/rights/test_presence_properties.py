@@ -308,3 +308,17 @@ def test_every_entry_point_gives_the_same_answer_for_a_span(org, tmp_path_factor
         event(f"whole work allowed: {whole.allowed}")
 
     _run(org, tmp_path_factory, spec, body)
+
+
+def test_a_face_names_its_party_and_role_not_the_roles_other_performers() -> None:
+    """Found by the property above: Ava and Ben both play Mara in a work, a scene says nobody is
+    on screen, and Ava's face is recognised. The clip has Ava (as Mara), not Ben: the re-check,
+    which keeps the recorded face, and the presence module must agree."""
+    from clearreel.rights.presence import SceneFact, WorkFacts, present
+
+    facts = WorkFacts(work="w", credited=("p-ava", "p-ben"),
+                      cast=(("c-mara", ("p-ava", "p-ben")),),
+                      scenes=(SceneFact(0.0, 1.0, ()),))
+    got = present(facts, None, 0.0, 1.0, faces=["p-ava"])
+    assert (got.performers, got.characters) == (("p-ava",), ("c-mara",))
+    assert present(facts, None, 0.0, 1.0, voices=["p-ben"]).performers == ("p-ben",)

@@ -10,7 +10,8 @@ curation (per clip), `dataset verify` (re-derived from today's registry) and the
   `performer`) as present: unknown presence is not absence, subtitles or not.
 - Speaker labels (`clearreel.rights.names`) and recognised faces ADD performers; nothing
   ever removes one. A label names a character (its performer in this work is present) or a
-  person party (present).
+  person party (present). A face or voice names a party (present) and, when the party plays
+  exactly one character in the work, that character, but not the character's other performers.
 - Casting: the performer of a character in a work is the party whose participation in that
   work names the character; otherwise the character's `performer`.
 - Recognition: any party with face references is a candidate, credited or not.
@@ -235,7 +236,10 @@ def present(facts: WorkFacts, media: str | None = None, start_s: float = 0.0,
             add(party, source)
             theirs = [c for c, ps in plays.items() if party in ps]
             if len(theirs) == 1:  # a face or voice says who, not which role: only when unique
-                add_character(theirs[0], source)
+                # The role is there, but not its other performers: Ava's face as Mara does
+                # not put Ben, who also plays Mara in this work, on screen.
+                characters.add(theirs[0])
+                add(theirs[0], source)
     return Presence(performers=tuple(sorted(performers)), characters=tuple(sorted(characters)),
                     evidence={k: tuple(sorted(v)) for k, v in sorted(evidence.items())},
                     uncovered=gap)

@@ -206,8 +206,7 @@ def stage_verify_output(ctx: DemoContext) -> dict[str, Any]:
 
 
 def stage_royalties(ctx: DemoContext) -> dict[str, Any]:
-    from clearreel.ledger import check
-    from clearreel.ledger.events import record_deal, record_revenue
+    from clearreel.ledger import check, record_deal, record_revenue
     from clearreel.ledger.statements import render_html, statements
 
     assert ctx.output is not None

@@ -29,12 +29,11 @@ from clearreel.ledger.allocate import (
     minutes_by_work,
 )
 from clearreel.ledger.currency import exponent, format_amount, parse_amount
+from clearreel.ledger.deals import record_deal, record_deal_minutes
 from clearreel.ledger.events import (
     Posted,
     get_pool_percent,
     record_attributed_revenue,
-    record_deal,
-    record_deal_minutes,
     record_revenue,
     set_pool_percent,
 )

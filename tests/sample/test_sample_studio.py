@@ -259,3 +259,48 @@ def test_a_partial_shot_list_counts_the_credited_cast_where_it_stops(tmp_path: P
         checked[covered] += 1
     assert checked[True] and checked[False]
     assert all(sh["cleared"] for sh in short["shots"])  # both credited performers consented
+
+
+def test_the_vfr_short_places_its_scenes_by_presentation_time(tmp_path: Path,
+                                                              workspace) -> None:
+    """The second studio short (`clearreel demo` renders it) is variable frame rate: its frames
+    have irregular presentation times, recorded in truth.json, and its catalog and subtitles
+    are in seconds. Applied by each frame's PTS, the presence rule gives truth's performers for
+    every scene shot; the frame index over the average rate would place people wrongly."""
+    from clearreel.db import open_session
+    from clearreel.media._decode import decode
+    from clearreel.rights.catalog import import_catalog
+    from clearreel.rights.presence import present, span_of_frames, work_facts
+
+    d = tmp_path / "studio"
+    make_sample_studio(d, seed=3, **{**SMALL, "films": 5})
+    truth = load_truth(d)
+    assert not any(w.get("vfr") for k, w in truth["works"].items() if k != "w-short-05")
+    short = truth["works"]["w-short-05"]
+    assert short["vfr"] and len(short["frame_times_s"]) == short["frames"]
+    dec = decode(d / short["media"], 32, 18)
+    assert dec.count == short["frames"]
+    assert np.allclose(dec.times, short["frame_times_s"], atol=1.5e-3)
+    deltas = np.round(np.diff(dec.times), 3)
+    assert len(set(deltas.tolist())) >= 3 and deltas.max() > 2 * deltas.min()  # really VFR
+
+    import_catalog(workspace, d / "catalog.yaml", scan=False)
+    with open_session(workspace) as s:
+        facts = work_facts(s, "w-short-05", references=False)
+    until, times = short["shot_list_covers_until_frame"], list(dec.times)
+    in_dissolve = {t for a, b in short["dissolves"] for t in range(a, b + 1)}
+    avg = short["frames"] / short["end_s"]
+    checked, misplaced = 0, 0
+    for shot in short["shots"]:
+        if shot["kind"] != "scene":
+            continue
+        expected = set(shot["performers"]) if shot["end_frame"] < until else {"p-ava", "p-ben"}
+        for t in range(shot["start_frame"], shot["end_frame"] + 1):
+            if t in in_dissolve:
+                continue
+            a, b = span_of_frames(times, t, t, short["end_s"])
+            assert set(present(facts, None, a, b).performers) == expected, (shot["index"], t)
+            checked += 1
+            by_index = set(present(facts, None, t / avg, (t + 1) / avg).performers)
+            misplaced += by_index != expected
+    assert checked > 50 and misplaced > 0, (checked, misplaced)

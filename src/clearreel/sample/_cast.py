@@ -115,6 +115,8 @@ class Scenario:
     narration: tuple[str, ...] = ()
     labels: bool = True  # subtitles carry speaker labels
     extra: bool = False
+    # Variable frame rate: irregular presentation times (truth.json records them per frame)
+    vfr: bool = False
 
 
 def _cast_participations(cast: tuple[str, ...], points: int) -> tuple[dict[str, Any], ...]:
@@ -161,6 +163,7 @@ SCENARIOS: tuple[Scenario, ...] = (
     ),
 )
 
+VFR_SHORT = 5  # the second extra short (`clearreel demo` renders five films) is VFR
 EXTRA_TITLES = ("Paper Boats", "Glasshouse", "Ember Street", "Quiet Orbit", "Salt Road",
                 "The Long Field", "Lantern Bay", "Midwinter")
 
@@ -177,7 +180,10 @@ def extra_scenario(n: int) -> Scenario:
          *_cast_participations(("c-mara", "c-jonah"), 10)),
         True, "a studio short with consenting performers: cleared. Its shot list is partial "
         "(it stops halfway): the time it does not cover counts both credited performers as "
-        "present, so after a revocation those clips go too", extra=True)
+        "present, so after a revocation those clips go too"
+        + (". Variable frame rate: its frames are shown for irregular times, and its scenes "
+           "and subtitles are placed by presentation time" if n == VFR_SHORT else ""),
+        extra=True, vfr=n == VFR_SHORT)
 
 
 def scenarios(films: int) -> list[Scenario]:

@@ -28,8 +28,9 @@ from clearreel.sample._render import Film
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
-def _timecode(frame: int, fps: int) -> str:
-    ms = round(frame * 1000 / fps)
+def _timecode(film: Film, frame: int) -> str:
+    """The presentation time of a frame (of the frame after the last: the film's end)."""
+    ms = film.ms(frame)
     h, ms = divmod(ms, 3_600_000)
     m, ms = divmod(ms, 60_000)
     s, ms = divmod(ms, 1000)
@@ -49,7 +50,7 @@ def scenes(film: Film) -> list[dict[str, Any]]:
                 first = d.first
             if d.shot_a == shot.index:
                 last = d.last
-        out.append({"start": _timecode(first, film.fps), "end": _timecode(last + 1, film.fps),
+        out.append({"start": _timecode(film, first), "end": _timecode(film, last + 1),
                     "performers": [CHARACTERS[c].performer for c in shot.characters],
                     "characters": list(shot.characters)})
     return out
@@ -66,17 +67,18 @@ def partial_scenes(film: Film) -> list[dict[str, Any]]:
     """A shot list that stops halfway: the scene notes of the shots before `covered_until`,
     and one note saying nobody is on screen in the shots of that half that show nobody."""
     until = covered_until(film)
-    out = [sc for sc in scenes(film) if _frame(sc["end"], film.fps) <= until + 1]
-    out += [{"start": _timecode(sh.start, film.fps), "end": _timecode(sh.end + 1, film.fps),
+    out = [sc for sc in scenes(film)
+           if _ms(sc["end"]) <= film.ms(min(until + 1, film.frames))]
+    out += [{"start": _timecode(film, sh.start), "end": _timecode(film, sh.end + 1),
              "performers": [], "characters": []}
             for sh in film.shots if sh.end < until and not sh.characters
             and not any(d.first <= sh.end and sh.start <= d.last for d in film.dissolves)]
     return sorted(out, key=lambda x: x["start"])
 
 
-def _frame(timecode: str, fps: int) -> int:
+def _ms(timecode: str) -> int:
     h, m, s = timecode.split(":")
-    return round((int(h) * 3600 + int(m) * 60 + float(s)) * fps)
+    return round((int(h) * 3600 + int(m) * 60 + float(s)) * 1000)
 
 
 def _flow(value: Any) -> str:

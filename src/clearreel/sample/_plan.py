@@ -107,7 +107,24 @@ def plan_film(sc: Scenario, film_index: int, *, seed: int, width: int, height: i
         if j == 1 or j % 6 == 0:
             b = shots[2 + j]
             dissolves.append(Dissolve(b.start - half, b.start + half - 1, b.index - 1, b.index))
-    return Film(sc.work, sc.title, width, height, fps, shots, dissolves)
+    return Film(sc.work, sc.title, width, height, fps, shots, dissolves,
+                pts_ms=_vfr_times(seed, film_index, fps, shots[-1].end + 1) if sc.vfr else None)
+
+
+def _vfr_times(seed: int, film_index: int, fps: int, frames: int) -> tuple[int, ...]:
+    """Irregular presentation times (ms) of `frames` frames, and the end of the last: runs of
+    3 to 12 frames shown for half, once or one and a half times the nominal duration (as a
+    screen recording or a phone's camera writes them), about `fps` frames a second overall."""
+    rng = _rng(seed, film_index, 0, 9)
+    nominal = 1000.0 / fps
+    times, t = [], 0.0
+    while len(times) < frames:
+        factor = float(rng.choice([0.5, 1.0, 1.5]))
+        for _ in range(int(rng.integers(3, 13))):
+            if len(times) < frames:
+                times.append(round(t))
+                t += nominal * factor
+    return (*times, round(t))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -142,7 +159,8 @@ def subtitles(film: Film, sc: Scenario, seed: int, film_index: int) -> list[dict
             continue
         rng = _rng(seed, film_index, shot.index, 3)
         first, last = _visible(film, shot)
-        a, b = first * 1000 // film.fps, (last + 1) * 1000 // film.fps
+        a, b = ((film.ms(first), film.ms(last + 1)) if film.vfr
+                else (first * 1000 // film.fps, (last + 1) * 1000 // film.fps))
         if not sc.labels:
             if shot.index % 2 == 0 and sc.narration:
                 cues.append({"start_ms": a + pad, "end_ms": b - pad, "speaker": None,

@@ -91,10 +91,23 @@ class Film:
     shots: list[Shot]
     dissolves: list[Dissolve]
     _textures: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
+    # Variable frame rate: each frame's presentation time in milliseconds, and one more entry
+    # for the end of the last frame (None: constant rate, frame t at t / fps).
+    pts_ms: tuple[int, ...] | None = None
 
     @property
     def frames(self) -> int:
         return self.shots[-1].end + 1
+
+    @property
+    def vfr(self) -> bool:
+        return self.pts_ms is not None
+
+    def ms(self, t: int) -> int:
+        """Presentation time of frame t in milliseconds (t == frames: the end of the film)."""
+        if self.pts_ms is not None:
+            return self.pts_ms[t]
+        return round(t * 1000 / self.fps)
 
     @property
     def cuts(self) -> list[int]:
@@ -355,7 +368,11 @@ def encode(film: Film, path: Path, progress: Any = None) -> str:
         stream: Any = out.add_stream(codec, rate=film.fps)
         stream.width, stream.height = film.width, film.height
         stream.pix_fmt = "yuv420p"
-        stream.time_base = Fraction(1, film.fps)
+        # VFR: millisecond ticks, each frame at its own presentation time.
+        tb = Fraction(1, 1000) if film.vfr else Fraction(1, film.fps)
+        stream.time_base = tb
+        if film.vfr:
+            stream.codec_context.time_base = tb
         if codec == "libx264":
             # crf 18: visually lossless, so decoded frames stay close to the rendered ones.
             stream.options = {"preset": "veryfast", "crf": "18"}
@@ -363,7 +380,10 @@ def encode(film: Film, path: Path, progress: Any = None) -> str:
             stream.bit_rate = film.width * film.height * film.fps // 4
         for t in range(film.frames):
             frame = av.VideoFrame.from_ndarray(render_frame(film, t), format="rgb24")
-            frame.pts = t
+            if film.vfr:
+                frame.pts, frame.time_base = film.ms(t), tb
+            else:
+                frame.pts = t
             for packet in stream.encode(frame):
                 out.mux(packet)
             if progress is not None:

@@ -59,6 +59,10 @@ def truth_work(sc: Scenario, film: Film, cues: list[dict[str, Any]]) -> dict[str
         "shots": shots,
         "cues": [{**c, "speaker": CHARACTERS[c["speaker"]].name.upper() if c["speaker"] else None}
                  for c in cues],
+        # Variable frame rate: each frame's presentation time, and the end of the last frame
+        # (a constant-rate film has frame t at t / fps).
+        **({"vfr": True, "frame_times_s": [ms / 1000 for ms in film.pts_ms[:-1]],
+            "end_s": film.pts_ms[-1] / 1000} if film.pts_ms is not None else {}),
     }
 
 

@@ -304,3 +304,41 @@ def test_the_vfr_short_places_its_scenes_by_presentation_time(tmp_path: Path,
             by_index = set(present(facts, None, t / avg, (t + 1) / avg).performers)
             misplaced += by_index != expected
     assert checked > 50 and misplaced > 0, (checked, misplaced)
+
+
+def test_curation_places_the_vfr_shorts_performers_on_the_right_frames(tmp_path: Path,
+                                                                        workspace) -> None:
+    """Curating the VFR short: every clip's times are its frames' presentation times (truth's
+    `frame_times_s`), and a clip inside a shot the shot list covers has exactly the performers
+    truth puts in that shot (by index over the average rate, some would be a neighbour's)."""
+    from clearreel.curate import curate
+    from clearreel.curate.config import CurateConfig
+    from clearreel.dataset import load
+    from clearreel.rights.catalog import import_catalog
+    from clearreel.sample import REFERENCE_DATE
+
+    d = tmp_path / "studio"
+    make_sample_studio(d, seed=3, **{**SMALL, "films": 5})
+    import_catalog(workspace, d / "catalog.yaml", scan=False)
+    config = CurateConfig(detector="pyscenedetect", clip_min_s=0.5, clip_max_s=1.0,
+                          train_width=48, train_height=28, train_fps=6.0,
+                          face_recognition=False)
+    curate(workspace, "vfr", on=REFERENCE_DATE, config=config, progress=False, workers=1,
+           works=["w-short-05"])
+    short = load_truth(d)["works"]["w-short-05"]
+    times, until = short["frame_times_s"] + [short["end_s"]], short["shot_list_covers_until_frame"]
+    blended = {t for a, b in short["dissolves"] for t in range(a - 1, b + 2)}
+    clips = load(workspace, "vfr").clips
+    assert clips
+    exact = 0
+    for c in clips:
+        assert c.work == "w-short-05"
+        assert abs(c.start_s - times[c.start_frame]) < 2e-3, c.id
+        assert abs(c.end_s - times[c.end_frame + 1]) < 2e-3, c.id
+        shots = [sh for sh in short["shots"]
+                 if sh["start_frame"] <= c.end_frame and c.start_frame <= sh["end_frame"]]
+        frames = set(range(c.start_frame, c.end_frame + 1))
+        if len(shots) == 1 and shots[0]["end_frame"] < until and not frames & blended:
+            assert set(c.performers) == set(shots[0]["performers"]), c.id
+            exact += 1
+    assert exact, "no clip inside a covered shot"

@@ -21,10 +21,14 @@ def test_the_whole_flow(tmp_path: Path) -> None:
     # Curation admitted clips, excluded others with reasons, and the dataset verifies.
     cur = summary["curation"]
     assert cur["clips"] > 0 and cur["excluded"] > 0 and summary["dataset verify"]["ok"]
-    # Generation: one made (attributed, shares summing to one), one blocked with reasons.
+    # Generation: one made, one blocked with reasons. The made one is attributed with shares
+    # summing to one, or (the tiny model's noise resembles no training clip) unattributed with
+    # the reason, its revenue then held in the studio's unattributed account.
     gen = summary["generation"]
     assert not gen["allowed"]["blocked"] and gen["blocked"]["blocked"]
-    assert sum(Decimal(a["share"]) for a in gen["allowed"]["attribution"]) == 1
+    shares = gen["allowed"]["attribution"]
+    assert (sum(Decimal(a["share"]) for a in shares) == 1 if shares
+            else "resembles no training clip" in gen["allowed"]["unattributed"]["reason"])
     assert {r["code"] for r in gen["blocked"]["reasons"]} & {"license.constrained",
                                                              "character.unlicensed"}
     ver = summary["output verify"]

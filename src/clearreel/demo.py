@@ -185,6 +185,8 @@ def stage_generate(ctx: DemoContext) -> dict[str, Any]:
     ctx.console.print(f"[green]made[/green] {allowed['output']} → {allowed['path']}")
     for a in allowed.get("attribution", []):
         ctx.console.print(f"  shaped by {a['work']}: {a['share']}")
+    if allowed.get("unattributed"):  # the tiny model's noise resembles no training clip
+        ctx.console.print(f"  unattributed: {allowed['unattributed']['reason']}", markup=False)
     blocked = generate(ctx.settings, Request(model=MODEL, prompt=BLOCKED_PROMPT, purpose="previz"))
     if not blocked["blocked"]:
         raise RuntimeError("the demo's forbidden prompt was not blocked")

@@ -115,7 +115,10 @@ def test_the_loop(loop: Any, cli: Any) -> None:
     code, out, err = cli("generate", "--model", "m2", "a harbour at dusk", "--frames", "9",
                          "--json")
     assert code == 0, (out, err)
-    assert Path(json.loads(out)["path"]).exists() and json.loads(out)["attribution"]
+    made = json.loads(out)
+    # The tiny model's noise resembles no training clip: no shares, and the reason is given.
+    assert Path(made["path"]).exists()
+    assert made["attribution"] or "resembles no training clip" in made["unattributed"]["reason"]
     code, out, _ = cli("models", "list", "--json")
     assert {m["name"]: m["status"] for m in json.loads(out)["models"]} == {
         "m1": "suspended", "m2": "active"}

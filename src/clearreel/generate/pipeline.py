@@ -232,7 +232,8 @@ def deliver(settings: Settings, output_id: str, frames: np.ndarray, fps: float, 
     except BaseException:
         dest.unlink(missing_ok=True)
         raise
-    return {**_result(output_id, str(dest.resolve()), False, [], shares), "likeness": likeness}
+    return {**_result(output_id, str(dest.resolve()), False, [], shares), "likeness": likeness,
+            "unattributed": params.get("unattributed")}
 
 
 def _destination(settings: Settings, output_id: str, out: Path | None) -> Path:

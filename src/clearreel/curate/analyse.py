@@ -32,9 +32,9 @@ from clearreel.curate.context import (
 )
 from clearreel.curate.dedup import choose_keepers, clip_fingerprint, near_duplicate_groups
 from clearreel.curate.engines import thread_share
+from clearreel.curate.recognition import reference_descriptors, voices_heard
 from clearreel.curate.scores import compute_scores, filter_reasons
 from clearreel.curate.shots import Shot, detect_shots
-from clearreel.errors import ClearreelError
 from clearreel.media import DecodeStream, Probe, probe
 from clearreel.rights.presence import Presence, heard_in, present_in_frames, span_of_frames
 from clearreel.util.progress import report_frames
@@ -196,28 +196,6 @@ def _to_source(crop: Rect | None, aw: int, ah: int, sw: int, sh: int) -> Rect | 
     return (x0, y0, x1 - x0, y1 - y0)
 
 
-_REFS: dict[str, np.ndarray] = {}
-
-
-def _reference_descriptors(
-    refs: tuple[FaceReference, ...], warnings: list[str]
-) -> dict[str, list[np.ndarray]]:
-    from clearreel.media.faces import reference_descriptor
-
-    out: dict[str, list[np.ndarray]] = {}
-    for r in refs:
-        if r.descriptor:  # stored at catalog import (rights.likeness): never recomputed
-            out.setdefault(r.party, []).append(np.asarray(r.descriptor, np.float32))
-            continue
-        try:
-            if r.path not in _REFS:
-                _REFS[r.path] = reference_descriptor(r.path)
-            out.setdefault(r.party, []).append(_REFS[r.path])
-        except ClearreelError as e:
-            warnings.append(f"face reference skipped: {e}")
-    return out
-
-
 def analyse_media(
     path: str | Path, work: WorkContext, config: CurateConfig, media: str | None = None
 ) -> MediaAnalysis:
@@ -239,7 +217,7 @@ def analyse_media(
         from clearreel.media import faces
 
         if faces.available():
-            refs = _reference_descriptors(work.face_references, warnings)
+            refs = reference_descriptors(work.face_references, warnings)
         else:
             warnings.append("face references ignored: dlib or its models are not installed")
         if refs:
@@ -250,7 +228,7 @@ def analyse_media(
     t = time.perf_counter()
     if config.voice_recognition:
         warnings += [f"voice reference skipped: {p}" for p in work.unusable_voice_references]
-    heard = _heard(path, work, config, warnings) if (
+    heard = voices_heard(path, work, config, warnings) if (
         config.voice_recognition and work.voice_references) else None
     timings["voices"] = time.perf_counter() - t
 
@@ -470,27 +448,6 @@ def _analyse_clip(
         faces=evidence,
         voices=voices_ev,
     )
-
-
-def _heard(path: str | Path, work: WorkContext, config: CurateConfig,
-           warnings: list[str]) -> list[tuple[float, float, str, float]]:
-    """(start s, end s, party, similarity) of every speech segment of the file's audio that
-    is a party's voice (`rights.likeness.match_voices`); [] without audio."""
-    from clearreel.media import voices
-    from clearreel.rights.likeness import VoiceReference, match_voices
-
-    try:
-        wav = voices.decode(path)
-    except (OSError, ValueError) as e:
-        warnings.append(f"voice references ignored: the audio cannot be decoded ({e})")
-        return []
-    if wav.size == 0:
-        return []
-    refs = [VoiceReference(r.party, r.path, "", np.asarray(r.embedding, np.float32))
-            for r in work.voice_references]
-    segs = voices.segment_embeddings(wav, config.voice_min_speech_s)
-    return [(m.start, m.end, m.party, m.similarity)
-            for m in match_voices(segs, refs, config.voice_threshold)]
 
 
 __all__ = [

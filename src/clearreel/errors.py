@@ -78,11 +78,9 @@ def environment_error(e: BaseException) -> InternalError:
         where = f" ({e.filename})" if getattr(e, "filename", None) else ""
         return InternalError(f"{what}{where}: fix the environment and run the command again; "
                              "nothing already stored was changed")
-    try:
-        from sqlalchemy.exc import DBAPIError, OperationalError
-    except ImportError:  # pragma: no cover - sqlalchemy is a dependency
-        DBAPIError = OperationalError = ()  # type: ignore[assignment,misc]
-    if isinstance(e, OperationalError | DBAPIError):
+    from sqlalchemy.exc import DBAPIError  # OperationalError and the rest derive from it
+
+    if isinstance(e, DBAPIError):
         first = str(getattr(e, "orig", None) or e).strip().splitlines()
         return InternalError(f"database error: {first[0] if first else type(e).__name__} "
                              "(check that the database is reachable and retry)")

@@ -185,9 +185,15 @@ def allocate(
 
     `work_weights`: {work: weight} (attribution shares, or minutes in a dataset).
     `points`: {work: {party: points}}; a work whose parties hold no points keeps its share
-    in suspense (a Share with party None), so no minor unit is ever lost or invented.
+    in suspense (a Share with party None), so no minor unit is ever lost or invented. With no
+    work at all, the pool is held as `unattributed` (the studio's account for revenue of
+    outputs that resemble no training clip).
     """
     pool_amt, studio_amt = split_pool(total, pool)
+    if not work_weights:  # no work earned it (an unattributed output): the pool is held
+        alloc = Allocation(total=total, pool=0, studio=studio_amt, unattributed=pool_amt)
+        alloc.check()
+        return alloc
     by_work = (
         largest_remainder(pool_amt, sorted(work_weights.items()))
         if pool_amt

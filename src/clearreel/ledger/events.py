@@ -35,7 +35,6 @@ from clearreel.ledger.allocate import (
     allocate,
     normalise_attribution,
     pool_fraction,
-    split_pool,
 )
 from clearreel.ledger.currency import currency_code, format_amount, parse_amount
 
@@ -305,15 +304,18 @@ def record_revenue(
         head = book.lock(s)
         output = _get_output(s, output_id)
         pct = _pool_percent(s, pool, DEFAULT_POOL_PERCENT)
-        if not output.attribution:
-            return _post_unattributed(s, head, output, minor, cur, pct,
-                                      effective=on or dt.date.today(), ref=ref)
-        weights = normalise_attribution(list(output.attribution))
+        # An output that resembles no training clip (no share reached the attribution floor)
+        # has no attribution: its pool is held in the studio's `unattributed` account, with
+        # the reason, instead of going to a work it did not come from.
+        weights = (normalise_attribution(list(output.attribution)) if output.attribution
+                   else {})
         details = {
             "output": output_id,
-            "model": getattr(output, "model", None),
-            "dataset": getattr(output, "dataset", None),
+            "model": output.model,
+            "dataset": output.dataset,
             "attribution": [{"work": w, "share": _fraction_str(f)} for w, f in weights.items()],
+            **({} if weights else {"unattributed": (output.params or {}).get("unattributed") or {
+                "reason": "the output has no attribution (no training clip reached the floor)"}}),
             **ref,
         }
         return _post_allocation(
@@ -328,29 +330,6 @@ def record_revenue(
             weights=weights,
             details=details,
         )
-
-
-def _post_unattributed(session: Session, head: Any, output: Any, amount: int, currency: str,
-                       pool_percent: Decimal, *, effective: dt.date,
-                       ref: dict[str, str]) -> Posted:
-    """Revenue of an output that resembles no training clip (no share reached the attribution
-    floor): the studio keeps its part as usual, and the rights holders' pool goes to the
-    studio's `unattributed` account with the reason, instead of to a work it did not come
-    from."""
-    pool_amt, studio_amt = split_pool(amount, pool_fraction(pool_percent))
-    alloc = Allocation(total=amount, pool=0, studio=studio_amt, unattributed=pool_amt)
-    alloc.check()
-    why = (output.params or {}).get("unattributed") or {
-        "reason": "the output has no attribution (no training clip reached the floor)"}
-    source = f"output:{output.id}"
-    t = book.post(session, head, kind="revenue", effective=effective, source=source,
-                  currency=currency, amount=amount, lines=_lines(alloc, "studio_revenue"),
-                  details={"output": output.id, "model": output.model,
-                           "dataset": output.dataset, "attribution": [],
-                           "unattributed": why, "pool_percent": f"{pool_percent:f}", **ref})
-    return Posted(transaction=t.id, kind="revenue", source=source, effective=effective,
-                  currency=currency, amount=amount, pool_percent=pool_percent,
-                  allocation=alloc, postings=t.n_postings, head=head.hash, weights={})
 
 
 def set_pool_percent(settings: Settings, percent: str | Decimal, org: str | None = None) -> Decimal:

@@ -29,6 +29,7 @@ from clearreel.rights.catalog_read import (
 )
 from clearreel.rights.catalog_schema import Catalog, _fps
 from clearreel.rights.vocab import WORLD
+from clearreel.util.uri import is_remote
 
 # --------------------------------------------------------------------------------------
 # SMPTE scene times
@@ -254,7 +255,7 @@ def _check_presence_files(c: Catalog, r: _Reader) -> list[str]:
                                     f"works[{i}].{key}[{j}].media: {item.media!r} is not one "
                                     f"of the work's media ({', '.join(w.media) or 'none'})")
         for j, sub in enumerate(w.subtitles):
-            if "://" in sub.path and not sub.path.startswith("file://"):
+            if is_remote(sub.path):
                 continue  # remote: read when fetched
             try:
                 read_cues(SubtitleEntry(sub.path, sub.encoding, sub.media))

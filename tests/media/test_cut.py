@@ -80,6 +80,28 @@ def test_cut_is_deterministic(source: Src, tmp_path: Path) -> None:
     assert a == b
 
 
+def test_cut_bytes_do_not_depend_on_heap_state_or_hash_seed(source: Src, tmp_path: Path) -> None:
+    """Freed memory full of random bytes (what an uninitialised frame buffer or padding read
+    would pick up), a 100-pixel width (chroma rows not a multiple of the SIMD width) and a
+    fresh interpreter with another hash seed: the same clip, the same bytes."""
+    import os
+    import subprocess
+    import sys
+
+    src, _ = source
+    first = cut_clip(src, 10, 30, tmp_path / "1.mp4", 100, 56)
+    for i in range(3):
+        junk = [os.urandom(n) for n in range(700, 90_000, 3_001)]
+        del junk
+        assert cut_clip(src, 10, 30, tmp_path / f"g{i}.mp4", 100, 56) == first
+    code = (f"from clearreel.media import cut_clip; "
+            f"print(cut_clip({str(src)!r}, 10, 30, {str(tmp_path / 'f.mp4')!r}, 100, 56))")
+    env = {**os.environ, "PYTHONHASHSEED": "12345"}
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert r.stdout.split()[-1] == first
+
+
 def test_resample_keeps_duration_as_4k_plus_1(
     source: tuple[Path, np.ndarray], tmp_path: Path
 ) -> None:

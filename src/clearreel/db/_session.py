@@ -117,7 +117,9 @@ def _stamp_org(session, _ctx, _instances) -> None:
             )
 
 
-_factories: dict[int, sessionmaker[TenantSession]] = {}
+# Keyed by the engine itself (engines are cached per URL for the process), never by id():
+# an id can be reused by another object once the first is gone.
+_factories: dict[Engine, sessionmaker[TenantSession]] = {}
 
 
 @contextlib.contextmanager
@@ -133,9 +135,11 @@ def open_session(
     """
     engine = connect(settings)
     check_schema(engine)
-    factory = _factories.setdefault(
-        id(engine), sessionmaker(engine, class_=TenantSession, expire_on_commit=False)
-    )
+    factory = _factories.get(engine)
+    if factory is None:
+        factory = _factories[engine] = sessionmaker(
+            engine, class_=TenantSession, expire_on_commit=False
+        )
     if org is None and not any_org:
         org = resolve_org(settings, engine)
     elif org is not None and not any_org:

@@ -357,8 +357,8 @@ def pick_codec() -> str:
 def encode(film: Film, path: Path, progress: Any = None) -> str:
     """Render every frame of `film` and write an H.264 (or MPEG-4) yuv420p mp4; returns the codec.
 
-    x264 is deterministic for the same input and options (its threads never change the
-    output unless `--non-deterministic` is given), so a seed gives the same file.
+    x264 runs on one thread with fixed options, so a seed gives the same file on any machine
+    with the same FFmpeg build.
     """
     import av
 
@@ -375,7 +375,11 @@ def encode(film: Film, path: Path, progress: Any = None) -> str:
             stream.codec_context.time_base = tb
         if codec == "libx264":
             # crf 18: visually lossless, so decoded frames stay close to the rendered ones.
-            stream.options = {"preset": "veryfast", "crf": "18"}
+            # One thread, always: x264's automatic count follows the machine's CPUs and the
+            # picture's height and is written into the bitstream, so the same seed gave
+            # other bytes on another machine (and the demo's larger films other options).
+            stream.codec_context.thread_count = 1
+            stream.options = {"preset": "veryfast", "crf": "18", "threads": "1"}
         else:
             stream.bit_rate = film.width * film.height * film.fps // 4
         for t in range(film.frames):

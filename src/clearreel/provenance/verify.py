@@ -159,7 +159,8 @@ def _signer(settings: Settings, manifest: dict[str, Any] | None,
 
 def verify_file(settings: Settings, path: Path) -> dict[str, Any]:
     """The contract document `{"c2pa", "watermark", "output", "model", "dataset"}` plus
-    `verified` (bool) and `problems` (why not)."""
+    `verified` (bool), `problems` (why not) and `verdict`: "verified", "forged" (the
+    watermark names a genuine output but the frames are not that output's) or "not_verified"."""
     path = Path(path)
     if not path.is_file():
         raise UsageError(f"{path} is not a file: give the path of a video to verify")
@@ -223,6 +224,7 @@ def verify_file(settings: Settings, path: Path) -> dict[str, Any]:
         problems.append("no provenance: no C2PA manifest and no valid watermark (a mark counts "
                         "only when an organization's watermark secret authenticates it)")
     org = (record or {}).get("org") or signer or mark_org
+    verdict = "verified" if not problems else "forged" if mark["forged"] else "not_verified"
     return {
         "c2pa": {"present": c2pa["present"], "valid": c2pa["valid"], "trusted": c2pa["trusted"]},
         "watermark": mark,
@@ -232,6 +234,7 @@ def verify_file(settings: Settings, path: Path) -> dict[str, Any]:
         "dataset": record["dataset"] if record else (gen or {}).get("dataset"),
         "organization": {"id": org, "name": names.get(org)} if org else None,
         "verified": not problems,
+        "verdict": verdict,
         "problems": problems,
     }
 

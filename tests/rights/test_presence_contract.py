@@ -12,6 +12,7 @@ consent; Mara (Ava Stone) has one.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from pathlib import Path
@@ -102,3 +103,32 @@ def test_every_entry_point_gives_the_same_presence(
     if BEN in heard:
         assert any(x["code"] == "consent.missing" and x.get("party") == BEN
                    for x in doc["reasons"])
+
+
+def test_resolved_labels_follow_the_registry_and_the_file(registry, tmp_path: Path) -> None:
+    """Resolved subtitle lines are reused across sessions of one process (web pages, the
+    re-check on every `generate`): an alias added by a later import, and a subtitle file
+    rewritten in place, are both seen on the next question, never a stale answer."""
+    import os
+
+    from clearreel.rights.catalog import import_catalog
+    from clearreel.rights.presence import present, work_facts
+
+    r = registry(_doc(tmp_path, "a.srt", SRT.format(f"JONATHAN: {LINE}").encode()))
+
+    def heard() -> set[str]:
+        with r.session() as s:
+            return set(present(work_facts(s, "w-lab", references=False), None, 4.0, 5.0)
+                       .performers)
+
+    assert heard() == set()  # nobody is called Jonathan yet
+    assert heard() == set()  # asked again: the same answer from the reused lines
+    find(r.doc, "characters", "c-jon")["aliases"].append("Jonathan")
+    r.path.write_text(json.dumps(r.doc))
+    import_catalog(dataclasses.replace(r.settings, org=r.org), r.path)
+    assert heard() == {BEN}  # the index changed: the lines are resolved again
+    sub = tmp_path / "a.srt"
+    before = sub.stat()
+    sub.write_bytes(SRT.format(f"MARA: {LINE}").encode())  # rewritten in place
+    os.utime(sub, ns=(before.st_atime_ns, before.st_mtime_ns + 1_000))
+    assert heard() == {AVA}

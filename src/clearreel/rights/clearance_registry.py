@@ -68,6 +68,7 @@ class RegistryView:
         self._names: Any = None
         self._reservations: dict[int, list[tuple[Reservation, str | None]]] = {}
         self._all_works_loaded = False
+        self._all_reservations_loaded = False
         mode = self._consent_mode or s.info.get("consent_mode")
         if mode is None:
             row = s.scalars(select(Setting).where(Setting.key == "consent_mode")).first()
@@ -126,14 +127,18 @@ class RegistryView:
         return [w for w in self.works.values() if w is not None]
 
     def _work_reservations(self, w: Work) -> list[tuple[Reservation, str | None]]:
-        if self._all_works_loaded and not self._reservations:
-            for w_pk in (x.pk for x in self.works.values() if x is not None):
-                self._reservations[w_pk] = []
+        if self._all_works_loaded and not self._all_reservations_loaded:
+            # Every work is loaded (many questions): every reservation in one query, even if
+            # a few works asked first had theirs read one by one.
+            found: dict[int, list[tuple[Reservation, str | None]]] = {
+                x.pk: [] for x in self.works.values() if x is not None}
             for res, uri in self.session.execute(
                     select(Reservation, MediaAsset.uri)
                     .outerjoin(MediaAsset, MediaAsset.pk == Reservation.media_pk)
                     .order_by(Reservation.pk)).all():
-                self._reservations.setdefault(res.work_pk, []).append((res, uri))
+                found.setdefault(res.work_pk, []).append((res, uri))
+            self._reservations.update(found)
+            self._all_reservations_loaded = True
         if w.pk not in self._reservations:
             rows = self.session.execute(
                 select(Reservation, MediaAsset.uri)

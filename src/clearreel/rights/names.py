@@ -18,6 +18,7 @@ nobody (`Note: …`, `[door slams]`) is simply no performer, and the line stays 
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -125,8 +126,22 @@ class NameIndex:
 
     full: dict[str, set[Ref]] = field(default_factory=dict)
     token: dict[str, set[Ref]] = field(default_factory=dict)
+    _version: str | None = field(default=None, compare=False, repr=False)
+
+    def version(self) -> str:
+        """A digest of what the index holds: two indexes with the same names for the same
+        entities have the same version (what caches of resolved labels are keyed by)."""
+        if self._version is None:
+            h = hashlib.sha256()
+            for part in (self.full, self.token):
+                for k in sorted(part):
+                    h.update(f"{k}\x1f{sorted(part[k])}\x1e".encode())
+                h.update(b"\x1d")
+            self._version = h.hexdigest()
+        return self._version
 
     def add(self, ref: Ref, names: Iterable[str]) -> None:
+        self._version = None
         for name in names:
             toks = tokens(name or "")
             if not toks:

@@ -29,7 +29,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from clearreel.rights.casting import cast, casting
 from clearreel.rights.names import LabelledLine, NameIndex, build_index, label_candidates
@@ -50,9 +50,9 @@ class SceneFact:
     notes: str | None = None
 
 
-@dataclass(frozen=True)
-class Line:
-    """One subtitle line, its speaker labels resolved against the registry's names."""
+class Line(NamedTuple):
+    """One subtitle line, its speaker labels resolved against the registry's names (a named
+    tuple: a feature film has thousands, built for every work a session asks about)."""
 
     start_s: float
     end_s: float
@@ -315,7 +315,20 @@ _CUES: dict[tuple[str, str | None], tuple[tuple[int, int], list[Any], Labelled]]
 _CUES_MAX = 512
 
 
-def _read(entry: SubtitleEntry) -> tuple[list[Any], Labelled]:
+# Resolved lines of a parsed file, for one name index (by content), media and set of local
+# entities: a work asked again in a later session (a web page, the re-check on every
+# `generate`) does not resolve its subtitles again. Same bound, same stamp check.
+_LINES: dict[tuple[Any, ...], list[Line]] = {}
+
+
+def _remember(cache: dict[Any, Any], key: Any, value: Any) -> None:
+    if len(cache) >= _CUES_MAX:
+        cache.pop(next(iter(cache)))
+    cache[key] = value
+
+
+def _read_stamped(entry: SubtitleEntry) -> tuple[list[Any], Labelled, Any]:
+    """The cues, their label forms and the cache key of the file as read (None: uncached)."""
     from clearreel.media.subtitles import SubtitleError, read_subtitles
 
     p = _local(entry.path)
@@ -329,14 +342,31 @@ def _read(entry: SubtitleEntry) -> tuple[list[Any], Labelled]:
     k = (str(p), entry.encoding)
     hit = _CUES.get(k)
     if stamp is not None and hit is not None and hit[0] == stamp:
-        return hit[1], hit[2]
+        return hit[1], hit[2], (k, stamp)
     cues = read_subtitles(p, entry.encoding)
     labelled = label_lines(cues)
-    if stamp is not None:
-        if len(_CUES) >= _CUES_MAX:
-            _CUES.pop(next(iter(_CUES)))
-        _CUES[k] = (stamp, cues, labelled)
+    if stamp is None:
+        return cues, labelled, None
+    _remember(_CUES, k, (stamp, cues, labelled))
+    return cues, labelled, (k, stamp)
+
+
+def _read(entry: SubtitleEntry) -> tuple[list[Any], Labelled]:
+    cues, labelled, _ = _read_stamped(entry)
     return cues, labelled
+
+
+def _file_lines(entry: SubtitleEntry, index: NameIndex, media: str | None,
+                local: set[tuple[str, str]]) -> list[Line]:
+    cues, labelled, read_as = _read_stamped(entry)
+    if read_as is None:
+        return resolve_lines(cues, index, media, local, labelled)
+    k = (read_as, index.version(), media, frozenset(local))
+    hit = _LINES.get(k)
+    if hit is None:
+        hit = resolve_lines(cues, index, media, local, labelled)
+        _remember(_LINES, k, hit)
+    return hit
 
 
 def read_cues(entry: SubtitleEntry) -> list[Any]:
@@ -356,32 +386,35 @@ def resolve_lines(cues: Iterable[Any], index: NameIndex, media: str | None,
     """Subtitle cues as `Line`s with their labels resolved (one per line of text); `local`:
     the work's own characters and parties, which a given name or surname alone may name."""
     local = set(local) if local is not None else None
-    memo: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}  # name -> (chars, parties)
+    # A film repeats the same few labels thousands of times: resolve each label's names once.
+    memo: dict[tuple[str, ...], tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {}
 
-    def who(name: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-        if name not in memo:
-            refs = sorted(index.resolve(name, local))
-            memo[name] = (tuple(r for k, r in refs if k == "character"),
-                          tuple(r for k, r in refs if k == "party"))
-        return memo[name]
+    def who(names: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+        hit = memo.get(names)
+        if hit is None:
+            speakers: list[str] = []
+            chars: list[str] = []
+            parties: list[str] = []
+            for name in names:
+                refs = sorted(index.resolve(name, local))
+                c = [r for k, r in refs if k == "character"]
+                p = [r for k, r in refs if k == "party"]
+                if c or p:
+                    speakers.append(name)
+                chars += c
+                parties += p
+            hit = memo[names] = (tuple(speakers), tuple(dict.fromkeys(chars)),
+                                 tuple(dict.fromkeys(parties)))
+        return hit
 
     out: list[Line] = []
     for s, e, raw, lab in (labelled if labelled is not None else label_lines(cues)):
         if not lab.names:
-            out.append(Line(s, e, raw.strip(), media=media))
+            out.append(Line(s, e, raw.strip(), (), (), (), media))
             continue
-        chars: list[str] = []
-        parties: list[str] = []
-        speakers: list[str] = []
-        for name in lab.names:
-            c, p = who(name)
-            if c or p:
-                speakers.append(name)
-            chars += c
-            parties += p
-        text = lab.text if speakers else raw.strip()
-        out.append(Line(s, e, text, tuple(speakers), tuple(dict.fromkeys(chars)),
-                        tuple(dict.fromkeys(parties)), media))
+        speakers, chars, parties = who(lab.names)
+        out.append(Line(s, e, lab.text if speakers else raw.strip(), speakers, chars, parties,
+                        media))
     return out
 
 
@@ -454,8 +487,7 @@ def facts_from_rows(work: Any, characters: Mapping[str, Any], index: NameIndex,
     for entry in subtitle_entries(work.subtitles):
         got = cues.get(entry) if cues is not None else None
         if got is None:
-            got, labelled = _read(entry)
-            lines += resolve_lines(got, index, entry.media or first, local, labelled)
+            lines += _file_lines(entry, index, entry.media or first, local)
         else:
             lines += resolve_lines(got, index, entry.media or first, local)
     wanted = {c for _, c in pairs if c} | {c for s in scenes for c in s.characters}

@@ -63,8 +63,9 @@ def test_blocked_request_makes_nothing_and_exits_1(stand_in, cli):
     code, out, _ = cli("generate", "--model", "m-tiny", "Darth Vader duels on the pier", "--json")
     assert code == 1
     doc = json.loads(out)
-    assert set(doc) == {"output", "path", "blocked", "reasons", "attribution"}
+    assert set(doc) == {"output", "path", "blocked", "reasons", "attribution", "guard"}
     assert doc["blocked"] and doc["path"] is None and doc["attribution"] == []
+    assert doc["guard"]["denylisted"] == ["Darth Vader"] and not doc["guard"]["allowed"]
     assert [r["code"] for r in doc["reasons"]] == ["prompt.denylist"]
     assert CALLS == [] and outputs_dir(s) == []  # not one frame was made
     with open_session(s) as session:
@@ -81,6 +82,11 @@ def test_consent_scope_through_the_cli(stand_in, cli):
     code, out, _ = cli("generate", "--model", "m-tiny", "Mara on the pier", "--project",
                        "proj-a", "--purpose", "previz", "--frames", "12", "--json")
     assert code == 0, out
+    # The guard's likeness report: who was named, how, and what allowed it.
+    depicted = {e["id"]: e for e in json.loads(out)["guard"]["depicted"]}
+    mara = depicted["c-mara"]
+    assert mara["named_by"][0]["text"] == "Mara" and mara["allowed_by"]
+    assert {r["code"] for r in mara["allowed_by"]} >= {"replica.consent"}
 
 
 def test_allowed_request_is_marked_signed_recorded_and_verifies(stand_in, cli):

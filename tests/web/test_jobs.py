@@ -17,7 +17,8 @@ def _scoped(studio: dict[str, Any], org: str = "org-a") -> Any:
     return dataclasses.replace(studio["settings"], org=org)
 
 
-def test_a_blocked_generation_job_records_the_guards_reasons(studio: dict[str, Any]) -> None:
+def test_a_blocked_generation_job_records_the_guards_reasons(studio: dict[str, Any],
+                                                             clients: dict[str, Any]) -> None:
     from clearreel.web import jobs
 
     s = _scoped(studio)
@@ -28,6 +29,12 @@ def test_a_blocked_generation_job_records_the_guards_reasons(studio: dict[str, A
     assert done["state"] == "blocked" and done["progress"] == 1.0
     assert done["result"]["blocked"] is True
     assert any(r["code"].startswith("replica.") for r in done["result"]["reasons"])
+    # The guard's report travels with the result (as in `generate --json`) and the page shows it.
+    (jonah,) = done["result"]["guard"]["depicted"]
+    assert jonah["id"] == "a-jonah" and jonah["played_by"] == ["a-ben"]
+    assert [r["code"] for r in jonah["denied_by"]] == ["replica.missing"]
+    page = clients["creative-a"].get(f"/jobs/{job['id']}").text
+    assert '<table class="depicted">' in page and "replica.missing" in page
 
 
 def test_a_failing_job_says_why_and_keeps_its_row(studio: dict[str, Any]) -> None:

@@ -114,14 +114,27 @@ def _record(settings: Settings, output_id: str, req: Request, info: ModelInfo, *
 
 def guard(settings: Settings, req: Request,
           info: ModelInfo | None = None) -> tuple[bool, list[dict[str, Any]]]:
-    """Run the prompt guard (audited); (allowed, reasons as JSON).
+    """Run the prompt guard (audited); (allowed, reasons as JSON). See `guard_report`."""
+    report = guard_report(settings, req, info)
+    return report["allowed"], report["reasons"]
+
+
+def guard_report(settings: Settings, req: Request,
+                 info: ModelInfo | None = None) -> dict[str, Any]:
+    """The prompt guard's report (audited as `generate.guard`): `allowed`, `reasons`, the
+    names it found (`matches`), and `depicted`: per person or character named, the prompt's
+    words that named it (name, alias, given name or surname) and the consents and licences
+    that allowed (`allowed_by`) or refused (`denied_by`) it. The generation JSON carries it
+    as `guard`; the web studio's generate page shows it.
 
     Anything made must clear today: `--on DATE` only adds a second date on which the request
     must also clear (ARCHITECTURE.md, "Clearance rules"), so the guard asks for both."""
     from clearreel.db import open_session
     from clearreel.generate.guard import check_prompt
 
-    allowed, reasons = True, []
+    allowed, reasons, matches = True, [], []
+    cast: dict[str, list[str]] = {}
+    denylisted: list[str] = []
     for day in _dates(req.on):
         with open_session(settings) as s:
             d = check_prompt(s, req.prompt, project=req.project, purpose=req.purpose, on=day,
@@ -131,7 +144,38 @@ def guard(settings: Settings, req: Request,
         for r in d.reasons:
             if (j := r.to_json()) not in reasons:
                 reasons.append(j)
-    return allowed, reasons
+        q = d.question
+        matches += [m for m in q.get("matches", []) if m not in matches]
+        for c, who in (q.get("cast") or {}).items():
+            cast[c] = list(dict.fromkeys([*cast.get(c, []), *who]))
+        denylisted += [n for n in q.get("denylisted", []) if n not in denylisted]
+    return {"allowed": allowed, "reasons": reasons, "matches": matches, "cast": cast,
+            "denylisted": denylisted, "depicted": _depicted(matches, reasons, cast, info)}
+
+
+def _depicted(matches: list[dict[str, Any]], reasons: list[dict[str, Any]],
+              cast: dict[str, list[str]], info: ModelInfo | None) -> list[dict[str, Any]]:
+    """The guard's reasons regrouped per depicted person or character (no rule here: the
+    reasons are the clearance engine's, which names the party and character each concerns)."""
+    out: dict[tuple[str, str], dict[str, Any]] = {}
+    for m in matches:
+        e = out.setdefault((m["kind"], m["id"]), {"kind": m["kind"], "id": m["id"],
+                                                  "named_by": [], "played_by": []})
+        e["named_by"].append({k: m[k] for k in ("text", "name", "form", "common")})
+    if info and info.character and ("character", info.character) not in out:
+        out[("character", info.character)] = {
+            "kind": "character", "id": info.character, "played_by": [],
+            "named_by": [{"text": None, "name": None, "form": "model", "common": False}]}
+    for (kind, id_), e in out.items():
+        if kind == "character":
+            e["played_by"] = cast.get(id_, [])
+            mine = [r for r in reasons if r.get("character") == id_]
+        else:
+            mine = [r for r in reasons if r.get("party") == id_ and not r.get("character")]
+        mine = [r for r in mine if not r["code"].startswith("prompt.")]
+        e["allowed_by"] = [r for r in mine if r.get("effect") == "allow"]
+        e["denied_by"] = [r for r in mine if r.get("effect") == "deny"]
+    return list(out.values())
 
 
 def _dates(on: dt.date | None) -> list[dt.date]:
@@ -332,11 +376,11 @@ def generate(settings: Settings, req: Request, out: Path | None = None,
         _record(settings, output_id, req, info, blocked=True, reasons=[suspended])
         return _result(output_id, None, True, [suspended], [])
     require_attribution(settings, info)
-    allowed, reasons = guard(settings, req, info)
-    if not allowed:
-        denials = [r for r in reasons if r.get("effect") == "deny"]
+    checked = guard_report(settings, req, info)
+    if not checked["allowed"]:
+        denials = [r for r in checked["reasons"] if r.get("effect") == "deny"]
         _record(settings, output_id, req, info, blocked=True, reasons=denials)
-        return _result(output_id, None, True, denials, [])
+        return {**_result(output_id, None, True, denials, []), "guard": checked}
     storyboard = None
     if req.image is not None:  # the likeness guard on the input, before any frame is made
         from clearreel.generate.likeness import check_storyboard
@@ -348,14 +392,16 @@ def generate(settings: Settings, req: Request, out: Path | None = None,
             likeness = {"checked_frames": 0, "matches": [], "storyboard": storyboard}
             _record(settings, output_id, req, info, blocked=True, reasons=seen.denials,
                     params={"likeness": likeness})
-            return {**_result(output_id, None, True, seen.denials, []), "likeness": likeness}
+            return {**_result(output_id, None, True, seen.denials, []), "likeness": likeness,
+                    "guard": checked}
     if generate_frames is None:
         from clearreel.generate.video import generate_frames as _gf
 
         generate_frames = _gf
     frames, fps = _frames(settings, req, generate_frames, info)
-    return deliver(settings, output_id, frames, fps, req, info, out, storyboard)
+    return {**deliver(settings, output_id, frames, fps, req, info, out, storyboard),
+            "guard": checked}
 
 
-__all__ = ["MAX_SECONDS", "ModelInfo", "Request", "deliver", "generate", "guard", "model_info",
-           "require_attribution", "suspension"]
+__all__ = ["MAX_SECONDS", "ModelInfo", "Request", "deliver", "generate", "guard", "guard_report",
+           "model_info", "require_attribution", "suspension"]

@@ -296,7 +296,9 @@ class Clearance(RegistryView):
                 if party not in [p for p, _ in depicted]:
                     depicted.append((party, cid))
         for party, via in depicted:
-            reasons += self._replica_consent(party, via, project, purpose, works, on)
+            for r in self._replica_consent(party, via, project, purpose, works, on):
+                r.character = r.character or via  # the character that depicts them
+                reasons.append(r)
         if not depicted and not characters:
             reasons.append(Reason("generation.unrestricted", effect="allow", detail=(
                 "no performer or character is depicted, so rule 4 asks for no consent or licence")))
@@ -374,6 +376,8 @@ class Clearance(RegistryView):
                 f"no licence from {self.name(c.owner_id)}, owner of {c.name} ({c.id}), to "
                 f"{self.org} allows character_generation on {on} in {t or 'WORLD'}")))
             reasons += notes
+        for r in reasons:
+            r.character = c.id
         return reasons
 
 

@@ -225,14 +225,15 @@ def output(output_id: str, ctx: Ctx = Depends(api_ctx)) -> dict[str, Any]:
 
 @router.post("/generate/check", tags=["generate"])
 def generate_check(body: GenerateCheck, ctx: Ctx = Depends(api_ctx)) -> dict[str, Any]:
-    """The prompt guard's decision (audited as `generate.guard`), before any frame is made."""
-    from clearreel.generate.pipeline import Request, guard, model_info
+    """The prompt guard's report (audited as `generate.guard`), before any frame is made:
+    `allowed`, `reasons`, and `depicted` (who was named, how, and the consent or licence that
+    allowed or refused it), as in `generate --json`'s `guard`."""
+    from clearreel.generate.pipeline import Request, guard_report, model_info
 
     ctx.require("generate")
     req = Request(model=body.model, prompt=body.prompt, project=body.project,
                   purpose=body.purpose)
-    allowed, reasons = guard(ctx.settings, req, model_info(ctx.settings, body.model))
-    return {"allowed": allowed, "reasons": reasons}
+    return guard_report(ctx.settings, req, model_info(ctx.settings, body.model))
 
 
 @router.post("/jobs", tags=["jobs"], status_code=202)

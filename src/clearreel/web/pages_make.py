@@ -36,7 +36,7 @@ def generate_form(request: Request, ctx: Ctx = Depends(page_ctx)) -> Response:
 async def generate_check(request: Request, ctx: Ctx = Depends(page_ctx)) -> Response:
     """Step 1: the prompt guard's decision, explained, before any frame is made."""
     from clearreel.generate.pipeline import Request as GenRequest
-    from clearreel.generate.pipeline import guard, model_info
+    from clearreel.generate.pipeline import guard_report, model_info
 
     ctx.require("generate")
     form = await request.form()
@@ -63,9 +63,9 @@ async def generate_check(request: Request, ctx: Ctx = Depends(page_ctx)) -> Resp
     req = GenRequest(model=data["model"], prompt=data["prompt"], project=data["project"] or None,
                      purpose=data["purpose"] or None,
                      image=str(uploads.path_of(ctx.settings, image)) if image else None)
-    allowed, reasons = guard(ctx.settings, req, model_info(ctx.settings, req.model))
+    report = guard_report(ctx.settings, req, model_info(ctx.settings, req.model))
     return render(request, ctx, "generate.html", models=models, form=data, errors={},
-                  decision={"allowed": allowed, "reasons": reasons}, image=image)
+                  decision=report, image=image)
 
 
 @router.post("/generate/start")

@@ -86,7 +86,7 @@ def stage_sample(ctx: DemoContext) -> dict[str, Any]:
 
 
 def stage_import(ctx: DemoContext) -> dict[str, Any]:
-    from clearreel.rights.catalog import import_catalog
+    from clearreel.train.downstream import import_catalog
 
     assert ctx.catalog is not None
     summary = import_catalog(ctx.settings, ctx.catalog)
@@ -196,7 +196,7 @@ def stage_generate(ctx: DemoContext) -> dict[str, Any]:
 
 
 def stage_verify_output(ctx: DemoContext) -> dict[str, Any]:
-    from clearreel.provenance import verify_file
+    from clearreel.generate import verify_file
 
     assert ctx.output_path is not None
     result = verify_file(ctx.settings, Path(ctx.output_path))
@@ -241,9 +241,9 @@ def stage_revocation(ctx: DemoContext) -> dict[str, Any]:
     from clearreel.dataset import verify
     from clearreel.db import open_session
     from clearreel.generate.pipeline import Request, generate
-    from clearreel.rights.consents import revoke
     from clearreel.sample import load_truth
     from clearreel.train import TINY_DEMO_CONFIG, train_model
+    from clearreel.train.downstream import revoke
     from clearreel.train.suspension import statuses
 
     s = ctx.settings

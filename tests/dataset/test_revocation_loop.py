@@ -139,7 +139,7 @@ def test_curate_on_a_past_date_cannot_use_a_consent_revoked_since(loop: Any) -> 
     from clearreel.curate import CurateConfig, curate
     from clearreel.dataset import load
     from clearreel.db import open_session
-    from clearreel.rights.consents import revoke
+    from clearreel.train.downstream import revoke
 
     s, _root = loop
     with open_session(s) as session:  # (idempotent with the loop above, in any order)

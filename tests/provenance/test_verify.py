@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 from clearreel.config import Settings
+from clearreel.generate import verify_file
 from clearreel.generate.pipeline import ModelInfo, Request, deliver
 from clearreel.media import read_frames, write_video
-from clearreel.provenance import verify_file
 from clearreel.provenance.c2pa_sign import (
     CAWG_USES,
     GENERATION_LABEL,
@@ -272,9 +272,9 @@ def test_a_file_that_is_not_there_is_bad_input(studio, cli, tmp_path):
 
 
 def test_delivered_output_is_recorded(made):
+    from clearreel.attribution import fingerprint as fpr
     from clearreel.db import open_session
     from clearreel.generate.outputs import get_output
-    from clearreel.provenance import fingerprint as fpr
 
     s, result = made
     with open_session(s) as session:

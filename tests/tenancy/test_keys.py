@@ -89,9 +89,9 @@ def test_rotation_keeps_old_material_valid_and_retires_the_old_key(
 
     from clearreel.dataset.manifest import canonical, read_manifest
     from clearreel.db import open_session
+    from clearreel.generate import verify_file
     from clearreel.generate.pipeline import ModelInfo, Request, deliver
     from clearreel.media import write_video
-    from clearreel.provenance import verify_file
     from clearreel.provenance.c2pa_sign import manifest_definition
     from clearreel.rights.models import Organization
 

@@ -30,7 +30,7 @@ def import_(file: Path = typer.Argument(..., help="Catalog file (YAML or JSON)."
     A file changes what it states and nothing else: omitted fields keep their value, lists of
     children (media, participations, scenes, references, uses) are merged, nothing is
     removed. Idempotent; an invalid file changes nothing."""
-    from clearreel.rights.catalog import import_catalog
+    from clearreel.train.downstream import import_catalog
 
     summary = import_catalog(settings(), file, scan=scan, dry_run=dry_run)
     if json_:

@@ -78,7 +78,7 @@ def revoke(
     """Revoke a consent; print the clips, datasets and models it affects (and suspend those
     models until they are retrained on a rebuilt dataset)."""
     from clearreel.db import open_session
-    from clearreel.rights.consents import revoke as revoke_
+    from clearreel.train.downstream import revoke as revoke_
 
     with open_session(settings()) as s:
         a = revoke_(s, consent, date=parse_date(date, "--date"), evidence=evidence)

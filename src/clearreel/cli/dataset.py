@@ -197,8 +197,8 @@ def delete(
     """Remove a dataset's records and files (an unfinished build, or one to rebuild).
 
     Refused (exit 2) while a registered model was trained on it."""
-    from clearreel.dataset import delete as delete_
     from clearreel.errors import UsageError
+    from clearreel.train.downstream import delete_dataset as delete_
 
     if not yes and not typer.confirm(f"delete dataset {name} and its files?", err=True):
         raise UsageError("not deleted (pass --yes to skip the question)")

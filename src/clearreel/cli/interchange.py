@@ -55,7 +55,7 @@ def scenes_import(
     json_: bool = typer.Option(False, "--json", help="Print a JSON document."),
 ) -> None:
     """Add a shot list's shots to a work's scenes (who is on screen when)."""
-    from clearreel.rights.shotlists import import_scenes
+    from clearreel.train.downstream import import_scenes
 
     r = import_scenes(settings(), work, file, fmt=fmt, fps=fps, offset=offset,
                       performers=_ids(performers), characters=_ids(characters), nobody=nobody,
@@ -82,7 +82,8 @@ def avails_import(
     json_: bool = typer.Option(False, "--json", help="Print a JSON document."),
 ) -> None:
     """Import EMA Avails rows as licences (title by EIDR or ALID, territory, window, uses)."""
-    from clearreel.rights.avails import import_avails, parse_map
+    from clearreel.rights.avails import parse_map
+    from clearreel.train.downstream import import_avails
 
     r = import_avails(settings(), file, mapping=parse_map(map_), licensor=licensor,
                       dry_run=dry_run)

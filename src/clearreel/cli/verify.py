@@ -21,7 +21,7 @@ def verify(
     carries no provenance at all, or its watermark is forged (frames that do not match the
     output it names).
     """
-    from clearreel.provenance import verify_file
+    from clearreel.generate import verify_file
 
     report = verify_file(settings(), file)
     if json_:

@@ -4,7 +4,8 @@ Public API:
 
 - `build(settings, name, header=, clips=, exclusions=, sources=) -> Packed`: shards, Parquet
   index, manifest and signature for clips already cut (curation's last stage);
-- `delete(settings, name)`: the dataset's records and directory, audited;
+- `delete(settings, name)`: the dataset's records and directory, audited (the interfaces call
+  `clearreel.train.downstream.delete_dataset`, which refuses while a model depends on it);
 - `get_dataset_row(session, name)`: the session organization's Dataset row (NotFound naming
   the known datasets otherwise);
 - `load(settings, name) -> LoadedDataset` (clips as `ManifestClip`s with absolute mp4 paths);

@@ -1,4 +1,7 @@
-"""Deleting a dataset: its records and its directory, audited."""
+"""Deleting a dataset: its records and its directory, audited.
+
+The interfaces delete through `clearreel.train.downstream.delete_dataset`, which first
+refuses a dataset that a registered model depends on (the models are train's records)."""
 
 from __future__ import annotations
 
@@ -8,38 +11,15 @@ from typing import Any
 from clearreel.config import Settings
 
 
-def dependents(session: Any, name: str) -> list[str]:
-    """The registered models trained on dataset `name`."""
-    from sqlalchemy import select
-
-    from clearreel.train.models import TrainedModel
-
-    return list(session.scalars(select(TrainedModel.name).where(TrainedModel.dataset == name)
-                                .order_by(TrainedModel.name)))
-
-
 def delete(settings: Settings, name: str) -> dict[str, Any]:
-    """Remove a dataset's records and directory (audited).
-
-    Refused (`UsageError`, exit 2, nothing removed) while a registered model depends on it:
-    the dataset is that model's provenance, its copy guard and its attribution index
-    (ARCHITECTURE.md, "Revocation reaches everything downstream")."""
+    """Remove a dataset's records and directory (audited `dataset.delete`); `NotFound` when
+    the organization has no dataset `name`. Checks nothing downstream: call
+    `clearreel.train.downstream.delete_dataset`, which refuses while a model depends on it."""
     from clearreel.dataset._load import get_dataset_row
     from clearreel.dataset.writer import dataset_dir
     from clearreel.db import open_session
-    from clearreel.errors import UsageError
     from clearreel.rights.audit import record
 
-    with open_session(settings) as s:
-        row = get_dataset_row(s, name)
-        models = dependents(s, name)
-        if models:
-            record(s, "dataset.delete_refused", name, dataset=row.id, models=models)
-    if models:
-        raise UsageError(
-            f"dataset {name} is the training set of model(s) {', '.join(models)}: it holds "
-            "their provenance, copy guard and attribution index, so it cannot be deleted; "
-            "delete those models first (`clearreel models delete M`)")
     with open_session(settings) as s:
         row = get_dataset_row(s, name)
         info = {
@@ -56,4 +36,4 @@ def delete(settings: Settings, name: str) -> dict[str, Any]:
     return info
 
 
-__all__ = ["delete", "dependents"]
+__all__ = ["delete"]

@@ -1,4 +1,8 @@
-"""Database: engine, tenant-scoped sessions, migrations.
+"""Database: engine, tenant-scoped sessions, migrations; the workspace's persistent state.
+
+Beside the registry: `orgs` (organizations and the workspace's identity, workspace.json),
+`layout` (moving an old workspace's files to one folder per organization) and `keystore` (the
+files of each organization's keys, which `clearreel.provenance.keys` signs and verifies with).
 
 Every ORM model that belongs to a studio inherits `TenantMixin`; a `Session` opened with
 `session(settings, org=...)` sees only that organization's rows (an ORM loader criterion

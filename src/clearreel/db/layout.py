@@ -195,7 +195,7 @@ def _keys(settings: Settings, orgs: list[str], report: dict[str, Any]) -> None:
     from cryptography import x509
     from cryptography.hazmat.primitives import serialization
 
-    from clearreel.provenance import keys as k
+    from clearreel.db import keystore as k
 
     flat = settings.path("keys")
     if not (flat / "signing.pem").exists() or not (flat / "ca.pem").exists():
@@ -209,10 +209,10 @@ def _keys(settings: Settings, orgs: list[str], report: dict[str, Any]) -> None:
         d.mkdir(parents=True)
         for name in ("signing.key", "signing.pem", "ca.pem"):
             (flat / name).rename(d / name)
-        k._add_cert(settings, org, leaf)
+        k.add_cert(settings, org, leaf)
         if (flat / "ca.key").exists():
             ca_key = serialization.load_pem_private_key((flat / "ca.key").read_bytes(), None)
-            k._store_ca_key(settings, org, ca_key)  # type: ignore[arg-type]
+            k.store_ca_key(settings, org, ca_key)  # type: ignore[arg-type]
         report["moved"].append({"kind": "keys", "from": str(flat), "to": str(d)})
     else:
         for org in orgs:
@@ -221,7 +221,7 @@ def _keys(settings: Settings, orgs: list[str], report: dict[str, Any]) -> None:
             anchors = settings.keys_dir(org) / "anchors"
             anchors.mkdir(exist_ok=True)
             (anchors / f"{ca.serial_number:x}.pem").write_bytes((flat / "ca.pem").read_bytes())
-            k._add_cert(settings, org, leaf, retired=now)
+            k.add_cert(settings, org, leaf, retired=now)
             report["moved"].append({"kind": "keys", "from": str(flat), "to": str(anchors),
                                     "new_keys": fresh})
     for name in ("ca.key", "signing.key", "signing.pem", "ca.pem"):

@@ -6,7 +6,9 @@ The public surface, imported lazily (importing `clearreel.generate` stays cheap)
   `deliver` (pipeline.py: the `generate` command, guard first, then frames, delivery);
 - `check_prompt(session, prompt, project, purpose, on, territory)` (guard.py);
 - `get_output(session, output_id)`, `find_output` (outputs.py: output records);
-- `generate_frames(...)` (video.py: the model side).
+- `generate_frames(...)` (video.py: the model side);
+- `verify_file(settings, path)` (verify.py: what a video says about where it came from,
+  checked against the output record its C2PA manifest or watermark names).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ _EXPORTS = {
     "check_prompt": "guard",
     "find_output": "outputs", "get_output": "outputs",
     "generate_frames": "video",
+    "verify_file": "verify",
 }
 
 __all__ = sorted(_EXPORTS)

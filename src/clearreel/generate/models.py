@@ -17,7 +17,7 @@ class Output(TenantMixin, Base):
     `id` is `out-<16 hex>`: the 64 bits the invisible watermark carries (all of them, or the
     first 8 for the small-frame profile), so a stripped copy maps back to this row. Other
     packages reference it by this string id. `fingerprint` is the perceptual fingerprint of
-    the delivered frames (`clearreel.provenance.fingerprint`): a watermark found on frames
+    the delivered frames (`clearreel.attribution.fingerprint`): a watermark found on frames
     that do not match it was transplanted (`verify` says forged).
     """
 

@@ -255,7 +255,7 @@ def deliver(settings: Settings, output_id: str, frames: np.ndarray, fps: float, 
     marked = wm.embed_id(frames, output_id, marking)
     params["watermark"]["profile"] = wm.profile_for(*frames.shape[1:3]).name
     dest.parent.mkdir(parents=True, exist_ok=True)
-    from clearreel.provenance.fingerprint import compute as fingerprint
+    from clearreel.attribution.fingerprint import compute as fingerprint
 
     # Nothing is left half made: the signed file appears at `dest` only with its record and
     # audit entry (a failure to record removes it again), never an mp4 without its record.

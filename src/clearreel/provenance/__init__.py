@@ -1,4 +1,8 @@
-"""Provenance: the studio's keys and certificates, C2PA manifests, the watermark, verification.
+"""Provenance: the studio's keys and certificates, C2PA manifests, the watermark.
+
+Verifying a file against the output record its manifest or watermark names is
+`clearreel.generate.verify_file` (it reads generation's records and attribution's
+fingerprint).
 
 Heavy imports (c2pa, av, cv2) happen inside the functions, so importing this package is cheap.
 """
@@ -27,12 +31,4 @@ def sign_video(settings: Settings, src: Path, dst: Path, **fields: Any) -> dict[
     return _sign(settings, src, dst, **fields)
 
 
-def verify_file(settings: Settings, path: Path) -> dict[str, Any]:
-    """See `clearreel.provenance.verify.verify_file`."""
-    from clearreel.provenance.verify import verify_file as _verify
-
-    return _verify(settings, path)
-
-
-__all__ = ["ca_pem", "ensure_studio_keys", "load_signing_key", "sign_video", "signing_chain_pem",
-           "verify_file"]
+__all__ = ["ca_pem", "ensure_studio_keys", "load_signing_key", "sign_video", "signing_chain_pem"]

@@ -31,185 +31,27 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import json
 import os
 import secrets
 from pathlib import Path
 from typing import Any
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from cryptography.x509.oid import NameOID
 
-from clearreel.config import Settings, org_slug
+from clearreel.config import Settings
+from clearreel.db.keystore import add_cert as _add_cert
+from clearreel.db.keystore import ca_key_path as _ca_key_path
+from clearreel.db.keystore import ensure_org_keys, fingerprint, read_certs  # the key store
+from clearreel.db.keystore import load_ca_key as _load_ca_key
+from clearreel.db.keystore import new_ca as _new_ca
+from clearreel.db.keystore import new_leaf as _new_leaf
+from clearreel.db.keystore import pem as _pem
+from clearreel.db.keystore import store_ca_key as _store_ca_key
+from clearreel.db.keystore import write_private as _write_private
 from clearreel.errors import UsageError
-
-DOCUMENT_SIGNING = x509.ObjectIdentifier("1.3.6.1.5.5.7.3.36")  # id-kp-documentSigning (RFC 9336)
-LEAF_DAYS, CA_DAYS = 825, 3650
-
-
-def _name(common: str, org: str) -> x509.Name:
-    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common),
-                      x509.NameAttribute(NameOID.ORGANIZATION_NAME, org)])
-
-
-def _write_private(path: Path, key: ec.EllipticCurvePrivateKey,
-                   passphrase: str | None = None) -> None:
-    enc: serialization.KeySerializationEncryption = (
-        serialization.BestAvailableEncryption(passphrase.encode()) if passphrase
-        else serialization.NoEncryption())
-    data = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, enc)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.unlink(missing_ok=True)
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
-    os.replace(tmp, path)
-
-
-def _pem(cert: x509.Certificate) -> bytes:
-    return cert.public_bytes(serialization.Encoding.PEM)
-
-
-def fingerprint(cert: x509.Certificate) -> str:
-    return cert.fingerprint(hashes.SHA256()).hex()
-
-
-def _ca_key_path(settings: Settings, org: str) -> Path | None:
-    """Where the organization's CA key lives, or None when it is not kept."""
-    if settings.ca_dir:
-        from clearreel.db.orgs import ensure_workspace
-
-        root = Path(settings.ca_dir).expanduser().resolve()
-        home = settings.home.resolve()
-        if root == home or home in root.parents:
-            raise UsageError(f"CLEARREEL_CA_DIR={settings.ca_dir} is inside the workspace "
-                             f"{home}: the CA key must be kept outside it")
-        return root / str(ensure_workspace(settings)["id"]) / org_slug(org) / "ca.key"
-    if settings.key_passphrase:
-        return settings.keys_dir(org) / "ca.key.enc"
-    return None
-
-
-def _store_ca_key(settings: Settings, org: str, key: ec.EllipticCurvePrivateKey) -> str | None:
-    path = _ca_key_path(settings, org)
-    if path is None:
-        return None
-    _write_private(path, key, None if settings.ca_dir else settings.key_passphrase)
-    return str(path)
-
-
-def _load_ca_key(settings: Settings, org: str) -> ec.EllipticCurvePrivateKey | None:
-    path = _ca_key_path(settings, org)
-    if path is None or not path.exists():
-        return None
-    password = None if settings.ca_dir else (settings.key_passphrase or "").encode()
-    try:
-        key = serialization.load_pem_private_key(path.read_bytes(), password=password)
-    except (ValueError, TypeError) as e:
-        raise UsageError(f"cannot open the CA key {path} ({e}): check CLEARREEL_KEY_PASSPHRASE"
-                         ) from None
-    assert isinstance(key, ec.EllipticCurvePrivateKey)
-    return key
-
-
-def _new_ca(studio: str, now: dt.datetime) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_name = _name(f"{studio} root CA", studio)
-    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name)
-          .public_key(ca_key.public_key()).serial_number(x509.random_serial_number())
-          .not_valid_before(now).not_valid_after(now + dt.timedelta(days=CA_DAYS))
-          .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-          .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True,
-                                       content_commitment=False, key_encipherment=False,
-                                       data_encipherment=False, key_agreement=False,
-                                       encipher_only=False, decipher_only=False), critical=True)
-          .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()),
-                         critical=False)
-          .sign(ca_key, hashes.SHA256()))
-    return ca_key, ca
-
-
-def _new_leaf(ca_key: ec.EllipticCurvePrivateKey, ca: x509.Certificate, studio: str,
-              now: dt.datetime) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
-    leaf_key = ec.generate_private_key(ec.SECP256R1())
-    leaf = (x509.CertificateBuilder().subject_name(_name(f"{studio} signing", studio))
-            .issuer_name(ca.subject).public_key(leaf_key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now).not_valid_after(now + dt.timedelta(days=LEAF_DAYS))
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=False,
-                                         crl_sign=False, content_commitment=False,
-                                         key_encipherment=False, data_encipherment=False,
-                                         key_agreement=False, encipher_only=False,
-                                         decipher_only=False), critical=True)
-            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION,
-                                                  DOCUMENT_SIGNING]), critical=False)
-            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()),
-                           critical=False)
-            .add_extension(x509.SubjectKeyIdentifier.from_public_key(leaf_key.public_key()),
-                           critical=False)
-            .sign(ca_key, hashes.SHA256()))
-    return leaf_key, leaf
-
-
-def read_certs(settings: Settings, org: str) -> list[dict[str, Any]]:
-    path = settings.keys_dir(org) / "certs.json"
-    if not path.exists():
-        return []
-    return list(json.loads(path.read_text(encoding="utf-8")))
-
-
-def _write_certs(settings: Settings, org: str, certs: list[dict[str, Any]]) -> None:
-    path = settings.keys_dir(org) / "certs.json"
-    tmp = path.with_name(".certs.json.tmp")
-    tmp.write_text(json.dumps(certs, indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
-
-
-def _add_cert(settings: Settings, org: str, cert: x509.Certificate,
-              retired: dt.datetime | None = None) -> None:
-    d = settings.keys_dir(org) / "certs"
-    d.mkdir(parents=True, exist_ok=True)
-    (d / f"{cert.serial_number:x}.pem").write_bytes(_pem(cert))
-    certs = [c for c in read_certs(settings, org) if c["sha256"] != fingerprint(cert)]
-    certs.append({"serial": f"{cert.serial_number:x}", "sha256": fingerprint(cert),
-                  "not_before": cert.not_valid_before_utc.isoformat(),
-                  "not_after": cert.not_valid_after_utc.isoformat(),
-                  "retired": retired.isoformat() if retired else None})
-    _write_certs(settings, org, certs)
-
-
-def _paths(settings: Settings, org: str) -> dict[str, str]:
-    d = settings.keys_dir(org)
-    out = {n: str(d / n) for n in ("ca.pem", "signing.key", "signing.pem", "certs.json")}
-    ca_key = _ca_key_path(settings, org)
-    out["ca.key"] = str(ca_key) if ca_key and ca_key.exists() else ""
-    return out
-
-
-def ensure_org_keys(settings: Settings, org: str, studio: str | None = None) -> dict[str, str]:
-    """Create the organization's CA and signing certificate if absent; return their paths."""
-    d = settings.keys_dir(org)
-    core = [d / n for n in ("ca.pem", "signing.key", "signing.pem")]
-    if all(p.exists() for p in core):
-        return _paths(settings, org)
-    if any(p.exists() for p in core):
-        raise UsageError(f"{d} holds some of the organization's keys but not all: restore the "
-                         "missing ones from backup (clearreel never overwrites keys)")
-    d.mkdir(parents=True, exist_ok=True)
-    studio = studio or org
-    now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
-    ca_key, ca = _new_ca(studio, now)
-    leaf_key, leaf = _new_leaf(ca_key, ca, studio, now)
-    _store_ca_key(settings, org, ca_key)
-    (d / "ca.pem").write_bytes(_pem(ca))
-    _write_private(d / "signing.key", leaf_key)
-    (d / "signing.pem").write_bytes(_pem(leaf))
-    _add_cert(settings, org, leaf)
-    return _paths(settings, org)
 
 
 def ensure_studio_keys(settings: Settings, studio: str | None = None,

@@ -41,6 +41,7 @@ import datetime as dt
 import difflib
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -292,8 +293,10 @@ def _key(text: str) -> str:
 
 def import_avails(settings: Settings, path: str | Path, *,
                   mapping: dict[str, dict[str, str]] | None = None, licensor: str | None = None,
-                  dry_run: bool = False) -> dict[str, Any]:
-    """Import an avails file as licences (see the module docstring); returns a summary."""
+                  dry_run: bool = False,
+                  on_clearance_change: Callable[[Any], None] | None = None) -> dict[str, Any]:
+    """Import an avails file as licences (see the module docstring); returns a summary.
+    `on_clearance_change` as for `import_catalog`."""
     from sqlalchemy import select
 
     from clearreel.db import current_org, open_session
@@ -429,7 +432,8 @@ def import_avails(settings: Settings, path: str | Path, *,
         return summary
     result = import_catalog(settings, path, scan=False, dry_run=dry_run,
                             document={"organization": {"id": org}, "licenses": docs},
-                            action="catalog.avails.import")
+                            action="catalog.avails.import",
+                            on_clearance_change=on_clearance_change)
     summary.update({k: result.get(k) for k in ("created", "updated", "changes")})
     return summary
 

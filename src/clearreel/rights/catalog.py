@@ -98,7 +98,9 @@ def _ms(seconds: float) -> int:
 
 def import_catalog(settings: Settings, path: str | Path, *, scan: bool = True,
                    dry_run: bool = False, document: dict[str, Any] | None = None,
-                   action: str = "catalog.import") -> dict[str, Any]:
+                   action: str = "catalog.import",
+                   on_clearance_change: Callable[[Session], None] | None = None
+                   ) -> dict[str, Any]:
     """Validate the file merged onto the registry, then upsert it in one transaction.
 
     A file changes what it states and nothing else (see `_merge`): omitted fields keep their
@@ -110,6 +112,10 @@ def import_catalog(settings: Settings, path: str | Path, *, scan: bool = True,
     (IPTC, CAWG/C2PA, TDMRep) from local media files and records them. `dry_run` computes the
     same result and writes nothing. Returns a summary of what changed, with `changes`: per
     entity and field, the old and the new value.
+
+    `on_clearance_change(session)` runs in the import's transaction when it changed what
+    clears training (`_changes_clearance`): the interfaces import through
+    `clearreel.train.downstream.import_catalog`, which records the models' suspensions there.
     """
     from clearreel.db import check_schema, connect, open_session
     from clearreel.db.orgs import import_target, workspace_id
@@ -177,7 +183,8 @@ def import_catalog(settings: Settings, path: str | Path, *, scan: bool = True,
         audit.record(s, action, str(path.resolve()), sha256=sha, created=n.created,
                      updated=n.updated, reservations=reservations,
                      changes=[{k: c[k] for k in ("entity", "id", "field")} for c in changes][:500])
-        _after_import(s, changes)
+        if on_clearance_change is not None and _changes_clearance(changes):
+            on_clearance_change(s)
     if not dry_run:
         from clearreel.provenance.keys import ensure_org_keys
 
@@ -207,15 +214,11 @@ def _check_face_references(s: Session, cat: Catalog, doc: Any, r: _Reader) -> li
     return embedded
 
 
-def _after_import(s: Session, changes: list[dict[str, Any]]) -> None:
-    """A change to what clears training (a consent, a licence, a work's presence facts) may
-    suspend models trained before it: record it now (see `clearreel.train.suspension`)."""
-    if not any(c["entity"] in ("consent", "license", "work", "character") and c["field"]
-               for c in changes):
-        return
-    from clearreel.train.suspension import refresh
-
-    refresh(s, cause="catalog.import")
+def _changes_clearance(changes: list[dict[str, Any]]) -> bool:
+    """Whether an import changed what clears training (a consent, a licence, a work's or a
+    character's facts): models trained before it may be suspended now."""
+    return any(c["entity"] in ("consent", "license", "work", "character") and c["field"]
+               for c in changes)
 
 
 def _registry_docs(s: Session, ids: dict[str, list[str]]) -> dict[str, dict[str, dict[str, Any]]]:

@@ -2,9 +2,10 @@
 
 `grant`, `revoke` and `consents_of` are what `clearreel consent grant|revoke|show` and the
 web studio call (each takes the caller's session, bound to one organization, and writes the
-audit log). `revoke` returns what the revocation reaches downstream (`Affected`): the clips of
-built datasets that no longer clear because of it, those datasets, and the models trained on
-them, which it suspends (`clearreel.train.suspension`).
+audit log). `revoke` records the revocation and what it reaches downstream (`Affected`: the
+clips of built datasets that no longer clear because of it, those datasets, and the models
+trained on them), as found by the `reach` its caller passes: the interfaces call
+`clearreel.train.downstream.revoke`, which finds them and suspends those models.
 
 A revoked consent was in force from its signature until its `revoked` date (exclusive), so a
 question about an earlier date is still answered as it would have been then (rule 3).
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -117,38 +119,12 @@ def grant(session: Session, *, party: str, kind: str, signed: dt.date,
     return k
 
 
-def affected_by(session: Session, consent: Consent, on: dt.date) -> Affected:
-    """The clips of built datasets that do not clear on `on` because of `consent` (a reason
-    names it, or its party without a consent in force), their datasets and their models."""
-    from clearreel.dataset.models import READY, Dataset
-    from clearreel.dataset.recheck import dataset_clips, recheck
-
-    a = Affected(consent.id, consent.party_id, on.isoformat())
-    for ds in session.scalars(select(Dataset).where(Dataset.status == READY)
-                              .order_by(Dataset.name)):
-        r = recheck(session, dataset_clips(session, ds.pk), on=on, territory=ds.territory)
-        hit = [u for u in r.uncleared
-               if any(x.get("consent") == consent.id or x.get("party") == consent.party_id
-                      for x in u.reasons)]
-        if not hit:
-            continue
-        a.datasets.append(ds.name)
-        a.clips += [{"dataset": ds.name, "clip": u.clip, "work": u.work,
-                     "start_tc": u.start_tc, "end_tc": u.end_tc,
-                     "reasons": [x["code"] for x in u.reasons]} for u in hit]
-    from clearreel.train.models import TrainedModel
-
-    if a.datasets:
-        a.models = list(session.scalars(select(TrainedModel.name)
-                                        .where(TrainedModel.dataset.in_(a.datasets))
-                                        .order_by(TrainedModel.name)))
-    return a
-
-
 def revoke(session: Session, consent: str, *, date: dt.date | None = None,
-           evidence: str | None = None) -> Affected:
-    """Set `consent` revoked from `date` (default today), suspend the models it reaches, and
-    return what it affects. Audited (`consent.revoke`, and `model.suspended` per model)."""
+           evidence: str | None = None,
+           reach: Callable[[Session, Consent, dt.date], Affected]) -> Affected:
+    """Set `consent` revoked from `date` (default today) and return what it affects, as
+    `reach(session, consent, on)` finds it on the revocation date (or today if later).
+    Audited (`consent.revoke`, naming the datasets and models reached)."""
     from clearreel.rights import audit
 
     k = _consent(session, consent)
@@ -165,14 +141,10 @@ def revoke(session: Session, consent: str, *, date: dt.date | None = None,
         note = _evidence(evidence)
         k.evidence = f"{k.evidence}; revocation: {note}" if k.evidence else f"revocation: {note}"
     session.flush()
-    a = affected_by(session, k, max(date, dt.date.today()))
+    a = reach(session, k, max(date, dt.date.today()))
     audit.record(session, "consent.revoke", k.id, party=k.party_id, kind=k.kind,
                  revoked=date.isoformat(), datasets=a.datasets, models=a.models,
                  clips=len(a.clips))
-    if a.models:
-        from clearreel.train.suspension import refresh
-
-        refresh(session, models=a.models, cause=f"consent.revoke {k.id}")
     return a
 
 
@@ -201,4 +173,4 @@ def consents_of(session: Session, party: str) -> dict[str, Any]:
     return {"party": p.id, "name": p.name, "consents": [consent_doc(k) for k in ks]}
 
 
-__all__ = ["Affected", "affected_by", "consent_doc", "consents_of", "grant", "revoke"]
+__all__ = ["Affected", "consent_doc", "consents_of", "grant", "revoke"]

@@ -33,6 +33,7 @@ import csv
 import difflib
 import io
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -267,8 +268,10 @@ def _work_rate(session: Any, work: Any, fps: Any) -> Fraction:
 def import_scenes(settings: Settings, work_id: str, path: str | Path, *, fmt: str | None = None,
                   fps: Any = None, offset: str | None = None,
                   performers: list[str] | None = None, characters: list[str] | None = None,
-                  nobody: bool = False, dry_run: bool = False) -> dict[str, Any]:
-    """Add the shots of a shot list file to a work's scenes (see the module docstring)."""
+                  nobody: bool = False, dry_run: bool = False,
+                  on_clearance_change: Callable[[Any], None] | None = None) -> dict[str, Any]:
+    """Add the shots of a shot list file to a work's scenes (see the module docstring);
+    `on_clearance_change` as for `import_catalog`."""
     from sqlalchemy import select
 
     from clearreel.db import current_org, open_session
@@ -334,7 +337,8 @@ def import_scenes(settings: Settings, work_id: str, path: str | Path, *, fmt: st
         return summary
     doc = {"organization": {"id": org}, "works": [{"id": work_id, "scenes": scenes}]}
     result = import_catalog(settings, path, scan=False, dry_run=dry_run, document=doc,
-                            action="catalog.scenes.import")
+                            action="catalog.scenes.import",
+                            on_clearance_change=on_clearance_change)
     return {"work": work_id, "fps": str(r), "scenes": len(scenes), "skipped": skipped,
             "dry_run": dry_run, "changes": result.get("changes", []),
             "updated": result.get("updated", {}), "created": result.get("created", {})}

@@ -6,7 +6,10 @@ Public API:
   -> ModelRecord`: train on a curated dataset (`clearreel.dataset.load`) and register;
 - `train_on_clips(settings, clips, base=..., name=..., config=...)`: the same loop on any clips;
 - `TrainConfig` (typed, unknown keys rejected), `TINY_DEMO_CONFIG`;
-- `registry.get_model(session_or_settings, name)`, `list_models`, `ModelRecord`.
+- `registry.get_model(session_or_settings, name)`, `list_models`, `ModelRecord`;
+- `suspension` (whether a model may generate) and `downstream` (a revocation, a catalog
+  import or a dataset deletion, with what each reaches in the models: what the interfaces
+  call).
 """
 
 from __future__ import annotations

@@ -94,7 +94,7 @@ def outputs(request: Request, ctx: Ctx = Depends(page_ctx)) -> Response:
 def output(request: Request, output_id: str, ctx: Ctx = Depends(page_ctx)) -> Response:
     from pathlib import Path
 
-    from clearreel.provenance import verify_file
+    from clearreel.generate import verify_file
 
     ctx.require("outputs")
     doc, path = views.output(ctx.settings, output_id)

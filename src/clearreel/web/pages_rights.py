@@ -1,15 +1,15 @@
 """Pages that change the registry: record a consent, revoke one (with the clips, datasets and
 models it reaches shown before confirming), and import a catalog file (dry run first).
 
-The rules live in `clearreel.rights.consents` (grant, revoke: the functions of `clearreel
-consent grant|revoke`) and `clearreel.rights.catalog.import_catalog`; these pages only collect
-the fields, show the answer, and ask for confirmation.
+The rules live in `clearreel.rights.consents.grant` and `clearreel.train.downstream` (revoke,
+import_catalog: what reaches the datasets and models downstream), the functions of `clearreel
+consent grant|revoke` and `clearreel catalog import`; these pages only collect the fields, show
+the answer, and ask for confirmation.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import inspect
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -64,7 +64,7 @@ def revoke_consent(ctx: Ctx, consent_id: str, date: dt.date | None, evidence: st
     """`consent revoke`: what it reaches (clips, datasets, models suspended). With
     `commit=False` the same function runs in a transaction that is rolled back: the preview."""
     _consent_row(ctx, consent_id)  # NotFound for another organization's consent
-    from clearreel.rights.consents import revoke
+    from clearreel.train.downstream import revoke
 
     try:
         with open_session(ctx.settings) as s:
@@ -192,24 +192,10 @@ async def grant_post(request: Request, party_id: str, ctx: Ctx = Depends(page_ct
 
 
 def import_catalog_file(ctx: Ctx, token: str, *, dry_run: bool) -> dict[str, Any]:
-    """`catalog import` on an uploaded file; `dry_run` asks the catalog package for the diff
-    without writing (when it offers one), else validates the file only."""
-    from clearreel.rights.catalog import import_catalog, load_catalog
+    """`catalog import` on an uploaded file; `dry_run` computes the diff and writes nothing."""
+    from clearreel.train.downstream import import_catalog
 
-    path = uploads.path_of(ctx.settings, token)
-    params = inspect.signature(import_catalog).parameters
-    if not dry_run:
-        return import_catalog(ctx.settings, path)
-    if "dry_run" in params:
-        return import_catalog(ctx.settings, path, dry_run=True)
-    cat = load_catalog(path)  # validation: CatalogError lists file:line problems
-    if cat.organization.id != ctx.org:
-        raise UsageError(f"the catalog is for organization {cat.organization.id!r}, not "
-                         f"{ctx.org!r}: nothing would be written")
-    return {"organization": cat.organization.id, "dry_run": True, "diff": None,
-            "counts": {"parties": len(cat.parties), "works": len(cat.works),
-                       "characters": len(cat.characters), "licenses": len(cat.licenses),
-                       "consents": len(cat.consents)}}
+    return import_catalog(ctx.settings, uploads.path_of(ctx.settings, token), dry_run=dry_run)
 
 
 @router.get("/catalog/import", response_class=HTMLResponse)

@@ -124,7 +124,7 @@ def path_of(settings: Settings, token: str) -> Path:
 
 async def verify_upload(settings: Settings, upload: Any) -> dict[str, Any]:
     """`clearreel verify FILE` on an uploaded video; the file is removed afterwards."""
-    from clearreel.provenance import verify_file
+    from clearreel.generate import verify_file
 
     token = await save_upload(settings, upload, kind="video")
     path = path_of(settings, token)

@@ -104,7 +104,7 @@ def _trace(settings: Settings, frames: Any, fps: float, orgs: list[str]
     """Read the watermark under each organization's secret and match the frames against the
     fingerprints of the outputs it may name: (organization, extraction, the matching output
     record or None, the watermark part of the report, problems)."""
-    from clearreel.provenance import fingerprint as fpr
+    from clearreel.attribution import fingerprint as fpr
 
     report = _no_mark()
     keys = _watermark_keys(settings, orgs)

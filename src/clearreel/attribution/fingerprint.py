@@ -1,7 +1,7 @@
 """The perceptual fingerprint kept on each output record, and whether a video matches it.
 
 The watermark says which output a video claims to be; the fingerprint says whether the frames
-are that output's. It is attribution's `clearreel-vd` descriptor (docs/attribution.md): one
+are that output's. It is this package's `clearreel-vd` descriptor (docs/attribution.md): one
 111-value row per 1/8 s of content (low DCT frequencies of the luma, a colour layout, a motion
 layout, each invariant to what copies change), the same rows the copy guard compares. Stored
 compactly: rows quantised to int8 (cosine error under 1e-3), base64 in the `outputs` row's
@@ -30,7 +30,7 @@ MATCH_THRESHOLD = 0.6
 
 def compute(frames: np.ndarray, fps: float) -> dict[str, Any]:
     """The fingerprint document of (T, H, W, 3) uint8 frames played at `fps`."""
-    from clearreel.attribution import get_embedder
+    from clearreel.attribution.embedders import get_embedder
 
     emb = get_embedder()
     rows = emb.embed(frames, fps).frames

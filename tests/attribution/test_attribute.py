@@ -39,6 +39,9 @@ def test_shares_follow_similarity() -> None:
     # Equal similarity, equal shares (up to the one unit the rounding must place).
     even = shares_from_scores([("w-a", 0.7), ("w-b", 0.7), ("w-c", 0.7)])
     assert sorted(s["share"] for s in even) == [Decimal("0.333333")] * 2 + [Decimal("0.333334")]
+    # The unit goes by work id (attribution's tie-break; the ledger's prefers the larger weight).
+    assert [(s["work"], s["share"]) for s in even] == [
+        ("w-a", Decimal("0.333334")), ("w-b", Decimal("0.333333")), ("w-c", Decimal("0.333333"))]
     assert shares_from_scores([]) == []
 
 

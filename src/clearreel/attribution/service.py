@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import ROUND_DOWN, Decimal
+from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ import numpy as np
 from clearreel.config import Settings
 from clearreel.dataset.clip import ManifestClip
 from clearreel.errors import UsageError
+from clearreel.util.alloc import by_key, largest_remainder
 
 from .embedders import DEFAULT_EMBEDDER, get_embedder
 from .index import FingerprintIndex, Match, Progress, fingerprint_query
@@ -155,19 +157,14 @@ def shares_from_scores(scores: Sequence[tuple[str, float]], temperature: float =
     if not scores:
         return []
     top = max(s for _, s in scores)
-    weights: dict[str, float] = {}
-    for work, s in scores:
-        weights[work] = weights.get(work, 0.0) + math.exp((s - top) / temperature)
-    total = sum(weights.values())
+    weights: dict[str, Fraction] = {}
+    for work, s in scores:  # each softmax weight taken exactly, summed exactly per work
+        weights[work] = weights.get(work, Fraction(0)) + Fraction(math.exp((s - top) / temperature))
     unit = Decimal(1).scaleb(-places)                   # 0.000001
     units = 10 ** places                                # shares in units of 10^-places
-    exact = {w: Decimal(v / total) * units for w, v in weights.items()}
-    floor = {w: int(x.to_integral_value(rounding=ROUND_DOWN)) for w, x in exact.items()}
-    left = units - sum(floor.values())
     # Largest remainder first; ties by work id, so the result is deterministic.
-    for w in sorted(exact, key=lambda w: (-(exact[w] - floor[w]), w))[:left]:
-        floor[w] += 1
-    out = sorted(((w, (Decimal(n) * unit).quantize(unit)) for w, n in floor.items() if n),
+    counts = largest_remainder(units, weights, tie=by_key)
+    out = sorted(((w, (Decimal(n) * unit).quantize(unit)) for w, n in counts.items() if n),
                  key=lambda r: (-r[1], r[0]))
     return [{"work": w, "share": share} for w, share in out]
 

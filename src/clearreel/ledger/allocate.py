@@ -8,6 +8,8 @@ Hamilton's method, for a total T (integer minor units) and weights w_i >= 0 with
   2. the R = T - sum floor(q_i) minor units left over (0 <= R < number of keys) go one each
      to the keys with the largest remainders q_i - floor(q_i).
 Every key thus gets floor(q_i) or ceil(q_i) (the quota rule) and the shares sum to T exactly.
+(The one implementation is `clearreel.util.alloc.largest_remainder`, which attribution's shares
+use too, with their own tie-break.)
 
 Tie-break (deterministic, documented in docs/ledger.md): among equal remainders the larger
 weight wins, then the key that sorts first (plain string order). Callers name keys so the
@@ -24,13 +26,13 @@ minutes in the dataset; work -> parties by points.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 
 from clearreel.errors import UsageError
+from clearreel.util import alloc
 
 Weight = int | Decimal | Fraction
 
@@ -53,35 +55,12 @@ def largest_remainder(
     Returns {key: share} for every key (zero-weight keys get 0). The shares are integers,
     each floor or ceil of its exact quota, and they sum to `total`. Duplicate keys have
     their weights added. Raises ValueError for a negative total or weight, or for a
-    positive total with no positive weight.
+    positive total with no positive weight. Ties: larger weight, then the key that sorts
+    first (`clearreel.util.alloc`, the one implementation).
     """
     items = weights.items() if isinstance(weights, Mapping) else weights
-    w: dict[str, Fraction] = {}
-    for key, value in items:
-        f = _frac(value)
-        if f < 0:
-            raise ValueError(f"negative weight {value} for {key!r}")
-        w[key] = w.get(key, Fraction(0)) + f
-    if total < 0:
-        raise ValueError(f"negative total {total}")
-    wsum = sum(w.values(), Fraction(0))
-    if wsum == 0:
-        if total == 0:
-            return dict.fromkeys(w, 0)
-        raise ValueError("cannot allocate a positive amount among weights that are all zero")
-    shares: dict[str, int] = {}
-    remainders: list[tuple[Fraction, Fraction, str]] = []
-    for key, f in w.items():
-        quota = total * f / wsum
-        floor = math.floor(quota)
-        shares[key] = floor
-        remainders.append((quota - floor, f, key))
-    left = total - sum(shares.values())
-    # Largest remainder first; ties: larger weight, then the key that sorts first.
-    remainders.sort(key=lambda r: (-r[0], -r[1], r[2]))
-    for _rem, _f, key in remainders[:left]:
-        shares[key] += 1
-    return shares
+    exact = [(key, _frac(value) if isinstance(value, float) else value) for key, value in items]
+    return alloc.largest_remainder(total, exact, tie=alloc.by_weight_then_key)
 
 
 def pool_fraction(percent: Weight | str) -> Fraction:

@@ -36,14 +36,17 @@ def packed_dataset(settings: Settings, name: str, clips: dict[str, tuple[str, An
                    fps: float, org: str | None = None, *, dataset_id: str | None = None,
                    on: str = "2026-01-01", caption: str = "",
                    performers: dict[str, list[str]] | None = None,
-                   start_every: int = 100) -> Any:
+                   start_every: int = 100, created: str | None = None,
+                   fields: dict[str, dict[str, Any]] | None = None) -> Any:
     """A real, signed dataset `name` of the given clips, registered as curation would.
 
     `clips`: clip id -> (work id, frames (T, H, W, 3) uint8). Each clip is written as an mp4
     under the dataset's `clips/`, listed in a manifest (`dataset.writer.pack`: shards, index,
     signature) and recorded as `Dataset` and `Clip` rows, so `clearreel.dataset.load`,
-    `dataset verify` and `attribution index` read it as they read a curated one. The one
-    packed-dataset fixture of the tests (generate, provenance, attribution, web)."""
+    `dataset verify` and `attribution index` read it as they read a curated one. `fields`:
+    clip id -> `ManifestClip` fields to set on that clip's entry (its caption, timecodes, who
+    is in it, what cleared it); `created`: the manifest's creation time (default `on`). The
+    one packed-dataset fixture of the tests (generate, provenance, attribution, web)."""
     import dataclasses
 
     from clearreel.dataset.manifest import file_sha256
@@ -68,8 +71,10 @@ def packed_dataset(settings: Settings, name: str, clips: dict[str, tuple[str, An
             file=f"clips/{cid}.mp4", sha256=file_sha256(path), caption=caption or cid,
             performers=tuple((performers or {}).get(cid, ())),
             scores={"motion": 0.25, "sharpness": 0.8}))
+        if fields and cid in fields:
+            entries[-1] = dataclasses.replace(entries[-1], **fields[cid])
     header = {"dataset": name, "id": dataset_id or f"ds-{name}", "organization": org,
-              "created": f"{on}T00:00:00Z",
+              "created": created or f"{on}T00:00:00Z",
               "clearance": {"use": "ai_generative_training", "on": on, "territory": "US"},
               "config": {}, "works": None, "pipeline": {"engine": "local"}}
     packed = pack(s, root, header=header, clips=entries, exclusions=[], sources=[])

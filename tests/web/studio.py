@@ -70,37 +70,23 @@ def catalog(org: str, prefix: str) -> dict[str, Any]:
 
 
 def _clips(settings: Settings, name: str, org: str, p: str) -> None:
-    """A packed dataset of three real 16-frame mp4 clips of work `{p}harbor`."""
-    from clearreel.dataset import ManifestClip
-    from clearreel.dataset.manifest import file_sha256
-    from clearreel.dataset.writer import dataset_dir, pack
-    from clearreel.media import write_video
-    from dataset.registry import register_packed
+    """A packed dataset of three real 9-frame mp4 clips of work `{p}harbor` (the tests' one
+    packed-dataset fixture, `dataset.registry.packed_dataset`)."""
+    from dataset.registry import packed_dataset
 
-    s = dataclasses.replace(settings, org=org)
-    root = dataset_dir(s, name)
-    (root / "clips").mkdir(parents=True)
-    entries = []
+    clips: dict[str, tuple[str, Any]] = {}
+    fields: dict[str, dict[str, Any]] = {}
     for i in range(3):
         cid = f"{p}harbor_m0_{i * 100:07d}_{i * 100 + 16:07d}"
-        path = root / "clips" / f"{cid}.mp4"
-        frames = np.full((9, 32, 48, 3), 40 + 60 * i, dtype=np.uint8)
-        write_video(path, frames, 8.0)
-        entries.append(ManifestClip(
-            id=cid, work=f"{p}harbor", media="/m/harbor.mp4", media_sha256="0" * 64,
-            start_frame=i * 100, end_frame=i * 100 + 16, source_fps=24.0,
-            start_tc=f"00:00:0{i * 4}:00", end_tc=f"00:00:0{i * 4}:16", fps=8.0, frames=9,
-            width=48, height=32, file=f"clips/{cid}.mp4", sha256=file_sha256(path),
-            caption=f"Mara on the quay, shot {i}", performers=[f"{p}ava"],
-            characters=[f"{p}mara"], licenses=[f"{p}lic"], consents=[f"{p}k-ava-train"],
-            scores={"motion": 0.25, "sharpness": 0.8}))
-    header = {"dataset": name, "id": f"ds-{p}data", "organization": org,
-              "created": "2026-01-01T00:00:00Z",
-              "clearance": {"use": "ai_generative_training", "on": str(TODAY),
-                            "territory": "US"},
-              "config": {}, "works": None, "pipeline": {"engine": "local"}}
-    packed = pack(s, root, header=header, clips=entries, exclusions=[], sources=[])
-    register_packed(s, name, f"ds-{p}data", packed, entries, org=org)
+        clips[cid] = (f"{p}harbor", np.full((9, 32, 48, 3), 40 + 60 * i, dtype=np.uint8))
+        fields[cid] = {
+            "media": "/m/harbor.mp4", "end_frame": i * 100 + 16, "source_fps": 24.0,
+            "start_tc": f"00:00:0{i * 4}:00", "end_tc": f"00:00:0{i * 4}:16",
+            "start_s": None, "end_s": None, "caption": f"Mara on the quay, shot {i}",
+            "performers": (f"{p}ava",), "characters": (f"{p}mara",), "licenses": (f"{p}lic",),
+            "consents": (f"{p}k-ava-train",)}
+    packed_dataset(settings, name, clips, 8.0, org, dataset_id=f"ds-{p}data", on=str(TODAY),
+                   created="2026-01-01T00:00:00Z", fields=fields)
 
 
 def _model(settings: Settings, org: str, name: str, dataset: str) -> None:

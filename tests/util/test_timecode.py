@@ -75,3 +75,15 @@ def test_clock_forms_and_seconds() -> None:
 def test_bad_times_say_how_to_fix_them(value: object, fps: float | None, match: str) -> None:
     with pytest.raises(TimecodeError, match=match):
         parse_seconds(value, fps)
+
+
+def test_frame_seconds_is_the_exact_quotient_rounded_once() -> None:
+    """The integer fast path gives the float of the exact fraction, at NTSC and whole rates."""
+    from fractions import Fraction
+
+    from clearreel.util.timecode import frame_seconds, rate
+
+    for fps in (23.976, 29.97, 59.94, 24.0, 25, "30000/1001", 8.0):
+        for frame in (0, 1, 17, 1001, 86_399, 2_589_407, 10**9 + 7):
+            assert frame_seconds(frame, fps) == float(Fraction(frame) / rate(fps))
+    assert rate(23.976) is rate(23.976)  # memoised

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from typing import Any
 
 from sqlalchemy import select
@@ -24,16 +26,23 @@ def show(settings: Settings, name: str, *, clips_offset: int = 0,
         ds = get_dataset_row(s, name)
         q = select(Clip).where(Clip.dataset_pk == ds.pk).order_by(Clip.clip_id)
         clips = s.scalars(q.offset(clips_offset).limit(clips_limit)).all()
-        total = s.scalar(select(func.count()).select_from(Clip).where(Clip.dataset_pk == ds.pk))
-        excl = s.scalars(
-            select(Exclusion)
-            .where(Exclusion.dataset_pk == ds.pk)
-            .order_by(Exclusion.work_id, Exclusion.media_uri, Exclusion.start_frame)
-        ).all()
+        # One aggregate query: the clip count, and what changes whenever rows are added or
+        # removed (the exclusions' timecodes are cached under it, see `_exclusions`).
+        xq = select(func.count(Exclusion.pk), func.max(Exclusion.pk)).where(
+            Exclusion.dataset_pk == ds.pk)
+        total, clips_max, excl_n, excl_max = s.execute(
+            select(func.count(Clip.pk), func.max(Clip.pk),
+                   xq.with_only_columns(func.count(Exclusion.pk)).scalar_subquery(),
+                   xq.with_only_columns(func.max(Exclusion.pk)).scalar_subquery())
+            .where(Clip.dataset_pk == ds.pk)).one()
+        from clearreel.rights.models import registry_version
+
+        key = (settings.url, str(ds.org_id), ds.pk, ds.manifest_sha256, ds.status, ds.stage,
+               total, clips_max, excl_n, excl_max, registry_version(s))
+        excluded = _exclusions(s, ds.pk, key)
         quar = s.scalars(
             select(Quarantine).where(Quarantine.dataset_pk == ds.pk).order_by(Quarantine.media_uri)
         ).all()
-        rates = _rates(s, ds.pk, excl)
         return {
             "id": ds.id,
             "name": ds.name,
@@ -64,27 +73,57 @@ def show(settings: Settings, name: str, *, clips_offset: int = 0,
                     "path": c.path,
                     "licenses": list(c.licenses),
                     "consents": list(c.consents),
+                    "scores": dict(c.scores or {}),
                 }
                 for c in clips
             ],
-            "excluded": [
-                {
-                    "id": e.clip_id,
-                    "work": e.work_id,
-                    "media": e.media_uri,
-                    "start_frame": e.start_frame,
-                    "end_frame": e.end_frame,
-                    **_times(e.start_frame, e.end_frame, rates.get(e.media_uri)),
-                    "stage": e.stage,
-                    "reasons": list(e.reasons),
-                }
-                for e in excl
-            ],
+            "excluded": excluded,
             "quarantined": [
                 {"work": q.work_id, "media": q.media_uri, "reason": q.reason} for q in quar
             ],
             "summary": ds.summary or {},
         }
+
+
+# The exclusions of a dataset with their times, by dataset and the aggregate key of `show`
+# (a few datasets: a web studio's dataset page asks for the same one page after page).
+_EXCLUDED: OrderedDict[tuple[Any, ...], list[dict[str, Any]]] = OrderedDict()
+_EXCLUDED_LOCK = threading.Lock()
+
+
+def _exclusions(s: Any, dataset_pk: int, key: tuple[Any, ...]) -> list[dict[str, Any]]:
+    from clearreel.dataset.models import Exclusion
+
+    with _EXCLUDED_LOCK:
+        hit = _EXCLUDED.get(key)
+        if hit is not None:
+            _EXCLUDED.move_to_end(key)
+            return [dict(e) for e in hit]
+    # Columns, not ORM objects: a dataset may have thousands of exclusions.
+    excl = s.execute(
+        select(Exclusion.clip_id, Exclusion.work_id, Exclusion.media_uri,
+               Exclusion.start_frame, Exclusion.end_frame, Exclusion.stage, Exclusion.reasons)
+        .where(Exclusion.dataset_pk == dataset_pk)
+        .order_by(Exclusion.work_id, Exclusion.media_uri, Exclusion.start_frame)).all()
+    rates = _rates(s, dataset_pk, excl)
+    out = [
+        {
+            "id": e.clip_id,
+            "work": e.work_id,
+            "media": e.media_uri,
+            "start_frame": e.start_frame,
+            "end_frame": e.end_frame,
+            **_times(e.start_frame, e.end_frame, rates.get(e.media_uri)),
+            "stage": e.stage,
+            "reasons": list(e.reasons),
+        }
+        for e in excl
+    ]
+    with _EXCLUDED_LOCK:
+        _EXCLUDED[key] = out
+        while len(_EXCLUDED) > 16:
+            _EXCLUDED.popitem(last=False)
+    return [dict(e) for e in out]
 
 
 def _rates(session: Any, dataset_pk: int, excl: Any) -> dict[str, float]:

@@ -204,8 +204,10 @@ def fingerprint(session: Any, works: Iterable[str], dates: Sequence[dt.date],
     def rows(model: Any) -> list[list[Any]]:
         # Every column (so a field added later counts too), but keys and timestamps.
         cols = [c.key for c in model.__table__.columns if c.key not in skip]
-        return sorted(([getattr(o, c) for c in cols] for o in session.scalars(select(model))),
-                      key=repr)
+        q = select(model)
+        if model is m.Setting:  # the version token is not registry content
+            q = q.where(m.Setting.key != m.REGISTRY_VERSION_KEY)
+        return sorted(([getattr(o, c) for c in cols] for o in session.scalars(q)), key=repr)
 
     doc: dict[str, Any] = {
         "version": clearreel.__version__, "dates": [d.isoformat() for d in dates],

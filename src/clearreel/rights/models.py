@@ -247,9 +247,82 @@ class ReferenceEmbedding(TenantMixin, Base):
     created: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
+# ------------------------------------------------------------------------- registry version
+
+REGISTRY_VERSION_KEY = "registry.version"
+# Every row clearance reads (and the face references): a write to any of them is a new
+# registry version. The audit log is not (a `rights check` writes an entry and changes none).
+_VERSIONED = (Organization, Party, Work, MediaAsset, Participation, Scene, Character, License,
+              Grant, Consent, Reservation, Setting, ReferenceEmbedding)
+
+
+def registry_version(session: Any) -> str | None:
+    """A token that changes with every committed write to the organization's registry (in
+    any process: it is stored in the registry, `settings` key `registry.version`); None
+    before the first. A cache of anything computed from the registry (the web studio's
+    clearance matrix) is keyed by it: read it before reading what it versions."""
+    from sqlalchemy import select
+
+    return session.scalar(select(Setting.value).where(Setting.key == REGISTRY_VERSION_KEY))
+
+
+def _bump(conn: Any, org: str) -> None:
+    import uuid
+
+    token = uuid.uuid4().hex
+    table = Setting.__table__
+    name = conn.dialect.name
+    if name in ("sqlite", "postgresql"):
+        if name == "sqlite":
+            from sqlalchemy.dialects.sqlite import insert
+        else:
+            from sqlalchemy.dialects.postgresql import insert
+        stmt = insert(table).values(org_id=org, key=REGISTRY_VERSION_KEY, value=token)
+        conn.execute(stmt.on_conflict_do_update(index_elements=["org_id", "key"],
+                                                set_={"value": stmt.excluded.value}))
+        return
+    from sqlalchemy import insert as core_insert
+    from sqlalchemy import update
+
+    done = conn.execute(update(table).where(table.c.org_id == org,
+                                            table.c.key == REGISTRY_VERSION_KEY)
+                        .values(value=token))
+    if not done.rowcount:
+        conn.execute(core_insert(table).values(org_id=org, key=REGISTRY_VERSION_KEY,
+                                               value=token))
+
+
+def _after_flush(session: Any, _ctx: Any) -> None:
+    """A new registry version for each organization whose registry rows this flush wrote
+    (in the flush's own transaction: a rolled-back write leaves the version as it was)."""
+    orgs: set[str] = set()
+    gone = {o.id for o in session.deleted if isinstance(o, Organization)}
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if not isinstance(obj, _VERSIONED):
+            continue
+        if isinstance(obj, Setting) and obj.key == REGISTRY_VERSION_KEY:
+            continue
+        org = obj.id if isinstance(obj, Organization) else obj.org_id
+        if org and org not in gone:
+            orgs.add(org)
+    for org in sorted(orgs):
+        _bump(session.connection(), org)
+
+
+def _listen() -> None:
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    if not event.contains(Session, "after_flush", _after_flush):
+        event.listen(Session, "after_flush", _after_flush)
+
+
+_listen()
+
+
 __all__ = [
-    "CONSENT_KINDS", "CONSENT_STATUSES", "PARTY_KINDS", "RIGHTS_ROLES", "ROLES", "USES",
-    "USE_VALUES", "WORK_KINDS", "AuditEntry", "Character", "Consent", "Grant", "License",
-    "MediaAsset", "Organization", "Participation", "Party", "ReferenceEmbedding", "Reservation",
-    "Scene", "Setting", "Work",
+    "CONSENT_KINDS", "CONSENT_STATUSES", "PARTY_KINDS", "REGISTRY_VERSION_KEY", "RIGHTS_ROLES",
+    "ROLES", "USES", "USE_VALUES", "WORK_KINDS", "AuditEntry", "Character", "Consent", "Grant",
+    "License", "MediaAsset", "Organization", "Participation", "Party", "ReferenceEmbedding",
+    "Reservation", "Scene", "Setting", "Work", "registry_version",
 ]

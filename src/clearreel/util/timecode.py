@@ -17,6 +17,7 @@ count from 0; a timecode names the start of its frame.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from fractions import Fraction
@@ -33,6 +34,13 @@ class TimecodeError(UsageError, ValueError):
 
 def rate(fps: float | Fraction | str) -> Fraction:
     """A frame rate as an exact fraction: 23.976 -> 24000/1001, 29.97 -> 30000/1001."""
+    return _rate(fps)
+
+
+@functools.lru_cache(maxsize=1024)
+def _rate(fps: float | Fraction | str) -> Fraction:
+    # Memoised: a listing converts thousands of frame numbers at a handful of rates, and
+    # limit_denominator costs tens of microseconds each time. Fractions are immutable.
     if isinstance(fps, str):
         fps = Fraction(fps) if "/" in fps else float(fps)
     f = Fraction(fps).limit_denominator(1001)
@@ -159,7 +167,10 @@ def format_ms(seconds: float) -> str:
 
 
 def frame_seconds(frame: int, fps: float | Fraction) -> float:
-    return float(frame / rate(fps))
+    r = rate(fps)
+    if isinstance(frame, int):  # int / int is correctly rounded: float(Fraction(frame) / r)
+        return frame * r.denominator / r.numerator
+    return float(frame / r)
 
 
 __all__ = [

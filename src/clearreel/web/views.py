@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
@@ -41,37 +43,70 @@ def _cell(d: Any) -> dict[str, Any]:
     return {"allowed": d.allowed, "reasons": [r.to_json() for r in d.reasons]}
 
 
+# Pages of the matrix, keyed by the registry version (`rights.models.registry_version`,
+# which every committed registry write changes, in any process) and the question. A page is a
+# report computed by the clearance engine; the cache only avoids asking it again when nothing
+# it reads has changed. Media files re-read by the engine (subtitles, embedded reservations)
+# count once `catalog import` or `rights scan` records them.
+_MATRIX: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
+_MATRIX_LOCK = threading.Lock()
+MATRIX_CACHE_SIZE = 256
+
+
 def works_matrix(settings: Settings, *, on: dt.date | None = None, territory: str | None = None,
                  page: int = 1, per_page: int = PER_PAGE, query: str = "") -> dict[str, Any]:
     """Uses x works on a date in a territory, each cell the clearance engine's decision.
 
     A report, not a decision that makes something: the cells are not written to the audit log
-    one by one (as `rights check` does), so that looking does not write.
+    one by one (as `rights check` does), so that looking does not write. The document is
+    shared by the callers that ask the same question of the same registry version: read it,
+    never change it.
     """
+    from clearreel.rights.models import registry_version
+
+    day = on or dt.date.today()
+    if territory:
+        territory = territory.strip().upper()
+    with open_session(settings) as s:
+        version = registry_version(s)  # before anything it versions is read
+        key = (str(settings.home), settings.database_url, settings.org, version, day,
+               territory, page, per_page, query)
+        with _MATRIX_LOCK:
+            hit = _MATRIX.get(key)
+            if hit is not None:
+                _MATRIX.move_to_end(key)
+                return hit
+        doc = _works_matrix(s, day, territory, page, per_page, query)
+    with _MATRIX_LOCK:
+        _MATRIX[key] = doc
+        while len(_MATRIX) > MATRIX_CACHE_SIZE:
+            _MATRIX.popitem(last=False)
+    return doc
+
+
+def _works_matrix(s: Any, on: dt.date, territory: str | None, page: int, per_page: int,
+                  query: str) -> dict[str, Any]:
     from clearreel.rights.clearance import check_use, engine
     from clearreel.rights.listing import organization
     from clearreel.rights.models import Work
 
     uses = _uses()
-    with open_session(settings) as s:
-        q = select(Work).order_by(Work.id)
-        if query:
-            like = f"%{query}%"
-            q = q.where(Work.id.ilike(like) | Work.title.ilike(like))
-        works = list(s.scalars(q.offset((page - 1) * per_page).limit(per_page + 1)))
-        more = len(works) > per_page
-        works = works[:per_page]
-        if territory:
-            territory = territory.strip().upper()
-        rows = []
-        engine(s).preload([w.id for w in works])
-        for w in works:
-            cells = {u: _cell(check_use(s, w.id, u, on=on, territory=territory, audit=False))
-                     for u in uses}
-            rows.append({"id": w.id, "title": w.title, "kind": w.kind, "year": w.year,
-                         "cells": cells})
-        org = organization(s)
-    return {"organization": org, "on": (on or dt.date.today()).isoformat(),
+    q = select(Work).order_by(Work.id)
+    if query:
+        like = f"%{query}%"
+        q = q.where(Work.id.ilike(like) | Work.title.ilike(like))
+    works = list(s.scalars(q.offset((page - 1) * per_page).limit(per_page + 1)))
+    more = len(works) > per_page
+    works = works[:per_page]
+    rows = []
+    engine(s).preload([w.id for w in works])
+    for w in works:
+        cells = {u: _cell(check_use(s, w.id, u, on=on, territory=territory, audit=False))
+                 for u in uses}
+        rows.append({"id": w.id, "title": w.title, "kind": w.kind, "year": w.year,
+                     "cells": cells})
+    org = organization(s)
+    return {"organization": org, "on": on.isoformat(),
             "territory": territory or (org or {}).get("home_territory") or "WORLD",
             "uses": list(uses), "works": rows, "page": page, "more": more, "query": query}
 
@@ -144,7 +179,6 @@ def dataset_page(settings: Settings, name: str, page: int = 1,
     """`dataset show` plus scores, timecodes and presence evidence of one page of clips, and the
     exclusions grouped by reason code."""
     from clearreel.dataset import show
-    from clearreel.dataset.models import Clip, Dataset
 
     page = max(page, 1)
     d = show(settings, name, clips_offset=(page - 1) * per_page, clips_limit=per_page)
@@ -153,17 +187,8 @@ def dataset_page(settings: Settings, name: str, page: int = 1,
         page = pages
         d = show(settings, name, clips_offset=(page - 1) * per_page, clips_limit=per_page)
     shown = d["clips"]
-    with open_session(settings) as s:
-        ds_pk = s.scalars(select(Dataset.pk).where(Dataset.name == name)).first()
-        extra = {c.clip_id: c for c in s.scalars(
-            select(Clip).where(Clip.dataset_pk == ds_pk,
-                               Clip.clip_id.in_([c["id"] for c in shown])))}
-    for c in shown:
-        row = extra.get(c["id"])
-        c["start_tc"] = row.start_tc if row else None
-        c["end_tc"] = row.end_tc if row else None
-        c["scores"] = dict(row.scores or {}) if row else {}
-        c["presence"] = (row.scores or {}).get("presence") if row else None
+    for c in shown:  # `dataset show` gives each clip's timecodes and scores
+        c["presence"] = (c.get("scores") or {}).get("presence")
     groups: dict[str, list[dict[str, Any]]] = {}
     for e in d["excluded"]:
         codes = sorted({str(r.get("code")) for r in e["reasons"]}) or ["unknown"]

@@ -119,6 +119,15 @@ def seed(home: Path, url: str | None) -> Any:
         register_model(s, ModelRecord(name="bench-model", family="wan", path=home / "m",
                                       base="tiny", base_sha256="0" * 64, mode="full",
                                       dataset="bench", dataset_manifest_sha256="0" * 64))
+    if url:  # PostgreSQL plans from statistics: a bulk-seeded table has none until
+        # autovacuum's analyze runs (a minute or so later), and the plans made without
+        # them nest-loop over every participation (400 ms for one performer's credits)
+        from sqlalchemy import text
+
+        from clearreel.db import connect
+
+        with connect(settings).begin() as c:
+            c.execute(text("ANALYZE"))
     add_user(settings, "bench-rights", "rights", org=ORG, password=PASSWORD)
     token = issue_token(settings, "bench-rights")[1]
     return settings, token

@@ -22,7 +22,7 @@ def pack_stage(run: Run, ds_pk: int, engine: str, started: float, resumed: bool)
     """Pack the dataset (once; a finished one is only summarised) and return the summary."""
     from clearreel.curate.models import CurateMedia
     from clearreel.dataset import ManifestClip, build
-    from clearreel.dataset.manifest import package_versions
+    from clearreel.dataset.manifest import exclusion_entry, package_versions
     from clearreel.dataset.models import Clip, Dataset, Exclusion, Quarantine
     from clearreel.dataset.writer import dataset_dir
     from clearreel.db import open_session
@@ -120,18 +120,7 @@ def pack_stage(run: Run, ds_pk: int, engine: str, started: float, resumed: bool)
                 }
                 for m in media
             ]
-            exclusions = [
-                {
-                    "id": e.clip_id,
-                    "work": e.work_id,
-                    "media": e.media_uri,
-                    "start_frame": e.start_frame,
-                    "end_frame": e.end_frame,
-                    "stage": e.stage,
-                    "reasons": e.reasons,
-                }
-                for e in excl
-            ]
+            exclusions = [exclusion_entry(e) for e in excl]
             packed = build(
                 run.settings,
                 run.name,

@@ -92,6 +92,7 @@ _EXCLUDED_LOCK = threading.Lock()
 
 
 def _exclusions(s: Any, dataset_pk: int, key: tuple[Any, ...]) -> list[dict[str, Any]]:
+    from clearreel.dataset.manifest import exclusion_entry
     from clearreel.dataset.models import Exclusion
 
     with _EXCLUDED_LOCK:
@@ -106,19 +107,8 @@ def _exclusions(s: Any, dataset_pk: int, key: tuple[Any, ...]) -> list[dict[str,
         .where(Exclusion.dataset_pk == dataset_pk)
         .order_by(Exclusion.work_id, Exclusion.media_uri, Exclusion.start_frame)).all()
     rates = _rates(s, dataset_pk, excl)
-    out = [
-        {
-            "id": e.clip_id,
-            "work": e.work_id,
-            "media": e.media_uri,
-            "start_frame": e.start_frame,
-            "end_frame": e.end_frame,
-            **_times(e.start_frame, e.end_frame, rates.get(e.media_uri)),
-            "stage": e.stage,
-            "reasons": list(e.reasons),
-        }
-        for e in excl
-    ]
+    out = [exclusion_entry(e, **_times(e.start_frame, e.end_frame, rates.get(e.media_uri)))
+           for e in excl]
     with _EXCLUDED_LOCK:
         _EXCLUDED[key] = out
         while len(_EXCLUDED) > 16:

@@ -221,12 +221,21 @@ def _check_chain(
     return problems
 
 
+def exclusion_entry(e: Any, **extra: Any) -> dict[str, Any]:
+    """One exclusion as the manifest and `dataset show` give it, from an `Exclusion` row or
+    its columns; `extra` (e.g. timecodes) goes after the frame range."""
+    return {"id": e.clip_id, "work": e.work_id, "media": e.media_uri,
+            "start_frame": e.start_frame, "end_frame": e.end_frame, **extra,
+            "stage": e.stage, "reasons": list(e.reasons)}
+
+
 __all__ = [
     "FORMAT",
     "MANIFEST",
     "SIGNATURE",
     "canonical",
     "check_signature",
+    "exclusion_entry",
     "file_sha256",
     "package_versions",
     "read_manifest",

@@ -132,3 +132,30 @@ def test_resolved_labels_follow_the_registry_and_the_file(registry, tmp_path: Pa
     sub.write_bytes(SRT.format(f"MARA: {LINE}").encode())  # rewritten in place
     os.utime(sub, ns=(before.st_atime_ns, before.st_mtime_ns + 1_000))
     assert heard() == {AVA}
+
+
+def test_the_web_matrix_follows_a_subtitle_file_rewritten_on_disk(registry,
+                                                                   tmp_path: Path) -> None:
+    """The web studio's works matrix is cached per registry version; the engine reads the
+    subtitle files as they are now, so a label added on disk (no import, no registry write)
+    changes the matrix exactly as it changes `rights check`."""
+    import os
+
+    from clearreel.web import views
+
+    r = registry(_doc(tmp_path, "a.srt", SRT.format(LINE).encode()))
+    s = dataclasses.replace(r.settings, org=r.org)
+
+    def cell() -> dict[str, Any]:
+        doc = views.works_matrix(s, on=MID)
+        return next(w for w in doc["works"] if w["id"] == "w-lab")["cells"]["ai_training"]
+
+    assert cell()["allowed"] and r.use("w-lab", "ai_training", MID).allowed
+    sub = tmp_path / "a.srt"
+    before = sub.stat()
+    sub.write_bytes(SRT.format(f"JON: {LINE}").encode())
+    os.utime(sub, ns=(before.st_atime_ns, before.st_mtime_ns + 1_000))
+    assert not r.use("w-lab", "ai_training", MID).allowed
+    assert not cell()["allowed"]
+    assert any(x["code"] == "consent.missing" and x.get("party") == BEN
+               for x in cell()["reasons"])

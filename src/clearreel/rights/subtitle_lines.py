@@ -68,6 +68,25 @@ _CUES_MAX = 512
 _LINES: dict[tuple[Any, ...], list[Line]] = {}
 
 
+def _stamp(p: Path) -> tuple[int, int] | None:
+    try:
+        st = p.stat()
+    except OSError:
+        return None
+    return (st.st_size, st.st_mtime_ns)
+
+
+def subtitle_stamps(stored: Iterable[Any]) -> tuple[Any, ...]:
+    """What the files of a work's `subtitles` are now (path, size, modification time; None
+    for one that cannot be read): a cache of answers that read them is keyed by it, as the
+    parse cache here is."""
+    out: list[Any] = []
+    for entry in subtitle_entries(stored):
+        p = _local(entry.path)
+        out.append((entry.path, entry.encoding, _stamp(p) if p is not None else None))
+    return tuple(out)
+
+
 def _remember(cache: dict[Any, Any], key: Any, value: Any) -> None:
     if len(cache) >= _CUES_MAX:
         cache.pop(next(iter(cache)))
@@ -81,11 +100,7 @@ def _read_stamped(entry: SubtitleEntry) -> tuple[list[Any], Labelled, Any]:
     p = _local(entry.path)
     if p is None:
         raise SubtitleError(f"{entry.path}: subtitles must be a local file or file:// URL")
-    try:
-        st = p.stat()
-        stamp: tuple[int, int] | None = (st.st_size, st.st_mtime_ns)
-    except OSError:
-        stamp = None
+    stamp = _stamp(p)
     k = (str(p), entry.encoding)
     hit = _CUES.get(k)
     if stamp is not None and hit is not None and hit[0] == stamp:
@@ -166,4 +181,4 @@ def resolve_lines(cues: Iterable[Any], index: NameIndex, media: str | None,
 
 
 __all__ = ["Line", "SubtitleEntry", "file_lines", "label_lines", "read_cues", "resolve_lines",
-           "subtitle_entries"]
+           "subtitle_entries", "subtitle_stamps"]

@@ -46,8 +46,9 @@ def _cell(d: Any) -> dict[str, Any]:
 # Pages of the matrix, keyed by the registry version (`rights.models.registry_version`,
 # which every committed registry write changes, in any process) and the question. A page is a
 # report computed by the clearance engine; the cache only avoids asking it again when nothing
-# it reads has changed. Media files re-read by the engine (subtitles, embedded reservations)
-# count once `catalog import` or `rights scan` records them.
+# it reads has changed: the key also holds the stamps of the page's subtitle files, which the
+# engine reads live. Embedded reservations count once `catalog import` or `rights scan`
+# records them (the engine reads them from the registry too).
 _MATRIX: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
 _MATRIX_LOCK = threading.Lock()
 MATRIX_CACHE_SIZE = 256
@@ -62,21 +63,30 @@ def works_matrix(settings: Settings, *, on: dt.date | None = None, territory: st
     shared by the callers that ask the same question of the same registry version: read it,
     never change it.
     """
-    from clearreel.rights.models import registry_version
+    from clearreel.rights.models import Work, registry_version
+    from clearreel.rights.subtitle_lines import subtitle_stamps
 
     day = on or dt.date.today()
     if territory:
         territory = territory.strip().upper()
     with open_session(settings) as s:
         version = registry_version(s)  # before anything it versions is read
+        q = select(Work).order_by(Work.id)
+        if query:
+            like = f"%{query}%"
+            q = q.where(Work.id.ilike(like) | Work.title.ilike(like))
+        works = list(s.scalars(q.offset((page - 1) * per_page).limit(per_page + 1)))
+        # The engine reads subtitle files as they are now (speaker labels are presence), so a
+        # file rewritten on disk is a new question even with no registry write.
+        files = tuple(subtitle_stamps(w.subtitles) for w in works)
         key = (str(settings.home), settings.database_url, settings.org, version, day,
-               territory, page, per_page, query)
+               territory, page, per_page, query, files)
         with _MATRIX_LOCK:
             hit = _MATRIX.get(key)
             if hit is not None:
                 _MATRIX.move_to_end(key)
                 return hit
-        doc = _works_matrix(s, day, territory, page, per_page, query)
+        doc = _works_matrix(s, works, day, territory, page, per_page, query)
     with _MATRIX_LOCK:
         _MATRIX[key] = doc
         while len(_MATRIX) > MATRIX_CACHE_SIZE:
@@ -84,18 +94,12 @@ def works_matrix(settings: Settings, *, on: dt.date | None = None, territory: st
     return doc
 
 
-def _works_matrix(s: Any, on: dt.date, territory: str | None, page: int, per_page: int,
-                  query: str) -> dict[str, Any]:
+def _works_matrix(s: Any, works: list[Any], on: dt.date, territory: str | None, page: int,
+                  per_page: int, query: str) -> dict[str, Any]:
     from clearreel.rights.clearance import check_use, engine
     from clearreel.rights.listing import organization
-    from clearreel.rights.models import Work
 
     uses = _uses()
-    q = select(Work).order_by(Work.id)
-    if query:
-        like = f"%{query}%"
-        q = q.where(Work.id.ilike(like) | Work.title.ilike(like))
-    works = list(s.scalars(q.offset((page - 1) * per_page).limit(per_page + 1)))
     more = len(works) > per_page
     works = works[:per_page]
     rows = []

@@ -413,7 +413,7 @@ def _analyse_clip(
                     e.update(frame=int(idx), distance=d)
     for e in evidence.values():
         e["distance"] = round(float(e["distance"]), 4)
-    overlapping = [c for c in work.facts.lines if c.start_s < hi and lo < c.end_s]
+    overlapping = work.facts.lines.overlapping(lo, hi)
     notes = [s.notes for s in work.facts.scenes if s.notes and s.start_s < hi and lo < s.end_s]
     inp = CaptionInput(
         frames=view,

@@ -73,13 +73,12 @@ class WorkContext:
         if self.given_facts is not None:
             return self.given_facts
         from clearreel.rights.names import build_index
-        from clearreel.rights.presence import SubtitleEntry, read_cues, resolve_lines
+        from clearreel.rights.presence import Lines, SubtitleEntry, read_cues, resolve_lines
 
         index = build_index([(c.id, c.name, c.aliases) for c in self.characters], [])
         first = self.media[0] if self.media else None
-        lines = []
-        for path in self.subtitles:
-            lines += resolve_lines(read_cues(SubtitleEntry(path)), index, first)
+        lines = Lines.join(resolve_lines(read_cues(SubtitleEntry(path)), index, first)
+                           for path in self.subtitles)
         return WorkFacts(
             work=self.work,
             title=self.title,
@@ -98,7 +97,7 @@ class WorkContext:
                 )
                 for s in self.scenes
             ),
-            lines=tuple(lines),
+            lines=lines,
             references=tuple((r.party, r.path) for r in self.face_references),
             voice_references=tuple((r.party, r.path) for r in self.voice_references),
         )

@@ -34,6 +34,7 @@ from clearreel.rights.casting import cast, casting
 from clearreel.rights.names import NameIndex, build_index
 from clearreel.rights.subtitle_lines import (
     Line,
+    Lines,
     SubtitleEntry,
     file_lines,
     read_cues,
@@ -48,7 +49,7 @@ SCENES, LABELS, FACES, UNCOVERED = "scenes", "speaker_labels", "faces", "uncover
 VOICES = "voices"  # heard: speaker verification against voice references
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SceneFact:
     start_s: float
     end_s: float
@@ -70,7 +71,7 @@ class WorkFacts:
     cast: tuple[tuple[str, tuple[str, ...]], ...] = ()
     character_names: tuple[tuple[str, str], ...] = ()
     scenes: tuple[SceneFact, ...] = ()
-    lines: tuple[Line, ...] = ()
+    lines: Lines = field(default_factory=Lines)
     # every party with face references, credited or not: (party id, photo path)
     references: tuple[tuple[str, str], ...] = ()
     durations: tuple[tuple[str, float | None], ...] = ()  # media URI -> seconds, when known
@@ -80,6 +81,10 @@ class WorkFacts:
     @cached_property
     def _cast(self) -> dict[str, tuple[str, ...]]:
         return dict(self.cast)
+
+    def labelled_in(self, media: str | None, start_s: float,
+                    end_s: float) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
+        return self.lines.labelled_in(media, start_s, end_s)
 
     def performers_of(self, character: str) -> tuple[str, ...]:
         return self._cast.get(character, ())
@@ -94,7 +99,7 @@ class WorkFacts:
     def sources(self) -> list[str]:
         """The presence sources this work offers (for reports)."""
         out = [SCENES] if self.scenes else []
-        if any(ln.characters or ln.performers for ln in self.lines):
+        if any(self.lines.named()):
             out.append(LABELS)
         if self.references:
             out.append(FACES)
@@ -181,15 +186,12 @@ def present(facts: WorkFacts, media: str | None = None, start_s: float = 0.0,
         for p in facts.credited:
             performers.add(p)
             add(p, UNCOVERED)
-    for ln in facts.lines:
-        if not (ln.characters or ln.performers):
-            continue
-        if ln.media == media and _overlaps(start_s, end_s, ln.start_s, ln.end_s):
-            for cid in ln.characters:
-                add_character(cid, LABELS)
-            for p in ln.performers:
-                performers.add(p)
-                add(p, LABELS)
+    for chars, parties in facts.labelled_in(media, start_s, end_s):
+        for cid in chars:
+            add_character(cid, LABELS)
+        for p in parties:
+            performers.add(p)
+            add(p, LABELS)
     plays = {c: facts.performers_of(c) for c, _ in facts.cast}
     for source, parties in ((FACES, faces), (VOICES, voices)):
         for party in parties:
@@ -340,21 +342,22 @@ def facts_from_rows(work: Any, characters: Mapping[str, Any], index: NameIndex,
     local |= {("party", p) for p, _ in pairs} | {("party", p) for s in scenes for p in s.performers}
     local |= {("character", c.id) for c in characters.values()
               if c.performer_id and ("party", c.performer_id) in local}
-    lines: list[Line] = []
+    parts: list[Lines] = []
     for entry in subtitle_entries(work.subtitles):
         got = cues.get(entry) if cues is not None else None
         if got is None:
-            lines += file_lines(entry, index, entry.media or first, local)
+            parts.append(file_lines(entry, index, entry.media or first, local))
         else:
-            lines += resolve_lines(got, index, entry.media or first, local)
+            parts.append(resolve_lines(got, index, entry.media or first, local))
+    lines = Lines.join(parts)
     wanted = {c for _, c in pairs if c} | {c for s in scenes for c in s.characters}
-    wanted |= {c for ln in lines for c in ln.characters}
+    wanted |= lines.named()[0]
     cast_ = tuple((c, cast(c, pairs, getattr(characters.get(c), "performer_id", None)))
                   for c in sorted(wanted))
     names = tuple((c, characters[c].name) for c in sorted(wanted) if c in characters)
     durations = tuple((m.uri, (m.probe or {}).get("duration_s")) for m in work.media)
     return WorkFacts(work=work.id, title=work.title, media=media, credited=credited, cast=cast_,
-                     character_names=names, scenes=scenes, lines=tuple(lines),
+                     character_names=names, scenes=scenes, lines=lines,
                      references=references, durations=durations,
                      voice_references=voice_refs)
 
@@ -378,8 +381,32 @@ def work_facts(session: Any, work_id: str, *, references: bool = True) -> WorkFa
                            voice_refs=voice_references(session) if references else ())
 
 
-__all__ = ["FACES", "LABELS", "SCENES", "UNCOVERED", "VOICES", "Line", "Presence",
-           "SceneFact", "SubtitleEntry", "WorkFacts", "cast", "casting", "face_references",
-           "facts_from_rows", "heard_in", "merge", "name_index", "present", "present_in_frames",
-           "read_cues", "resolve_lines", "span_of_frames", "subtitle_entries",
-           "voice_references", "work_facts", "work_presence"]
+__all__ = [
+    "FACES",
+    "LABELS",
+    "SCENES",
+    "UNCOVERED",
+    "VOICES",
+    "Line",
+    "Lines",
+    "Presence",
+    "SceneFact",
+    "SubtitleEntry",
+    "WorkFacts",
+    "cast",
+    "casting",
+    "face_references",
+    "facts_from_rows",
+    "heard_in",
+    "merge",
+    "name_index",
+    "present",
+    "present_in_frames",
+    "read_cues",
+    "resolve_lines",
+    "span_of_frames",
+    "subtitle_entries",
+    "voice_references",
+    "work_facts",
+    "work_presence",
+]

@@ -9,17 +9,18 @@ work's own entities), so a replaced file or a changed registry is read again.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import bisect
+import itertools
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from clearreel.rights.names import LabelledLine, NameIndex, label_candidates
+from clearreel.rights.names import NameIndex, label_candidates
 
 
 class Line(NamedTuple):
-    """One subtitle line, its speaker labels resolved against the registry's names (a named
-    tuple: a feature film has thousands, built for every work a session asks about)."""
+    """One subtitle line, its speaker labels resolved against the registry's names."""
 
     start_s: float
     end_s: float
@@ -28,6 +29,134 @@ class Line(NamedTuple):
     characters: tuple[str, ...] = ()
     performers: tuple[str, ...] = ()  # person parties named by a label
     media: str | None = None
+
+
+# Whom a label names: (speakers as written, characters, performers).
+Group = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]
+NOBODY: Group = ((), (), ())
+
+
+class _Part:
+    """One subtitle file's lines for one media file: the parsed lines (shared with the parse
+    cache), per line the index of whom its label names in `groups` (0: nobody), and, built
+    on first use, each group's time spans for `labelled_in`."""
+
+    __slots__ = ("_spans", "groups", "ids", "labelled", "media")
+
+    def __init__(self, labelled: Labelled, ids: list[int], groups: list[Group],
+                 media: str | None) -> None:
+        self.labelled, self.ids, self.groups, self.media = labelled, ids, groups, media
+        self._spans: list[tuple[tuple[str, ...], tuple[str, ...], list[float], list[float]]] \
+            | None = None
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_Part, (self.labelled, self.ids, self.groups, self.media))
+
+    def line(self, i: int) -> Line:
+        s, e, raw, _, text = self.labelled[i]
+        speakers, chars, parties = self.groups[self.ids[i]]
+        return Line(s, e, text if speakers else raw.strip(), speakers, chars, parties,
+                    self.media)
+
+    def spans(self) -> list[tuple[tuple[str, ...], tuple[str, ...], list[float], list[float]]]:
+        """(characters, performers, start times sorted, the running maximum of the end
+        times) of each group's lines."""
+        if self._spans is None:
+            by: dict[int, list[int]] = {}
+            for i, g in enumerate(self.ids):
+                if g:
+                    by.setdefault(g, []).append(i)
+            out = []
+            lab = self.labelled
+            for g, idx in by.items():
+                _, chars, parties = self.groups[g]
+                idx.sort(key=lambda i: lab[i][0])
+                out.append((chars, parties, [lab[i][0] for i in idx],
+                            list(itertools.accumulate((lab[i][1] for i in idx), max))))
+            self._spans = out
+        return self._spans
+
+
+class Lines(Sequence[Line]):
+    """A work's subtitle lines with their labels resolved, read as `Line`s.
+
+    Stored per file as the parsed lines (shared with the parse cache) and, per line, whom its
+    label names; a `Line` is made when read. A feature film has thousands of lines, and the
+    caches here keep them for every work a process has asked about: as objects, every one
+    would be allocated on the first question and rescanned by each of Python's full
+    collections (on the registry's heap, about 2 ms per work asked)."""
+
+    __slots__ = ("parts",)
+
+    def __init__(self, parts: Iterable[_Part] = ()) -> None:
+        self.parts = tuple(parts)
+
+    @classmethod
+    def join(cls, lines: Iterable[Lines]) -> Lines:
+        return cls(p for ln in lines for p in ln.parts)
+
+    def __len__(self) -> int:
+        return sum(len(p.ids) for p in self.parts)
+
+    def __iter__(self) -> Iterator[Line]:
+        for p in self.parts:
+            for i in range(len(p.ids)):
+                yield p.line(i)
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return list(self)[i]
+        if i < 0:
+            i += len(self)
+        for p in self.parts:
+            if 0 <= i < len(p.ids):
+                return p.line(i)
+            i -= len(p.ids)
+        raise IndexError("line index out of range")
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Lines) and list(self) == list(other)
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+    def __repr__(self) -> str:
+        return f"Lines({len(self)} lines)"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Lines, (self.parts,))
+
+    def overlapping(self, start_s: float, end_s: float) -> list[Line]:
+        """The lines that overlap [start_s, end_s)."""
+        return [p.line(i) for p in self.parts for i, (s, e, *_) in enumerate(p.labelled)
+                if s < end_s and start_s < e]
+
+    def labelled_in(self, media: str | None, start_s: float,
+                    end_s: float) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
+        """(characters, performers) named by the labels of lines of `media` that overlap
+        [start_s, end_s) (a point in time when end_s <= start_s)."""
+        out = []
+        for p in self.parts:
+            if p.media != media:
+                continue
+            for chars, parties, starts, ends in p.spans():
+                # Lines that start before the span ends (at or before a point in time)...
+                i = (bisect.bisect_right(starts, start_s) if end_s <= start_s
+                     else bisect.bisect_left(starts, end_s))
+                # ... and of which one ends after the span starts.
+                if i and ends[i - 1] > start_s:
+                    out.append((chars, parties))
+        return out
+
+    def named(self) -> tuple[set[str], set[str]]:
+        """Every character and every performer some label names."""
+        chars: set[str] = set()
+        parties: set[str] = set()
+        for p in self.parts:
+            for g in set(p.ids):
+                chars.update(p.groups[g][1])
+                parties.update(p.groups[g][2])
+        return chars, parties
 
 
 @dataclass(frozen=True)
@@ -56,16 +185,18 @@ def _local(uri: str) -> Path | None:
 
 # Parsed subtitle files (cues, and each line's label forms), keyed by (path, encoding) and
 # checked against the file's size and modification time: a replaced file is read again, an
-# unchanged one is not parsed twice in one process (curation, the web studio). Bounded.
-Labelled = list[tuple[float, float, str, LabelledLine]]
-_CUES: dict[tuple[str, str | None], tuple[tuple[int, int], list[Any], Labelled]] = {}
+# unchanged one is not parsed twice in one process (curation, the web studio). Bounded. Kept
+# as plain tuples, which the collector stops tracking (see `Lines`): cues (start ms, end ms,
+# text) and labelled lines (start s, end s, line, label names, text without the label).
+Labelled = tuple[tuple[float, float, str, tuple[str, ...], str], ...]
+_CUES: dict[tuple[str, str | None], tuple[tuple[int, int], tuple[Any, ...], Labelled]] = {}
 _CUES_MAX = 512
 
 
 # Resolved lines of a parsed file, for one name index (by content), media and set of local
 # entities: a work asked again in a later session (a web page, the re-check on every
 # `generate`) does not resolve its subtitles again. Same bound, same stamp check.
-_LINES: dict[tuple[Any, ...], list[Line]] = {}
+_LINES: dict[tuple[Any, ...], Lines] = {}
 
 
 def _stamp(p: Path) -> tuple[int, int] | None:
@@ -93,7 +224,7 @@ def _remember(cache: dict[Any, Any], key: Any, value: Any) -> None:
     cache[key] = value
 
 
-def _read_stamped(entry: SubtitleEntry) -> tuple[list[Any], Labelled, Any]:
+def _read_stamped(entry: SubtitleEntry) -> tuple[tuple[Any, ...], Labelled, Any]:
     """The cues, their label forms and the cache key of the file as read (None: uncached)."""
     from clearreel.media.subtitles import SubtitleError, read_subtitles
 
@@ -108,77 +239,85 @@ def _read_stamped(entry: SubtitleEntry) -> tuple[list[Any], Labelled, Any]:
     cues = read_subtitles(p, entry.encoding)
     labelled = label_lines(cues)
     if stamp is None:
-        return cues, labelled, None
-    _remember(_CUES, k, (stamp, cues, labelled))
-    return cues, labelled, (k, stamp)
-
-
-def _read(entry: SubtitleEntry) -> tuple[list[Any], Labelled]:
-    cues, labelled, _ = _read_stamped(entry)
-    return cues, labelled
+        return tuple(cues), labelled, None
+    rows = tuple((c.start_ms, c.end_ms, c.text) for c in cues)
+    _remember(_CUES, k, (stamp, rows, labelled))
+    return rows, labelled, (k, stamp)
 
 
 def file_lines(entry: SubtitleEntry, index: NameIndex, media: str | None,
-                local: set[tuple[str, str]]) -> list[Line]:
-    cues, labelled, read_as = _read_stamped(entry)
+               local: set[tuple[str, str]]) -> Lines:
+    _, labelled, read_as = _read_stamped(entry)
     if read_as is None:
-        return resolve_lines(cues, index, media, local, labelled)
+        return resolve_lines((), index, media, local, labelled)
     k = (read_as, index.version(), media, frozenset(local))
     hit = _LINES.get(k)
     if hit is None:
-        hit = resolve_lines(cues, index, media, local, labelled)
+        hit = resolve_lines((), index, media, local, labelled)
         _remember(_LINES, k, hit)
     return hit
 
 
 def read_cues(entry: SubtitleEntry) -> list[Any]:
     """The cues of one subtitle entry (raises `SubtitleError` when it cannot be read)."""
-    return _read(entry)[0]
+    from clearreel.media.subtitles import Cue
+
+    cues = _read_stamped(entry)[0]
+    return [c if isinstance(c, Cue) else Cue(*c) for c in cues]
 
 
 def label_lines(cues: Iterable[Any]) -> Labelled:
-    """Every line of every cue with its label forms: (start s, end s, line, LabelledLine)."""
-    return [(cue.start_ms / 1000.0, cue.end_ms / 1000.0, raw, label_candidates(raw))
-            for cue in cues for raw in cue.lines]
+    """Every line of every cue with its label forms: (start s, end s, line, label names,
+    the line without its label)."""
+    out = []
+    for cue in cues:
+        s, e = cue.start_ms / 1000.0, cue.end_ms / 1000.0
+        for raw in cue.lines:
+            lab = label_candidates(raw)
+            out.append((s, e, raw, lab.names, lab.text))
+    return tuple(out)
 
 
 def resolve_lines(cues: Iterable[Any], index: NameIndex, media: str | None,
                   local: Iterable[tuple[str, str]] | None = None,
-                  labelled: Labelled | None = None) -> list[Line]:
-    """Subtitle cues as `Line`s with their labels resolved (one per line of text); `local`:
+                  labelled: Labelled | None = None) -> Lines:
+    """Subtitle cues as `Lines` with their labels resolved (one per line of text); `local`:
     the work's own characters and parties, which a given name or surname alone may name."""
     local = set(local) if local is not None else None
+    labelled = labelled if labelled is not None else label_lines(cues)
+    groups: list[Group] = [NOBODY]
+    gid: dict[Group, int] = {NOBODY: 0}
     # A film repeats the same few labels thousands of times: resolve each label's names once.
-    memo: dict[tuple[str, ...], tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {}
+    memo: dict[tuple[str, ...], int] = {(): 0}
 
-    def who(names: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
-        hit = memo.get(names)
-        if hit is None:
-            speakers: list[str] = []
-            chars: list[str] = []
-            parties: list[str] = []
-            for name in names:
-                refs = sorted(index.resolve(name, local))
-                c = [r for k, r in refs if k == "character"]
-                p = [r for k, r in refs if k == "party"]
-                if c or p:
-                    speakers.append(name)
-                chars += c
-                parties += p
-            hit = memo[names] = (tuple(speakers), tuple(dict.fromkeys(chars)),
-                                 tuple(dict.fromkeys(parties)))
-        return hit
+    def who(names: tuple[str, ...]) -> int:
+        speakers: list[str] = []
+        chars: list[str] = []
+        parties: list[str] = []
+        for name in names:
+            refs = sorted(index.resolve(name, local))
+            c = [r for k, r in refs if k == "character"]
+            p = [r for k, r in refs if k == "party"]
+            if c or p:
+                speakers.append(name)
+            chars += c
+            parties += p
+        g = (tuple(speakers), tuple(dict.fromkeys(chars)), tuple(dict.fromkeys(parties)))
+        if g not in gid:
+            gid[g] = len(groups)
+            groups.append(g)
+        return gid[g]
 
-    out: list[Line] = []
-    for s, e, raw, lab in (labelled if labelled is not None else label_lines(cues)):
-        if not lab.names:
-            out.append(Line(s, e, raw.strip(), (), (), (), media))
-            continue
-        speakers, chars, parties = who(lab.names)
-        out.append(Line(s, e, lab.text if speakers else raw.strip(), speakers, chars, parties,
-                        media))
-    return out
+    ids = []
+    for row in labelled:
+        names = row[3]
+        i = memo.get(names)
+        if i is None:
+            i = memo[names] = who(names)
+        ids.append(i)
+    return Lines((_Part(labelled, ids, groups, media),))
 
 
-__all__ = ["Line", "SubtitleEntry", "file_lines", "label_lines", "read_cues", "resolve_lines",
+__all__ = ["Line", "Lines", "SubtitleEntry", "file_lines", "label_lines", "read_cues",
+           "resolve_lines",
            "subtitle_entries", "subtitle_stamps"]

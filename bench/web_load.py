@@ -186,7 +186,7 @@ def pct(xs: list[float], q: float) -> float:
     return xs[min(len(xs) - 1, round(q * (len(xs) - 1)))]
 
 
-def run(label: str, url: str | None) -> dict[str, Any]:
+def run(label: str, url: str | None, workers: int) -> dict[str, Any]:
     from web.browser import serve
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -194,7 +194,7 @@ def run(label: str, url: str | None) -> dict[str, Any]:
         t = time.perf_counter()
         _settings, token = seed(home, url)
         seeded = time.perf_counter() - t
-        proc, base = serve(home, url)
+        proc, base = serve(home, url, workers)
         try:
             cookie = _sign_in(base)
             lat: dict[str, list[float]] = {r[0]: [] for r in ROUTES}
@@ -220,6 +220,7 @@ def run(label: str, url: str | None) -> dict[str, Any]:
              "errors": errors.get(k, 0)} for k, v in lat.items()]
     return {"database": label, "seed_s": round(seeded, 1), "wall_s": round(wall, 1),
             "requests": sum(len(v) for v in lat.values()), "clients": CLIENTS,
+            "workers": workers,
             "load_before": [round(x, 2) for x in load_before],
             "load_after": [round(x, 2) for x in load_after], "cpus": os.cpu_count(),
             "routes": rows}
@@ -247,7 +248,8 @@ def _drop(url: str, name: str) -> None:
 
 
 def report(r: dict[str, Any]) -> None:
-    print(f"\n{r['database']}: {r['requests']} requests from {r['clients']} clients in "
+    print(f"\n{r['database']}, {r['workers']} server process(es): {r['requests']} requests "
+          f"from {r['clients']} clients in "
           f"{r['wall_s']} s (seeded in {r['seed_s']} s); load average before "
           f"{r['load_before']}, after {r['load_after']} on {r['cpus']} CPUs")
     print(f"{'route':<28}{'n':>6}{'p50 ms':>10}{'p95 ms':>10}{'p95/peer':>10}{'errors':>8}")
@@ -260,19 +262,24 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--pg", help="PostgreSQL URL (default: SQLite only)")
     ap.add_argument("--both", action="store_true", help="SQLite, then CLEARREEL_TEST_PG_URL")
+    ap.add_argument("--workers", type=int, default=0,
+                    help="server processes (default: `clearreel serve`'s, one per CPU up to 4)")
     ap.add_argument("--json", action="store_true", help="Print one JSON document.")
     args = ap.parse_args()
     runs = []
     if args.pg is None or args.both:
         runs.append(("SQLite", None))
     pg = args.pg or (os.environ.get("CLEARREEL_TEST_PG_URL") if args.both else None)
+    from clearreel.cli.serve import default_workers
+
+    workers = args.workers or default_workers()
     results = []
     for label, url in runs:
-        results.append(run(label, url))
+        results.append(run(label, url, workers))
     if pg:
         schema, url = _pg_schema(pg)
         try:
-            results.append(run("PostgreSQL", url))
+            results.append(run("PostgreSQL", url, workers))
         finally:
             _drop(pg, schema)
     if args.json:

@@ -99,8 +99,10 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def serve(home: Path, url: str | None = None) -> tuple[subprocess.Popen[bytes], str]:
-    """`clearreel serve` in a child process; returns it and its base URL once it answers."""
+def serve(home: Path, url: str | None = None, workers: int = 1, *,
+          home_flag: bool = False) -> tuple[subprocess.Popen[bytes], str]:
+    """`clearreel serve --workers N` in a child process; returns it and its base URL once it
+    answers. `home_flag`: the workspace is given as `--home` (not in the environment)."""
     import httpx
 
     port = free_port()
@@ -112,7 +114,12 @@ def serve(home: Path, url: str | None = None) -> tuple[subprocess.Popen[bytes], 
         env.pop("CLEARREEL_DATABASE_URL", None)
     src = str(Path(__file__).resolve().parents[2] / "src")
     env["PYTHONPATH"] = src + os.pathsep + env.get("PYTHONPATH", "")
-    proc = subprocess.Popen([sys.executable, "-m", "clearreel", "serve", "--port", str(port)],
+    glob = []
+    if home_flag:
+        del env["CLEARREEL_HOME"]
+        glob = ["--home", str(home)]
+    proc = subprocess.Popen([sys.executable, "-m", "clearreel", *glob, "serve", "--port",
+                             str(port), "--workers", str(workers)],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60  # a bound on start-up, not a measurement

@@ -3,6 +3,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -77,10 +78,20 @@ def init_db(settings: Settings) -> None:
     upgrade_layout(settings, engine)
 
 
+# Engines whose database was seen to hold the schema. A schema is never removed by clearreel;
+# one dropped under a running process fails its next query (exit 3, "database gone").
+_schema_seen: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
 def check_schema(engine: Engine) -> None:
-    """Exit 2 saying how to fix it when the database has no clearreel schema."""
+    """Exit 2 saying how to fix it when the database has no clearreel schema (asked once per
+    engine: a web request or a ledger posting opens a session each, and the inspection is a
+    query)."""
+    if engine in _schema_seen:
+        return
     if "organizations" not in inspect(engine).get_table_names():
         raise UsageError("the database has no clearreel schema: run `clearreel init`")
+    _schema_seen.add(engine)
 
 
 class TenantSession(Session):

@@ -30,9 +30,40 @@ from clearreel.rights.models import (
     Setting,
     Work,
 )
+from clearreel.rights.names import NameIndex
 
 CONSENT_MODES = ("strict", "unless_refused")
 BULK_LOAD_WORKS = 20_000
+
+
+class _Consents:
+    """Each party's consents (ordered by signing date, then id), read on first ask: a single
+    question (`rights check`, a web page) reads the few parties it names; once more than
+    `BULK_PARTIES` parties were asked (curation, the matrix), every consent in one query."""
+
+    BULK_PARTIES = 8
+
+    def __init__(self, session: Session):
+        self.session = session
+        self._by_party: dict[str, list[Consent]] = {}
+        self._all = False
+
+    def get(self, party: str, default: Any = None) -> list[Consent]:  # dict.get's shape
+        if party not in self._by_party and not self._all:
+            if len(self._by_party) >= self.BULK_PARTIES:
+                self._load_all()
+            else:
+                self._by_party[party] = list(self.session.scalars(
+                    select(Consent).where(Consent.party_id == party)
+                    .order_by(Consent.signed, Consent.id)))
+        return self._by_party.get(party, [] if default is None else default)
+
+    def _load_all(self) -> None:
+        found: dict[str, list[Consent]] = defaultdict(list)
+        for k in self.session.scalars(select(Consent).order_by(Consent.signed, Consent.id)):
+            found[k.party_id].append(k)
+        self._by_party = dict(found)
+        self._all = True
 
 
 class RegistryView:
@@ -57,9 +88,7 @@ class RegistryView:
         self.home = org.home_territory if org else None
         self.licenses = list(s.scalars(select(License).options(selectinload(License.grants))
                                        .order_by(License.id)))
-        self.consents: dict[str, list[Consent]] = defaultdict(list)
-        for k in s.scalars(select(Consent).order_by(Consent.signed, Consent.id)):
-            self.consents[k.party_id].append(k)
+        self.consents = _Consents(s)
         self.characters = {c.id: c for c in s.scalars(select(Character))}
         self.party_names = dict(s.execute(select(Party.id, Party.name)).all())
         self.works: dict[str, Work | None] = {}
@@ -164,9 +193,10 @@ class RegistryView:
 
         w = self.work(work_id)
         if work_id not in self._facts:
-            if self._names is None:
+            if self._names is None and w.subtitles:  # only speaker labels need the names
                 self._names = presence.name_index(self.session)
-            self._facts[work_id] = presence.facts_from_rows(w, self.characters, self._names)
+            self._facts[work_id] = presence.facts_from_rows(
+                w, self.characters, self._names if w.subtitles else NameIndex())
         return self._facts[work_id]
 
     def present_performers(self, work_id: str) -> tuple[list[str], str]:

@@ -238,3 +238,10 @@ def route_table(app: FastAPI) -> list[tuple[str, str]]:
 
     walk(app.routes, "")
     return sorted(set(out), key=lambda mp: (mp[1], mp[0]))
+
+
+def app_from_environment() -> FastAPI:
+    """The app of one server process of `clearreel serve --workers N` (uvicorn's factory): the
+    settings the parent exported (`cli.serve.export_settings`); the job worker runs in the
+    parent, not here."""
+    return create_app(Settings(), worker=False)

@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "tests"))
 
 WORKS, PERFORMERS, CLIPS = 1000, 300, 10_000
-CLIENTS, REQUESTS, SECONDS = 20, 12, 90.0
+CLIENTS, REQUESTS, SECONDS = 20, 30, 120.0
 ORG, PASSWORD = "org-bench", "bench password 1234"
 
 

@@ -23,6 +23,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -73,6 +74,7 @@ class Clip(TenantMixin, Base):
     __tablename__ = "dataset_clips"
     __table_args__ = (
         UniqueConstraint("dataset_pk", "clip_id", name="uq_dataset_clips_dataset_clip"),
+        Index("ix_dataset_clips_org_dataset_clip", "org_id", "dataset_pk", "clip_id"),
     )
     pk: Mapped[int] = mapped_column(Integer, primary_key=True)
     dataset_pk: Mapped[int] = mapped_column(

@@ -101,7 +101,7 @@ def dataset(request: Request, name: str, page: str | None = None,
     ctx.require("datasets")
     d = views.dataset_page(ctx.settings, name, _page(page))
     return render(request, ctx, "dataset.html", d=d, verify=None, titles=views.work_titles(
-        ctx.settings))
+        ctx.settings, views.dataset_page_works(d)))
 
 
 @router.post("/datasets/{name}/verify", response_class=HTMLResponse)
@@ -113,7 +113,7 @@ async def dataset_verify(request: Request, name: str, ctx: Ctx = Depends(page_ct
     d = views.dataset_page(ctx.settings, name, 1)
     result = verify(ctx.settings, name)
     return render(request, ctx, "dataset.html", d=d, verify=result,
-                  titles=views.work_titles(ctx.settings))
+                  titles=views.work_titles(ctx.settings, views.dataset_page_works(d)))
 
 
 @router.get("/datasets/{name}/bom")

@@ -10,6 +10,7 @@ import datetime as dt
 import math
 import threading
 from collections import OrderedDict
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -292,11 +293,23 @@ def clip_file(settings: Settings, name: str, clip_id: str) -> Path:
     raise NotFound(f"no clip file {clip_id!r} in dataset {name}")
 
 
-def work_titles(settings: Settings) -> dict[str, str]:
+def work_titles(settings: Settings, ids: Iterable[str] | None = None) -> dict[str, str]:
+    """Work id -> title: of the works `ids` names (a page's), or of every work."""
     from clearreel.rights.models import Work
 
+    q = select(Work.id, Work.title)
+    if ids is not None:
+        q = q.where(Work.id.in_(sorted(set(ids))))
     with open_session(settings) as s:
-        return dict(s.execute(select(Work.id, Work.title)).all())
+        return dict(s.execute(q).all())
+
+
+def dataset_page_works(d: dict[str, Any], shown_per_reason: int = 50) -> set[str]:
+    """The works a dataset page names: its clips' and the exclusions it lists."""
+    works = {c["work"] for c in d["clips"]}
+    for rows in d["excluded_by_reason"].values():
+        works |= {e["work"] for e in rows[:shown_per_reason]}
+    return works
 
 
 __all__ = [
@@ -304,6 +317,7 @@ __all__ = [
     "bom_file",
     "clip_file",
     "dataset_page",
+    "dataset_page_works",
     "models",
     "output",
     "outputs",

@@ -207,6 +207,7 @@ class Clearance(RegistryView):
             # Performers given (e.g. those seen in one clip) override the presence rule.
             present = (self.present_performers(w.id)[0] if performers is None
                        else _ids(performers))
+            self.consents.preload([*present, *(heard or ())])
             for p in present:
                 reasons += self._training_consent(p, w.id, on)
         voiced = _ids(heard or ()) if use in CONSENTED_USES else []

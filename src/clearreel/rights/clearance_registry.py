@@ -58,6 +58,20 @@ class _Consents:
                     .order_by(Consent.signed, Consent.id)))
         return self._by_party.get(party, [] if default is None else default)
 
+    def preload(self, parties: Sequence[str]) -> None:
+        """Read the consents of these parties in one query (a work's performers)."""
+        missing = sorted({p for p in parties if p not in self._by_party})
+        if self._all or not missing:
+            return
+        if len(self._by_party) + len(missing) > self.BULK_PARTIES:
+            self._load_all()
+            return
+        found: dict[str, list[Consent]] = {p: [] for p in missing}
+        for k in self.session.scalars(select(Consent).where(Consent.party_id.in_(missing))
+                                      .order_by(Consent.signed, Consent.id)):
+            found[k.party_id].append(k)
+        self._by_party.update(found)
+
     def _load_all(self) -> None:
         found: dict[str, list[Consent]] = defaultdict(list)
         for k in self.session.scalars(select(Consent).order_by(Consent.signed, Consent.id)):

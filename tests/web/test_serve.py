@@ -28,8 +28,9 @@ def test_exported_settings_are_what_a_child_reads(tmp_path: Path,
     from clearreel.cli.serve import ENVIRONMENT, export_settings
     from clearreel.config import Settings
 
-    for var in ENVIRONMENT.values():
-        monkeypatch.delenv(var, raising=False)
+    for var in ENVIRONMENT.values():  # recorded, so that teardown undoes export_settings
+        monkeypatch.setenv(var, "")
+        monkeypatch.delenv(var)
     monkeypatch.chdir(tmp_path)
     s = Settings(home=Path("rel/home"), database_url="postgresql+psycopg://db/x", org="org-a",
                  consent_mode="unless_refused", ca_dir="/keys", key_passphrase="pass phrase")

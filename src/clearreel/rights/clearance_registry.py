@@ -9,8 +9,10 @@ work's embedded reservations; and who is present in a work by the presence rule
 
 from __future__ import annotations
 
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
@@ -29,11 +31,73 @@ from clearreel.rights.models import (
     Reservation,
     Setting,
     Work,
+    registry_version,
 )
 from clearreel.rights.names import NameIndex
 
 CONSENT_MODES = ("strict", "unless_refused")
 BULK_LOAD_WORKS = 20_000
+
+
+@dataclass(frozen=True)
+class _Static:
+    """What every question reads whatever the work: the home territory, the licences with
+    their grants, the characters, the party names and the registry's consent mode setting.
+    Read only: shared by the sessions that see the same registry version."""
+
+    home: str | None
+    licenses: list[License]
+    characters: dict[str, Character]
+    party_names: dict[str, str]
+    consent_mode: Any
+
+
+# The static part of the registry, by database, organization and registry version
+# (`rights.models.registry_version`, which every committed registry write replaces, in any
+# process), so that one question (a web request, a `generate` re-check) reads the version
+# instead of the whole registry. The rows are detached (expunged), fully loaded ORM objects:
+# nothing writes to them, and nothing about them is read lazily.
+_SHARED: OrderedDict[tuple[Any, ...], _Static] = OrderedDict()
+_SHARED_LOCK = threading.Lock()
+SHARED_SIZE = 16
+
+
+def _read_static(s: Session, org_id: str | None) -> _Static:
+    org = s.get(Organization, org_id)
+    row = s.scalars(select(Setting).where(Setting.key == "consent_mode")).first()
+    return _Static(
+        home=org.home_territory if org else None,
+        licenses=list(s.scalars(select(License).options(selectinload(License.grants))
+                                .order_by(License.id))),
+        characters={c.id: c for c in s.scalars(select(Character))},
+        party_names=dict(s.execute(select(Party.id, Party.name)).all()),
+        consent_mode=row.value if row is not None else None)
+
+
+def _shared(s: Session, org_id: str | None) -> _Static:
+    """The static part for this session: shared under the registry version read first (a
+    registry that was never versioned, or a session with unflushed registry writes of its
+    own, reads its rows)."""
+    version = registry_version(s)  # before the rows: what it versions is read after it
+    if version is None or s.new or s.dirty or s.deleted:
+        return _read_static(s, org_id)
+    key = (s.get_bind().url, org_id, version)
+    with _SHARED_LOCK:
+        hit = _SHARED.get(key)
+        if hit is not None:
+            _SHARED.move_to_end(key)
+            return hit
+    got = _read_static(s, org_id)
+    # Out of this session (grants with their licence): a later write or rollback of this
+    # session cannot change or expire what other sessions share; a query of the same rows
+    # in this session loads its own copies.
+    for obj in (*got.licenses, *got.characters.values()):
+        s.expunge(obj)
+    with _SHARED_LOCK:
+        _SHARED[key] = got
+        while len(_SHARED) > SHARED_SIZE:
+            _SHARED.popitem(last=False)
+    return got
 
 
 class _Consents:
@@ -98,13 +162,10 @@ class RegistryView:
         if self._loaded:
             return
         s = self.session
-        org = s.get(Organization, self.org)
-        self.home = org.home_territory if org else None
-        self.licenses = list(s.scalars(select(License).options(selectinload(License.grants))
-                                       .order_by(License.id)))
+        shared = _shared(s, self.org)
+        self.home, self.licenses = shared.home, shared.licenses
+        self.characters, self.party_names = shared.characters, shared.party_names
         self.consents = _Consents(s)
-        self.characters = {c.id: c for c in s.scalars(select(Character))}
-        self.party_names = dict(s.execute(select(Party.id, Party.name)).all())
         self.works: dict[str, Work | None] = {}
         self._presence: dict[str, list[str]] = {}
         self._facts: dict[str, Any] = {}
@@ -112,10 +173,7 @@ class RegistryView:
         self._reservations: dict[int, list[tuple[Reservation, str | None]]] = {}
         self._all_works_loaded = False
         self._all_reservations_loaded = False
-        mode = self._consent_mode or s.info.get("consent_mode")
-        if mode is None:
-            row = s.scalars(select(Setting).where(Setting.key == "consent_mode")).first()
-            mode = row.value if row is not None else None
+        mode = self._consent_mode or s.info.get("consent_mode") or shared.consent_mode
         if mode is None:
             from clearreel.config import Settings
 

@@ -80,8 +80,8 @@ def works_matrix(settings: Settings, *, on: dt.date | None = None, territory: st
         # The engine reads subtitle files as they are now (speaker labels are presence), so a
         # file rewritten on disk is a new question even with no registry write.
         files = tuple(subtitle_stamps(w.subtitles) for w in works)
-        key = (str(settings.home), settings.database_url, settings.org, version, day,
-               territory, page, per_page, query, files)
+        key = (str(settings.home), settings.database_url, settings.org, settings.consent_mode,
+               version, day, territory, page, per_page, query, files)
         with _MATRIX_LOCK:
             hit = _MATRIX.get(key)
             if hit is not None:

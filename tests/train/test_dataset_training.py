@@ -196,3 +196,30 @@ def test_train_on_must_clear_today_and_on_that_date(with_dataset, cli) -> None: 
     assert code == 1 and "signed 2024-02-01, after 2024-01-15" in err
     code, _out, err = cli("train", "--dataset", "d1", "--name", "m-x", "--on", "15/01/2024")
     assert code == 2 and "--on" in err and "ISO 8601" in err
+
+
+def test_a_dataset_deleted_while_the_model_trains_gets_no_model(with_dataset, cli,  # type: ignore[no-untyped-def]
+                                                                monkeypatch) -> None:
+    """`dataset delete` may run while a training reads the dataset (no model depends on it
+    yet): registering then takes the dataset's lock and finds it gone, so nothing is
+    registered and the weights go (a model without its training set has no provenance, copy
+    guard or attribution)."""
+    from clearreel.train import loop
+    from clearreel.train.downstream import delete_dataset
+
+    s, _manifest = with_dataset
+    real = loop.save_weights_
+
+    def delete_first(*args, **kw):  # type: ignore[no-untyped-def]
+        delete_dataset(s, "d1")  # another operator, between the last step and the registry
+        return real(*args, **kw)
+
+    monkeypatch.setattr(loop, "save_weights_", delete_first)
+    code, _out, err = cli("train", "--dataset", "d1", "--base", "tiny", "--name", "m-gone",
+                          "--steps", "2", *FAST, "--json")
+    assert code == 2 and "d1 was deleted while the model trained" in err, err
+    code, out, _ = cli("models", "list", "--json")
+    assert json.loads(out)["models"] == []
+    from clearreel.train.registry import model_dir
+
+    assert not model_dir(s, "m-gone").exists()

@@ -18,6 +18,7 @@ from clearreel.db._session import (
     init_db,
     open_session,
     resolve_org,
+    write_lock,
 )
 
 __all__ = [
@@ -31,4 +32,5 @@ __all__ = [
     "open_session",
     "resolve_org",
     "utcnow",
+    "write_lock",
 ]

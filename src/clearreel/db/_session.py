@@ -184,6 +184,24 @@ def open_session(
         raise anchor_error
 
 
+def write_lock(session: Session, name: str) -> None:
+    """Hold, until this transaction ends, the lock that the writers of `name` queue on: on
+    PostgreSQL the advisory lock `name`; on SQLite the database write lock, taken now (BEGIN
+    IMMEDIATE) so that what the transaction reads next is the newest committed state.
+
+    Python's sqlite3 runs SELECTs outside a transaction and opens a deferred one at the first
+    write, so two processes could both read the same state and both write on it (two audit
+    entries N+1; a model registered on a dataset being deleted). Inside a transaction that
+    already wrote, SQLite's lock is already held."""
+    advisory_xact_lock(session, name)
+    conn = session.connection()
+    if conn.dialect.name != "sqlite":
+        return
+    dbapi = conn.connection.dbapi_connection
+    if dbapi is not None and not dbapi.in_transaction:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def advisory_xact_lock(session: Session, name: str) -> None:
     """On PostgreSQL, take a transaction-scoped advisory lock named `name` (released at commit
     or rollback), so writers of one chain queue instead of racing. Elsewhere a no-op: SQLite

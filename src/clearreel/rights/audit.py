@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from clearreel.db import advisory_xact_lock, current_org, utcnow
+from clearreel.db import current_org, utcnow, write_lock
 from clearreel.provenance import anchors
 from clearreel.rights.models import AuditEntry
 
@@ -35,31 +35,13 @@ def _entry_hash(e: AuditEntry) -> str:
     return hashlib.sha256(canonical(body)).hexdigest()
 
 
-def _sqlite_write_lock(session: Session) -> None:
-    """On SQLite, hold the database write lock before the chain head is read.
-
-    Python's sqlite3 runs SELECTs outside a transaction and opens a deferred one at the first
-    INSERT, so two processes could both read head N and both insert N+1: the second got a
-    UNIQUE violation (a traceback, exit 1: "denied") after waiting for the lock. BEGIN
-    IMMEDIATE queues the writer on the lock (busy timeout 30 s) and the head it then reads is
-    the newest committed one. Inside a transaction that already wrote, the lock is held.
-    """
-    conn = session.connection()
-    if conn.dialect.name != "sqlite":
-        return
-    dbapi = conn.connection.dbapi_connection
-    if dbapi is not None and not dbapi.in_transaction:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
-
-
 def record(session: Session, action: str, subject: str | None = None, **payload: Any) -> AuditEntry:
     """Append one entry to the organization's chain (in the caller's transaction)."""
     org = current_org(session)
     # Writers of one chain queue: otherwise two could read the same head and collide on
     # (org, seq). PostgreSQL: an advisory lock; SQLite: the database write lock, taken
-    # *before* the head is read (see `_sqlite_write_lock`).
-    advisory_xact_lock(session, f"clearreel.audit:{org}")
-    _sqlite_write_lock(session)
+    # *before* the head is read (see `db.write_lock`).
+    write_lock(session, f"clearreel.audit:{org}")
     last = session.scalars(
         select(AuditEntry).where(AuditEntry.org_id == org).order_by(AuditEntry.seq.desc()).limit(1)
     ).first()

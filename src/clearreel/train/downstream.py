@@ -111,23 +111,38 @@ def delete_dataset(settings: Settings, name: str) -> dict[str, Any]:
     Refused (`UsageError`, exit 2, nothing removed; audited `dataset.delete_refused`) while a
     registered model depends on it: the dataset is that model's provenance, its copy guard and
     its attribution index (ARCHITECTURE.md, "Revocation reaches everything downstream")."""
-    from clearreel.dataset import delete, get_dataset_row
-    from clearreel.db import open_session
+    from clearreel.dataset import get_dataset_row
+    from clearreel.dataset._delete import delete_rows, remove_files
+    from clearreel.db import current_org, open_session
     from clearreel.errors import UsageError
     from clearreel.rights.audit import record
 
     with open_session(settings) as s:
+        # One transaction under the dataset's lock, which registering a model on it also
+        # takes (`dataset_lock`): no model can be registered between the check and the delete.
+        dataset_lock(s, current_org(s), name)
         row = get_dataset_row(s, name)
         models = dependents(s, name)
         if models:
             record(s, "dataset.delete_refused", name, dataset=row.id, models=models)
+        else:
+            info = delete_rows(s, name)
     if models:
         raise UsageError(
             f"dataset {name} is the training set of model(s) {', '.join(models)}: it holds "
             "their provenance, copy guard and attribution index, so it cannot be deleted; "
             "delete those models first (`clearreel models delete M`)")
-    return delete(settings, name)
+    remove_files(settings, name)
+    return info
 
 
-__all__ = ["affected_by", "delete_dataset", "dependents", "import_avails", "import_catalog",
-           "import_scenes", "revoke"]
+def dataset_lock(session: Session, org: str | None, name: str) -> None:
+    """The lock that deleting dataset `name` and registering a model on it both hold until
+    their transaction ends (`db.write_lock`)."""
+    from clearreel.db import write_lock
+
+    write_lock(session, f"clearreel.dataset:{org}:{name}")
+
+
+__all__ = ["affected_by", "dataset_lock", "delete_dataset", "dependents", "import_avails",
+           "import_catalog", "import_scenes", "revoke"]

@@ -409,6 +409,8 @@ def _train(
     from clearreel.train.registry import register_model
 
     with open_session(settings) as s:
+        if dataset is not None:
+            _dataset_still_there(s, dataset, manifest_sha256, out)
         rec = register_model(s, rec, replace=replace)
     write_model_json(out, rec.to_json())
     shutil.rmtree(ckpt_root, ignore_errors=True)  # the run is complete; the weights are saved
@@ -427,3 +429,27 @@ def save_weights_(pipe_cls: Any, model: Any, mode: str, out: Path) -> None:
 
 
 __all__ = ["train_on_clips"]
+
+
+def _dataset_still_there(session: Any, dataset: str, manifest_sha256: str | None,
+                         out: Path) -> None:
+    """Under the dataset's lock (`train.downstream.dataset_lock`, which `dataset delete` also
+    takes): the dataset the model trained on is still registered, with the manifest it read.
+    A model whose training set was deleted or replaced while it trained has no provenance,
+    copy guard or attribution index: nothing is registered and its weights are removed."""
+    from sqlalchemy import select
+
+    from clearreel.dataset.models import Dataset
+    from clearreel.db import current_org
+    from clearreel.train.downstream import dataset_lock
+
+    dataset_lock(session, current_org(session), dataset)
+    row = session.scalars(select(Dataset).where(Dataset.name == dataset)).first()
+    if row is not None and row.manifest_sha256 == manifest_sha256:
+        return
+    shutil.rmtree(out, ignore_errors=True)
+    what = "was deleted" if row is None else "was replaced (another manifest)"
+    raise UsageError(f"dataset {dataset} {what} while the model trained: a model without its "
+                     "training set has no provenance, copy guard or attribution, so nothing "
+                     "was registered and its weights were removed; train again on a dataset "
+                     "that verifies")

@@ -50,7 +50,8 @@ def serve(host: str = typer.Option("127.0.0.1", "--host", help="Address to liste
     n = workers or default_workers()
     err.print(f"clearreel studio on http://{host}:{port}/ ({n} server process"
               f"{'es' if n > 1 else ''}; API: /api/v1, docs: docs/web.md)", markup=False)
-    options = {"host": host, "port": port, "log_level": "warning", "access_log": access_log}
+    options: dict[str, Any] = {"host": host, "port": port, "log_level": "warning",
+                               "access_log": access_log}
     if n == 1:
         from clearreel.web import create_app
 

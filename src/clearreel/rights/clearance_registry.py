@@ -81,7 +81,7 @@ def _shared(s: Session, org_id: str | None) -> _Static:
     version = registry_version(s)  # before the rows: what it versions is read after it
     if version is None or s.new or s.dirty or s.deleted:
         return _read_static(s, org_id)
-    key = (s.get_bind().url, org_id, version)
+    key = (s.get_bind().engine.url, org_id, version)
     with _SHARED_LOCK:
         hit = _SHARED.get(key)
         if hit is not None:

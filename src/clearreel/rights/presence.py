@@ -193,8 +193,8 @@ def present(facts: WorkFacts, media: str | None = None, start_s: float = 0.0,
             performers.add(p)
             add(p, LABELS)
     plays = {c: facts.performers_of(c) for c, _ in facts.cast}
-    for source, parties in ((FACES, faces), (VOICES, voices)):
-        for party in parties:
+    for source, recognised in ((FACES, faces), (VOICES, voices)):
+        for party in recognised:
             performers.add(party)
             add(party, source)
             theirs = [c for c, ps in plays.items() if party in ps]

@@ -108,3 +108,19 @@ def test_two_server_processes_serve_the_workspace_named_on_the_command_line_and_
         proc.terminate()
         proc.wait(timeout=20)
     assert not [p for p in servers if Path(f"/proc/{p}").exists()]  # no server left behind
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_port_in_use_is_exit_2_before_anything_starts(workspace: Any, cli: Any,
+                                                          workers: str) -> None:
+    import socket
+
+    held = socket.socket()
+    held.bind(("127.0.0.1", 0))
+    held.listen(1)
+    try:
+        port = str(held.getsockname()[1])
+        code, _out, err = cli("serve", "--port", port, "--workers", workers, "--no-worker")
+    finally:
+        held.close()
+    assert code == 2 and f"cannot listen on 127.0.0.1:{port}" in err, err

@@ -48,6 +48,7 @@ def serve(host: str = typer.Option("127.0.0.1", "--host", help="Address to liste
     s = settings()
     connect(s)  # a missing workspace is exit 2 before the server starts
     n = workers or default_workers()
+    _listener(host, port, reuse_port=False).close()  # the port is free (else exit 2)
     err.print(f"clearreel studio on http://{host}:{port}/ ({n} server process"
               f"{'es' if n > 1 else ''}; API: /api/v1, docs: docs/web.md)", markup=False)
     options: dict[str, Any] = {"host": host, "port": port, "log_level": "warning",
@@ -112,7 +113,6 @@ def supervise(n: int, host: str, port: int, options: dict[str, Any]) -> None:
 
     from clearreel.errors import InternalError
 
-    _listener(host, port, reuse_port=False).close()  # the port is free (else exit 2)
     ctx = multiprocessing.get_context("spawn")
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -99,7 +99,8 @@ def seed(home: Path, url: str | None) -> Any:
         s.execute(insert(Consent), consents)
         ds = Dataset(id="ds-bench", name="bench", config={}, on=dt.date.today(), territory="US",
                      engine="local", status="ready", stage="done", manifest_sha256="0" * 64,
-                     merkle_root="0" * 64)
+                     merkle_root="0" * 64,
+                     summary={"clips": CLIPS, "excluded": 500})  # as `curate` writes it
         s.add(ds)
         s.flush()
         s.execute(insert(Clip), [{

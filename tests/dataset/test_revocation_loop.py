@@ -104,6 +104,22 @@ def test_the_loop(loop: Any, cli: Any) -> None:
     manifest = load(s, "d2").manifest
     assert manifest["pipeline"]["rebuilt_from"]["dataset"] == "d1"
     assert {e["id"] for e in manifest["excluded"]} >= set(with_ben)
+    # The counts `dataset show` and `dataset list` take from a packed dataset's summary are
+    # its rows', for a curated and for a rebuilt dataset.
+    from sqlalchemy import func, select
+
+    from clearreel.dataset.info import ready_counts
+    from clearreel.dataset.models import Clip, Dataset, Exclusion
+    from clearreel.db import open_session
+
+    with open_session(s) as session:
+        for ds in session.scalars(select(Dataset)):
+            rows = (session.scalar(select(func.count()).where(Clip.dataset_pk == ds.pk)),
+                    session.scalar(select(func.count()).where(Exclusion.dataset_pk == ds.pk)))
+            assert ready_counts(ds) == rows, ds.name
+    code, out, _ = cli("dataset", "list", "--json")
+    listed = {d["name"]: d["clips"] for d in json.loads(out)["datasets"]}
+    assert listed == {"d1": len(clips), "d2": len(kept)}
 
     # 6. retrain on the rebuilt dataset: the new model generates, the old stays suspended
     code, _out, err = cli("train", "--dataset", "d2", "--base", "tiny", "--name", "m2", *TRAIN)

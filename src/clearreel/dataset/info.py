@@ -26,15 +26,19 @@ def show(settings: Settings, name: str, *, clips_offset: int = 0,
         ds = get_dataset_row(s, name)
         q = select(Clip).where(Clip.dataset_pk == ds.pk).order_by(Clip.clip_id)
         clips = s.scalars(q.offset(clips_offset).limit(clips_limit)).all()
-        # One aggregate query: the clip count, and what changes whenever rows are added or
-        # removed (the exclusions' timecodes are cached under it, see `_exclusions`).
-        xq = select(func.count(Exclusion.pk), func.max(Exclusion.pk)).where(
-            Exclusion.dataset_pk == ds.pk)
-        total, clips_max, excl_n, excl_max = s.execute(
-            select(func.count(Clip.pk), func.max(Clip.pk),
-                   xq.with_only_columns(func.count(Exclusion.pk)).scalar_subquery(),
-                   xq.with_only_columns(func.max(Exclusion.pk)).scalar_subquery())
-            .where(Clip.dataset_pk == ds.pk)).one()
+        counts = ready_counts(ds)
+        if counts is not None:  # packed: its rows no longer change (see `ready_counts`)
+            (total, excl_n), clips_max, excl_max = counts, None, None
+        else:
+            # One aggregate query: the clip count, and what changes whenever rows are added
+            # or removed (the exclusions' timecodes are cached under it, see `_exclusions`).
+            xq = select(func.count(Exclusion.pk), func.max(Exclusion.pk)).where(
+                Exclusion.dataset_pk == ds.pk)
+            total, clips_max, excl_n, excl_max = s.execute(
+                select(func.count(Clip.pk), func.max(Clip.pk),
+                       xq.with_only_columns(func.count(Exclusion.pk)).scalar_subquery(),
+                       xq.with_only_columns(func.max(Exclusion.pk)).scalar_subquery())
+                .where(Clip.dataset_pk == ds.pk)).one()
         from clearreel.rights.models import registry_version
 
         key = (settings.url, str(ds.org_id), ds.pk, ds.manifest_sha256, ds.status, ds.stage,
@@ -151,6 +155,20 @@ def _times(start: int, end: int, fps: float | None) -> dict[str, Any]:
     }
 
 
+def ready_counts(ds: Any) -> tuple[int, int] | None:
+    """(clips, exclusions) of a packed dataset, from the summary `curate` wrote with them.
+    A ready dataset's rows never change: curation refuses to resume it, a rebuild makes a new
+    dataset, and only `dataset delete` removes them (with the dataset). None while building,
+    or without those counts."""
+    from clearreel.dataset.models import READY
+
+    summary = ds.summary or {}
+    clips, excluded = summary.get("clips"), summary.get("excluded")
+    if ds.status != READY or not isinstance(clips, int) or not isinstance(excluded, int):
+        return None
+    return clips, excluded
+
+
 def list_datasets(settings: Settings) -> list[dict[str, Any]]:
     from sqlalchemy import func
 
@@ -158,20 +176,23 @@ def list_datasets(settings: Settings) -> list[dict[str, Any]]:
     from clearreel.db import open_session
 
     with open_session(settings) as s:
-        counts = dict(
-            s.execute(select(Clip.dataset_pk, func.count()).group_by(Clip.dataset_pk)).all()
-        )
+        rows = list(s.scalars(select(Dataset).order_by(Dataset.created, Dataset.name)))
+        known = {d.pk: c[0] for d in rows if (c := ready_counts(d)) is not None}
+        counting = [d.pk for d in rows if d.pk not in known]
+        counts = dict(s.execute(select(Clip.dataset_pk, func.count())
+                                .where(Clip.dataset_pk.in_(counting))
+                                .group_by(Clip.dataset_pk)).all()) if counting else {}
         return [
             {
                 "name": d.name,
                 "id": d.id,
                 "status": d.status,
-                "clips": int(counts.get(d.pk, 0)),
+                "clips": int(known.get(d.pk, counts.get(d.pk, 0))),
                 "manifest_sha256": d.manifest_sha256,
                 "created": d.created.isoformat(timespec="seconds"),
             }
-            for d in s.scalars(select(Dataset).order_by(Dataset.created, Dataset.name))
+            for d in rows
         ]
 
 
-__all__ = ["list_datasets", "show"]
+__all__ = ["list_datasets", "ready_counts", "show"]

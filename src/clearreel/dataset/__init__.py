@@ -6,6 +6,8 @@ Public API:
   index, manifest and signature for clips already cut (curation's last stage);
 - `delete(settings, name)`: the dataset's records and directory, audited (the interfaces call
   `clearreel.train.downstream.delete_dataset`, which refuses while a model depends on it);
+  `delete_rows(session, name)` and `remove_files(settings, name)` are its two halves, for a
+  caller that checks and deletes in one transaction;
 - `get_dataset_row(session, name)`: the session organization's Dataset row (NotFound naming
   the known datasets otherwise);
 - `load(settings, name) -> LoadedDataset` (clips as `ManifestClip`s with absolute mp4 paths);
@@ -17,7 +19,7 @@ Public API:
 - `merkle_root`, `inclusion_proof`, `verify_inclusion` (see `merkle`).
 """
 
-from clearreel.dataset._delete import delete
+from clearreel.dataset._delete import delete, delete_rows, remove_files
 from clearreel.dataset._load import LoadedDataset, get_dataset_row, load
 from clearreel.dataset.clip import ManifestClip
 from clearreel.dataset.export import FORMATS, export
@@ -33,12 +35,14 @@ __all__ = [
     "Packed",
     "build",
     "delete",
+    "delete_rows",
     "export",
     "get_dataset_row",
     "inclusion_proof",
     "list_datasets",
     "load",
     "merkle_root",
+    "remove_files",
     "show",
     "verify",
     "verify_inclusion",

@@ -111,8 +111,7 @@ def delete_dataset(settings: Settings, name: str) -> dict[str, Any]:
     Refused (`UsageError`, exit 2, nothing removed; audited `dataset.delete_refused`) while a
     registered model depends on it: the dataset is that model's provenance, its copy guard and
     its attribution index (ARCHITECTURE.md, "Revocation reaches everything downstream")."""
-    from clearreel.dataset import get_dataset_row
-    from clearreel.dataset._delete import delete_rows, remove_files
+    from clearreel.dataset import delete_rows, get_dataset_row, remove_files
     from clearreel.db import current_org, open_session
     from clearreel.errors import UsageError
     from clearreel.rights.audit import record

@@ -55,6 +55,8 @@ WRAPPED: dict[tuple[str, str], str] = {
     ("clearreel.rights.shotlists", "import_scenes"): "clearreel.train.downstream",
     ("clearreel.dataset", "delete"): "clearreel.train.downstream",
     ("clearreel.dataset._delete", "delete"): "clearreel.train.downstream",
+    ("clearreel.dataset", "delete_rows"): "clearreel.train.downstream",
+    ("clearreel.dataset._delete", "delete_rows"): "clearreel.train.downstream",
 }
 
 

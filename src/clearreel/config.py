@@ -102,5 +102,26 @@ class Settings:
         return self.org_dir("anchors", org)
 
 
+# The environment variable of each setting (`Settings()` reads them): `clearreel serve`
+# exports the command line's settings through them to the server processes it spawns.
+ENVIRONMENT = {"home": "CLEARREEL_HOME", "database_url": "CLEARREEL_DATABASE_URL",
+               "org": "CLEARREEL_ORG", "consent_mode": "CLEARREEL_CONSENT_MODE",
+               "ca_dir": "CLEARREEL_CA_DIR", "key_passphrase": "CLEARREEL_KEY_PASSPHRASE"}
+
+
+def export_settings(s: Settings) -> None:
+    """Put `s` in this process's environment (`CLEARREEL_*`, read by `Settings()`), so that a
+    spawned child acts on the same workspace, database and organization as its parent, with
+    the options given on the command line."""
+    for name, var in ENVIRONMENT.items():
+        value = getattr(s, name)
+        if name == "home":
+            value = value.resolve()
+        if value is None:
+            os.environ.pop(var, None)
+        else:
+            os.environ[var] = str(value)
+
+
 def get_settings() -> Settings:
     return Settings()

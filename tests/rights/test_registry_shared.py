@@ -78,3 +78,22 @@ def test_other_organizations_never_share(registry) -> None:
     with b.session() as s:
         lb = _engine(s).licenses
     assert {x.org_id for x in la} == {a.org} and {x.org_id for x in lb} == {b.org}
+
+
+def test_a_session_that_holds_a_licence_keeps_it_and_can_still_change_it(registry) -> None:
+    """Rows a session loaded before it asks are its own: not expunged into the shared part,
+    so a change it then makes is written."""
+    from clearreel.rights.models import Grant, License
+
+    r = registry(base())
+    assert r.use("w-one", "ai_training", MID).allowed  # the shared part exists
+    with r.session() as s:
+        lic = s.scalars(select(License)).first()
+        assert _engine(s).licenses[0] is lic  # the session's own row, not the shared one
+        for g in lic.grants:
+            if g.use == "ai_training":
+                g.value = "notAllowed"
+    with r.session() as s:
+        assert s.scalars(select(Grant).where(Grant.use == "ai_training")).one().value == \
+            "notAllowed"
+    assert not r.use("w-one", "ai_training", MID).allowed

@@ -17,16 +17,14 @@ from web.browser import serve
 def test_every_setting_has_its_environment_variable() -> None:
     """The server processes are spawned and read their settings from CLEARREEL_*: a setting
     without a variable would silently take its default there."""
-    from clearreel.cli.serve import ENVIRONMENT
-    from clearreel.config import Settings
+    from clearreel.config import ENVIRONMENT, Settings
 
     assert {f.name for f in dataclasses.fields(Settings)} == set(ENVIRONMENT)
 
 
 def test_exported_settings_are_what_a_child_reads(tmp_path: Path,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    from clearreel.cli.serve import ENVIRONMENT, export_settings
-    from clearreel.config import Settings
+    from clearreel.config import ENVIRONMENT, Settings, export_settings
 
     for var in ENVIRONMENT.values():  # recorded, so that teardown undoes export_settings
         monkeypatch.setenv(var, "")

@@ -9,7 +9,7 @@ from typing import Any
 import typer
 
 from clearreel.cli._common import err, settings
-from clearreel.config import Settings
+from clearreel.config import export_settings
 from clearreel.errors import UsageError
 
 
@@ -144,22 +144,3 @@ def supervise(n: int, host: str, port: int, options: dict[str, Any]) -> None:
             p.join(timeout=10)
             if p.is_alive():
                 p.kill()
-
-
-ENVIRONMENT = {"home": "CLEARREEL_HOME", "database_url": "CLEARREEL_DATABASE_URL",
-               "org": "CLEARREEL_ORG", "consent_mode": "CLEARREEL_CONSENT_MODE",
-               "ca_dir": "CLEARREEL_CA_DIR", "key_passphrase": "CLEARREEL_KEY_PASSPHRASE"}
-
-
-def export_settings(s: Settings) -> None:
-    """Put `s` in this process's environment (`CLEARREEL_*`, read by `Settings()`), so that a
-    spawned child acts on the same workspace, database and organization as its parent, with
-    the options given on the command line."""
-    for name, var in ENVIRONMENT.items():
-        value = getattr(s, name)
-        if name == "home":
-            value = value.resolve()
-        if value is None:
-            os.environ.pop(var, None)
-        else:
-            os.environ[var] = str(value)

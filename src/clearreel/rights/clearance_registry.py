@@ -75,11 +75,13 @@ def _read_static(s: Session, org_id: str | None) -> _Static:
 
 
 def _shared(s: Session, org_id: str | None) -> _Static:
-    """The static part for this session: shared under the registry version read first (a
-    registry that was never versioned, or a session with unflushed registry writes of its
-    own, reads its rows)."""
+    """The static part for this session: shared under the registry version read first. A
+    registry that was never versioned, a session with unflushed writes of its own, or one
+    that already holds licence or character rows (which it may go on to change: they must
+    stay its own, not be expunged into what others share) reads its rows."""
     version = registry_version(s)  # before the rows: what it versions is read after it
-    if version is None or s.new or s.dirty or s.deleted:
+    if (version is None or s.new or s.dirty or s.deleted
+            or any(isinstance(o, License | Character) for o in s.identity_map.values())):
         return _read_static(s, org_id)
     key = (s.get_bind().engine.url, org_id, version)
     with _SHARED_LOCK:

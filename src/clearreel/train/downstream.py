@@ -112,14 +112,14 @@ def delete_dataset(settings: Settings, name: str) -> dict[str, Any]:
     registered model depends on it: the dataset is that model's provenance, its copy guard and
     its attribution index (ARCHITECTURE.md, "Revocation reaches everything downstream")."""
     from clearreel.dataset import delete_rows, get_dataset_row, remove_files
-    from clearreel.db import current_org, open_session
+    from clearreel.db import open_session
     from clearreel.errors import UsageError
     from clearreel.rights.audit import record
 
     with open_session(settings) as s:
         # One transaction under the dataset's lock, which registering a model on it also
         # takes (`dataset_lock`): no model can be registered between the check and the delete.
-        dataset_lock(s, current_org(s), name)
+        dataset_lock(s, name)
         row = get_dataset_row(s, name)
         models = dependents(s, name)
         if models:
@@ -135,12 +135,12 @@ def delete_dataset(settings: Settings, name: str) -> dict[str, Any]:
     return info
 
 
-def dataset_lock(session: Session, org: str | None, name: str) -> None:
-    """The lock that deleting dataset `name` and registering a model on it both hold until
-    their transaction ends (`db.write_lock`)."""
-    from clearreel.db import write_lock
+def dataset_lock(session: Session, name: str) -> None:
+    """The lock that deleting the session organization's dataset `name` and registering a
+    model on it both hold until their transaction ends (`db.write_lock`)."""
+    from clearreel.db import current_org, write_lock
 
-    write_lock(session, f"clearreel.dataset:{org}:{name}")
+    write_lock(session, f"clearreel.dataset:{current_org(session)}:{name}")
 
 
 __all__ = ["affected_by", "dataset_lock", "delete_dataset", "dependents", "import_avails",

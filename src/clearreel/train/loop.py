@@ -440,10 +440,9 @@ def _dataset_still_there(session: Any, dataset: str, manifest_sha256: str | None
     from sqlalchemy import select
 
     from clearreel.dataset.models import Dataset
-    from clearreel.db import current_org
     from clearreel.train.downstream import dataset_lock
 
-    dataset_lock(session, current_org(session), dataset)
+    dataset_lock(session, dataset)
     row = session.scalars(select(Dataset).where(Dataset.name == dataset)).first()
     if row is not None and row.manifest_sha256 == manifest_sha256:
         return

@@ -199,7 +199,7 @@ def dataset_page(settings: Settings, name: str, page: int = 1,
         codes = sorted({str(r.get("code")) for r in e["reasons"]}) or ["unknown"]
         for code in codes:
             groups.setdefault(code, []).append(e)
-    return {**d, "clips": shown, "page": page, "pages": pages,
+    return {**d, "clips": shown, "page": page, "pages": pages, "shown": EXCLUSIONS_SHOWN,
             "excluded_by_reason": dict(sorted(groups.items(), key=lambda kv: -len(kv[1])))}
 
 
@@ -304,11 +304,15 @@ def work_titles(settings: Settings, ids: Iterable[str] | None = None) -> dict[st
         return dict(s.execute(q).all())
 
 
-def dataset_page_works(d: dict[str, Any], shown_per_reason: int = 50) -> set[str]:
+# Exclusions a dataset page lists per reason code (every one is in the BOM it links to).
+EXCLUSIONS_SHOWN = 50
+
+
+def dataset_page_works(d: dict[str, Any]) -> set[str]:
     """The works a dataset page names: its clips' and the exclusions it lists."""
     works = {c["work"] for c in d["clips"]}
     for rows in d["excluded_by_reason"].values():
-        works |= {e["work"] for e in rows[:shown_per_reason]}
+        works |= {e["work"] for e in rows[:EXCLUSIONS_SHOWN]}
     return works
 
 

@@ -55,8 +55,11 @@ def serve(host: str = typer.Option("127.0.0.1", "--host", help="Address to liste
                                "access_log": access_log}
     if n == 1:
         from clearreel.web import create_app
+        from clearreel.web.app import settle
 
-        uvicorn.run(create_app(s, worker=worker), **options)
+        app = create_app(s, worker=worker)
+        settle()
+        uvicorn.run(app, **options)
         return
     from clearreel.web.jobs import Worker
 

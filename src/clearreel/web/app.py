@@ -74,7 +74,8 @@ ROUTE_MODULES = ("clearreel.rights.clearance", "clearreel.rights.presence",
 
 
 def settle() -> None:
-    """Before the first request: import what the routes use, then move every object alive now
+    """In a server process (`clearreel serve`), once the app is made and before the first
+    request: import what the routes use, then move every object alive now
     (modules, the ORM's mappings, templates) out of the garbage collector's reach
     (`gc.freeze`). They live as long as the process; without this each full collection, every
     few hundred requests, walks all of them again (tens of ms, paid by the request it lands
@@ -101,7 +102,6 @@ def create_app(settings: Settings, *, worker: bool = False) -> FastAPI:
 
             w = Worker(settings)
             w.start()
-        settle()
         try:
             yield
         finally:
@@ -267,4 +267,6 @@ def app_from_environment() -> FastAPI:
     """The app of one server process of `clearreel serve --workers N` (uvicorn's factory): the
     settings the parent exported (`cli.serve.export_settings`); the job worker runs in the
     parent, not here."""
-    return create_app(Settings(), worker=False)
+    app = create_app(Settings(), worker=False)
+    settle()
+    return app

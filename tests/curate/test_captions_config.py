@@ -107,7 +107,7 @@ def test_config_round_trips_and_rejects_unknown_keys() -> None:
 
 
 def test_config_validation() -> None:
-    assert CurateConfig().validate().detector == "transnetv2"
+    assert CurateConfig().validate().detector == "transnetv2-cascade"
     for bad in (
         {"detector": "nope"},
         {"captioner": "nope"},

@@ -55,7 +55,10 @@ def curate(
         None, "--config", help="CurateConfig as JSON or YAML (unknown keys are an error)."
     ),
     detector: str | None = typer.Option(
-        None, "--shots", help="Shot detector: transnetv2 or pyscenedetect."
+        None,
+        "--shots",
+        help="Shot detector: transnetv2-cascade (default), transnetv2 (every frame) "
+        "or pyscenedetect.",
     ),
     captioner: str | None = typer.Option(None, "--captioner", help="Captioner backend name."),
     min_seconds: float | None = typer.Option(None, "--min-seconds", help="Shortest clip (s)."),

@@ -41,9 +41,9 @@ Per-file analysis (stable API; the pipeline and engines code against these names
 - `dedup.near_duplicate_groups(fingerprints, config) -> list[list[int]]` (also exported by
   `analyse`): groups of indices over the clips of ALL files; `dedup.choose_keepers` keeps the
   sharpest of each group.
-- Registries by name: `shots.DETECTORS` ("transnetv2", "pyscenedetect") with
-  `shots.detect_shots(name, decoded, config)`; `captions.CAPTIONERS` ("metadata", "vlm") with
-  `captions.caption(name, CaptionInput, config)`.
+- Registries by name: `shots.DETECTORS` ("transnetv2-cascade", "transnetv2",
+  "pyscenedetect") with `shots.detect_shots(name, decoded, config)`; `captions.CAPTIONERS`
+  ("metadata", "vlm") with `captions.caption(name, CaptionInput, config)`.
 - Presence is not decided here: `clearreel.rights.presence` owns the rule (scenes, uncovered
   time, speaker labels, casting, recognition); `analyse` calls `present_in_frames` with each
   frame's presentation time. `media.faces` (dlib descriptors and matching) feeds it recognised

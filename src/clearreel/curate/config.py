@@ -48,7 +48,9 @@ class CurateConfig:
     # per 5 minutes at 24 fps); each window after the first starts on a detected shot boundary.
     window_s: float = 300.0
     # Shot detection backend (`clearreel.curate.shots.DETECTORS`).
-    detector: str = "transnetv2"
+    # The default reads every frame with TransNetV2 except on footage of long takes, where it
+    # reads only the frames near a candidate transition (see the cascade below).
+    detector: str = "transnetv2-cascade"
     # TransNetV2 single-frame transition probability above which a frame is a transition.
     transnet_threshold: float = 0.5
     # TransNetV2 arithmetic: "auto" runs bfloat16 on CUDA and on CPUs with native bf16
@@ -63,6 +65,9 @@ class CurateConfig:
     cascade_hist: float = 0.15
     cascade_long: float = 0.3
     cascade_pad: int = 3  # frames read either side of a candidate, before TransNetV2's context
+    # Above this share of a file's frames (candidates with their context), the cascade reads
+    # every frame: the full run's answer, in fewer and longer windows.
+    cascade_max_share: float = 0.5
     # PySceneDetect AdaptiveDetector: ratio of a frame's content score to its neighbours'.
     adaptive_threshold: float = 3.0
     adaptive_min_content_val: float = 15.0
@@ -138,6 +143,9 @@ class CurateConfig:
             raise UsageError("transnet_precision must be auto, fp32 or bf16")
         if min(self.cascade_grey, self.cascade_hist, self.cascade_long) < 0 or self.cascade_pad < 0:
             raise UsageError("cascade thresholds and cascade_pad must be >= 0")
+        if not 0.0 <= self.cascade_max_share <= 1.0:
+            raise UsageError(f"cascade_max_share {self.cascade_max_share}: choose a share of "
+                             "the frames from 0 to 1 (0: always read every frame)")
         if self.window_s < 2 * self.clip_max_s:
             raise UsageError("window_s must be at least twice clip_max_s")
         if self.frame_multiple < 1:

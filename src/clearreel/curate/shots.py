@@ -151,6 +151,10 @@ def _transnet() -> Any:
 # fewer redundant frames: 450-frame windows cost 1.1 forward frames per frame instead of 2.
 _CONTEXT = 25
 _CHUNK = 400
+# The cascade reads short ranges, where every frame is near a window's edge: they get the
+# similarity window's whole reach (±50 frames) of real context, so what TransNetV2 sees
+# around a candidate is what it sees there in a full run.
+_CASCADE_CONTEXT = 50
 
 
 def _use_bf16(precision: str, device: Any) -> bool:
@@ -180,6 +184,7 @@ def transnet_predictions(
     precision: str = "auto",
     spans: list[tuple[int, int]] | None = None,
     small: np.ndarray | None = None,
+    context: int = _CONTEXT,
 ) -> tuple[np.ndarray, np.ndarray]:
     """TransNetV2's two heads per frame, (T,) float32 each.
 
@@ -187,15 +192,15 @@ def transnet_predictions(
     the last frame before it). `many`: probability that the frame is part of a transition
     (every blended frame of a dissolve), the head the authors trained with "many-hot" targets.
 
-    `spans` (inclusive frame ranges) limits the network to those frames, each read with its
-    `_CONTEXT` real neighbouring frames either side (the cascade); frames outside every span
+    `spans` (inclusive frame ranges) limits the network to those frames, each read with
+    `context` real neighbouring frames either side (the cascade); frames outside every span
     get probability 0. `small` is the 48x27 view when the caller already made it.
     """
     import torch
 
     x = torch.from_numpy(_transnet_input(frames) if small is None else small)
     # Pad with copies of the first and last frame, as the package's own predict_frames does.
-    pad_a, pad_b = x[:1].expand(_CONTEXT, -1, -1, -1), x[-1:].expand(_CONTEXT, -1, -1, -1)
+    pad_a, pad_b = x[:1].expand(context, -1, -1, -1), x[-1:].expand(context, -1, -1, -1)
     padded = torch.cat([pad_a, x, pad_b])
     from clearreel.curate.engines import thread_share
 
@@ -218,10 +223,11 @@ def transnet_predictions(
             if share is not None and share != torch.get_num_threads():
                 # In a pool worker: its share of the cores, more once other workers are idle.
                 torch.set_num_threads(share)
-            # padded[i + _CONTEXT] is frame i: this window is frames start - 25 .. stop + 24.
-            window = padded[start : stop + 2 * _CONTEXT].to(model.device)
+            # padded[i + context] is frame i: this window is frames start - context ..
+            # stop - 1 + context.
+            window = padded[start : stop + 2 * context].to(model.device)
             one, all_ = model.predict_raw(window[None])  # (1, W, 1) probabilities each
-            keep = slice(_CONTEXT, _CONTEXT + stop - start)
+            keep = slice(context, context + stop - start)
             single[start:stop] = one[0, keep, 0].float().cpu().numpy()
             many[start:stop] = all_[0, keep, 0].float().cpu().numpy()
     return single, many
@@ -270,6 +276,11 @@ def _shots_from_heads(single: np.ndarray, many: np.ndarray, config: CurateConfig
 # --- The cascade: TransNetV2 only where a cheap signal says a transition may be -----------
 
 
+def _long_lag(fps: float) -> int:
+    """Frames between the two histograms of the long-range (half-second) comparison."""
+    return max(4, round(fps / 2))
+
+
 def transition_signals(small: np.ndarray, fps: float) -> np.ndarray:
     """Three cheap per-frame change signals on TransNetV2's 48x27 view, (3, T) float32.
 
@@ -289,7 +300,7 @@ def transition_signals(small: np.ndarray, fps: float) -> np.ndarray:
     out[0, 1:] = np.abs(grey[1:] - grey[:-1]).mean(axis=(1, 2))
     h = _hsv_histograms(small)
     out[1, 1:] = 0.5 * np.abs(h[1:] - h[:-1]).sum(axis=1)
-    half = max(4, round(fps / 2)) // 2
+    half = _long_lag(fps) // 2
     if n > 2 * half:
         out[2, half : n - half] = 0.5 * np.abs(h[2 * half :] - h[: n - 2 * half]).sum(axis=1)
     return out
@@ -300,36 +311,65 @@ def candidate_spans(small: np.ndarray, fps: float, config: CurateConfig) -> list
 
     The thresholds (`config.cascade_thresholds`) are set for recall, not precision: TransNetV2
     decides; the signal only spares it the frames where nothing changes. Each candidate frame
-    is widened by `config.cascade_pad` frames (TransNetV2 marks the frame before a cut, and a
-    dissolve's extent from its many-hot head); ranges whose 25-frame contexts would overlap are
-    joined, since reading the frames between them costs no more than reading the contexts twice.
+    is widened by `config.cascade_pad` frames (TransNetV2 marks the frame before a cut), and
+    a long-range candidate also by the half second its signal spans (a dissolve's faint ends
+    lie that far from where the signal peaks, and its extent comes from the many-hot head);
+    ranges whose contexts would overlap are joined, since reading the frames between them
+    costs no more than reading the contexts twice.
     """
     sig = transition_signals(small, fps)
     th = np.array([[config.cascade_grey], [config.cascade_hist], [config.cascade_long]], np.float32)
-    hot = np.flatnonzero((sig > th).any(axis=0))
+    above = sig > th
     n, pad = len(small), config.cascade_pad
+    lag = _long_lag(fps)
     spans: list[tuple[int, int]] = []
-    for i in hot:
-        a, b = max(0, int(i) - pad), min(n - 1, int(i) + pad)
-        if spans and a - spans[-1][1] <= 2 * _CONTEXT:
-            spans[-1] = (spans[-1][0], b)
+    for i in np.flatnonzero(above.any(axis=0)):
+        reach = pad + (lag if above[2, i] else 0)
+        a, b = max(0, int(i) - reach), min(n - 1, int(i) + reach)
+        if spans and a - spans[-1][1] <= 2 * _CASCADE_CONTEXT:
+            spans[-1] = (spans[-1][0], max(b, spans[-1][1]))
         else:
             spans.append((a, b))
     return spans
 
 
-def frames_read(spans: list[tuple[int, int]], n: int) -> int:
-    """How many frames TransNetV2 reads for `spans` of an n-frame file, contexts included."""
-    return sum(min(n - 1, b + _CONTEXT) - max(0, a - _CONTEXT) + 1 for a, b in spans)
+def frames_read(spans: list[tuple[int, int]] | None, n: int) -> int:
+    """How many frames TransNetV2 reads for the cascade's `spans` of an n-frame file, contexts
+    included (None: the whole file)."""
+    if spans is None:
+        return n
+    c = _CASCADE_CONTEXT
+    return sum(min(n - 1, b + c) - max(0, a - c) + 1 for a, b in spans)
+
+
+def cascade_spans(
+    small: np.ndarray, fps: float, config: CurateConfig
+) -> list[tuple[int, int]] | None:
+    """What the cascade gives TransNetV2: the candidate spans, or None (read every frame, as
+    `transnetv2` does) when they would cover more than `config.cascade_max_share` of the file.
+
+    On footage that cuts every few seconds the candidates and their context cover most frames
+    anyway, and many short windows cost more than the long ones of a full run and see less
+    context (measured in docs/benchmarks.md): there the cascade is the full run, exactly.
+    """
+    spans = candidate_spans(small, fps, config)
+    share = config.cascade_max_share
+    if share == 0 or frames_read(spans, len(small)) > share * len(small):
+        return None
+    return spans
 
 
 def _detect_cascade(frames: np.ndarray, fps: float, config: CurateConfig) -> list[Shot]:
     small = _transnet_input(frames)
-    spans = candidate_spans(small, fps, config)
-    if not spans:
+    spans = cascade_spans(small, fps, config)
+    if spans == []:
         return shots_from_transitions(len(frames), [], config.min_shot_frames)
-    single, many = transnet_predictions(frames, config.transnet_precision, spans=spans, small=small)
-    return _shots_from_heads(single, many, config)
+    if spans is None:
+        heads = transnet_predictions(frames, config.transnet_precision, small=small)
+    else:
+        heads = transnet_predictions(frames, config.transnet_precision, spans=spans,
+                                     small=small, context=_CASCADE_CONTEXT)
+    return _shots_from_heads(*heads, config)
 
 
 # --- PySceneDetect --------------------------------------------------------------------------
@@ -397,7 +437,7 @@ def gradual_transitions(
     frame (no clip carries half of two shots) and the neighbouring shots lose little.
     Returns transition runs (first, last) for `shots_from_transitions`.
     """
-    lag = max(4, round(fps / 2))
+    lag = _long_lag(fps)
     half = lag // 2
     n = len(frames)
     if n <= lag:

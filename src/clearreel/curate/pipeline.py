@@ -228,6 +228,7 @@ def _analyse(run: Run, ds_pk: int, eng: Any) -> None:
         pending = [r for r in rows if r.status == "pending"]
         contexts = _work_contexts(s, {r.work_id for r in pending})
         tasks = [AnalyseTask(r.pk, r.media_uri, contexts[r.work_id], run.config) for r in pending]
+    tasks.sort(key=_longest_first)
     run.bars.stage("analyse", len(rows), len(rows) - len(pending))
     # Frames decoded of each file in flight (reported by the workers; see util.progress).
     eng.on_frames = run.bars.sink("analyse")
@@ -277,6 +278,21 @@ def _analyse(run: Run, ds_pk: int, eng: Any) -> None:
         if ds.stage == "analyse":
             ds.stage = "plan"
     run.emit("stage", stage="plan")
+
+
+def _longest_first(task: AnalyseTask) -> tuple[int, int]:
+    """Sort key: the largest files are analysed first (longest-processing-time-first), so the
+    batch does not end with one long file on one worker while the other workers idle. The
+    order only changes when each file is analysed, never what: results are committed per file
+    and planned in work order. A file that cannot be sized (remote, missing) sorts last."""
+    from clearreel.util.uri import UriError, file_path
+
+    try:
+        path = file_path(task.uri)
+        size = path.stat().st_size if path is not None else -1
+    except (UriError, OSError):
+        size = -1
+    return -size, task.media_pk
 
 
 def _plan(run: Run, ds_pk: int) -> None:

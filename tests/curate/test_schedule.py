@@ -33,7 +33,8 @@ def test_the_largest_files_are_analysed_first_and_the_dataset_is_the_same(
     out = curate(workspace, "d", on=ON, config=CONFIG, progress=False, workers=1, on_event=hook)
     assert [Path(u).name for u in order] == ["w-c.mp4", "w-b.mp4", "w-a.mp4"], order
     assert [sizes[u] for u in order] == sorted(sizes.values(), reverse=True)
-    # Two workers commit the analyses in another order: the same clips, byte for byte.
+    # Two workers run two files at once and commit them as they finish: the same clips, byte
+    # for byte.
     again = curate(workspace, "e", on=ON, config=CONFIG, progress=False, workers=2)
     assert again["clips"] == out["clips"] > 0
     assert portable_root(_clips(workspace, "e")) == portable_root(_clips(workspace, "d"))

@@ -364,11 +364,10 @@ def _detect_cascade(frames: np.ndarray, fps: float, config: CurateConfig) -> lis
     spans = cascade_spans(small, fps, config)
     if spans == []:
         return shots_from_transitions(len(frames), [], config.min_shot_frames)
-    if spans is None:
-        heads = transnet_predictions(frames, config.transnet_precision, small=small)
-    else:
-        heads = transnet_predictions(frames, config.transnet_precision, spans=spans,
-                                     small=small, context=_CASCADE_CONTEXT)
+    # None: every frame, in the full run's windows and context (`_detect_transnet`'s answer).
+    context = _CONTEXT if spans is None else _CASCADE_CONTEXT
+    heads = transnet_predictions(frames, config.transnet_precision, spans=spans, small=small,
+                                 context=context)
     return _shots_from_heads(*heads, config)
 
 

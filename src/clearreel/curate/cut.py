@@ -3,103 +3,203 @@
 Clips are batched per media file (`CUT_BATCH`, one sequential decode per run
 of nearby clips, see `tasks.cut_task`); each batch's clips are committed as `written` with
 their sha256 as soon as they exist, so a resumed run cuts only what is missing.
+
+**Speculative cuts** (`Speculation`, with more than one worker): the plan dedups across the
+whole batch, so no clip is final before every file is analysed, and the cores that finish
+their last file would idle while the last long ones are analysed. So as each file's analysis
+is committed, its clips that pass the score filters and a clearance preview (`check_use`
+unaudited, the same dates and territory; `plan.admissible`) are queued to be cut into
+`staging/` at a priority below every analysis: they run only on a worker no analysis wants.
+A staged file is named by its clip id and the hash of everything its bytes depend on
+(`spec_key`: source and its sha256, range, crop, times, size, rate, audio), so the cut stage
+adopts it (a rename, then its sha256) only for a clip the plan admitted with exactly that
+spec; queued jobs are cancelled when the plan is in, running ones are waited for, and the
+staging directory is removed before packing. A clip denied by the preview is never cut; one
+the plan then excludes (a near-duplicate in a later file, a right revoked meanwhile) is never
+adopted. The dataset is byte for byte the one a run without speculation builds (tested).
 """
 
 from __future__ import annotations
 
+import hashlib
+import itertools
+import json
+import os
+import shutil
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from clearreel.curate.tasks import CutTask, as_crop, cut_task
+from clearreel.curate.tasks import CutTask, as_crop, cut_task, stage_task
 
 if TYPE_CHECKING:
+    from clearreel.curate.engines import Batch
     from clearreel.curate.pipeline import Run
+    from clearreel.curate.plan import Candidate
 
 # Clips of one file per cut task: one sequential decode per run of nearby clips in a batch,
 # and a batch is the unit committed (and resumed).
 CUT_BATCH = 8
+STAGING = "staging"
+# Cut jobs wait behind every analysis (priorities are compared as tuples, lowest first).
+ANALYSE, CUT = 0, 1
+
+Entry = tuple[str, int, int, str, Any, float | None, float | None]
 
 
-def cut_stage(run: Run, ds_pk: int, eng: Any) -> None:
-    from clearreel.dataset.models import Clip, Dataset, Exclusion
+def spec_key(uri: str, media_sha256: str | None, entry: Entry, run: Run) -> str:
+    """What a clip's bytes depend on, hashed: a staged file is adopted only under this key."""
+    cfg = run.config
+    _, start, end, _, crop, t0, t1 = entry
+    data = [
+        uri, media_sha256, start, end, list(crop) if crop else None,
+        None if t0 is None else round(t0, 6), None if t1 is None else round(t1, 6),
+        cfg.train_width, cfg.train_height, cfg.train_fps or None, cfg.keep_audio,
+    ]
+    return hashlib.sha256(json.dumps(data).encode()).hexdigest()[:24]
+
+
+def _tasks(run: Run, uri: str, entries: Sequence[Entry]) -> list[CutTask]:
+    """Cut tasks for one file's clips, `CUT_BATCH` at a time in start order."""
+    cfg = run.config
+    entries = sorted(entries, key=lambda e: (e[1], e[2]))
+    return [
+        CutTask(
+            uri, tuple(entries[k : k + CUT_BATCH]), cfg.train_width, cfg.train_height,
+            cfg.train_fps or None, cfg.keep_audio,
+        )
+        for k in range(0, len(entries), CUT_BATCH)
+    ]
+
+
+class Speculation:
+    """Clips cut into `staging/` before the plan (see the module docstring)."""
+
+    def __init__(self, run: Run, batch: Batch, root: Path):
+        self.run, self.batch, self.dir = run, batch, root / STAGING
+        self.jobs: dict[int, dict[str, Path]] = {}  # job -> {clip id: staged file}
+        self._seq = itertools.count()
+        self.cut = 0  # clips staged by this run
+
+    def path(self, clip_id: str, key: str) -> Path:
+        return self.dir / f"{clip_id}.{key}.mp4"
+
+    def consider(self, uri: str, media_sha256: str | None, cands: Iterable[Candidate]) -> None:
+        """Queue the speculative cut of one analysed file's admissible clips."""
+        entries, outs = [], {}
+        for c in cands:
+            e = _entry(c.id, c.start_frame, c.end_frame, "", c.crop,
+                       None if c.start_ms is None else c.start_ms / 1000.0,
+                       None if c.end_ms is None else c.end_ms / 1000.0)
+            out = self.path(c.id, spec_key(uri, media_sha256, e, self.run))
+            if not out.exists():  # staged by an interrupted run already
+                entries.append((*e[:3], str(out), *e[4:]))
+                outs[c.id] = out
+        if entries:
+            self.dir.mkdir(parents=True, exist_ok=True)
+        for task in _tasks(self.run, uri, entries):
+            n = next(self._seq)
+            self.jobs[n] = {c[0]: outs[c[0]] for c in task.clips}
+            self.batch.submit(("stage", n), stage_task, task, priority=(CUT, n))
+
+    def finished(self, key: Any, result: dict[str, Any]) -> tuple[dict[str, Path], bool]:
+        """A staged job's clips and whether they were made."""
+        job = self.jobs.pop(key[1])
+        if result["ok"]:
+            self.cut += len(job)
+            self.run.emit("staged", ids=sorted(job))
+        return job, bool(result["ok"])
+
+    def cancel_queued(self) -> None:
+        for key in self.batch.cancel(lambda k: k[0] == "stage"):
+            self.jobs.pop(key[1], None)
+
+    def running(self) -> dict[str, int]:
+        """Clip id -> the running job that makes it."""
+        return {cid: n for n, job in self.jobs.items() for cid in job}
+
+
+def _entry(cid: str, start: int, end: int, out: str, crop: Any,
+           t0: float | None, t1: float | None) -> Entry:
+    return (cid, int(start), int(end), out, as_crop(crop), t0, t1)
+
+
+def cut_stage(run: Run, ds_pk: int, batch: Batch, spec: Speculation | None = None) -> None:
+    from clearreel.dataset.models import Clip, Dataset
     from clearreel.dataset.writer import dataset_dir
     from clearreel.db import open_session
 
     root = dataset_dir(run.settings, run.name)
     (root / "clips").mkdir(parents=True, exist_ok=True)
-    cfg = run.config
+    staging = spec.dir if spec is not None else root / STAGING
     with open_session(run.settings) as s:
         ds = s.get(Dataset, ds_pk)
         assert ds is not None
         if ds.stage != "cut":
             return
         clips = list(s.scalars(select(Clip).where(Clip.dataset_pk == ds_pk).order_by(Clip.clip_id)))
-        by_media: dict[str, list[Clip]] = defaultdict(list)
+        wanted: dict[str, tuple[str, Entry, str]] = {}  # clip id -> (uri, entry, spec key)
         for c in clips:
             if c.status != "written":
-                by_media[c.media_uri].append(c)
-        tasks: list[CutTask] = []
-        batch = CUT_BATCH
-        for uri, cs in sorted(by_media.items()):
-            cs.sort(key=lambda c: c.start_frame)
-            for k in range(0, len(cs), batch):
-                part = cs[k : k + batch]
-                tasks.append(
-                    CutTask(
-                        uri,
-                        tuple(
-                            (
-                                c.clip_id,
-                                c.start_frame,
-                                c.end_frame,
-                                str(root / str(c.path)),
-                                as_crop(c.scores.get("crop")),
-                                c.start_s,
-                                c.end_s,
-                            )
-                            for c in part
-                        ),
-                        cfg.train_width,
-                        cfg.train_height,
-                        cfg.train_fps or None,
-                        cfg.keep_audio,
-                    )
-                )
-        total, done = len(clips), len(clips) - sum(len(t.clips) for t in tasks)
-    run.bars.stage("cut", total, done, unit="clips")
-    for i, result in eng.map(cut_task, tasks):
-        task = tasks[i]
-        ids = [c[0] for c in task.clips]
-        with open_session(run.settings) as s:
-            rows = {
-                c.clip_id: c
-                for c in s.scalars(
-                    select(Clip).where(Clip.dataset_pk == ds_pk, Clip.clip_id.in_(ids))
-                )
-            }
-            for cid in ids:
-                row = rows[cid]
-                if result["ok"]:
-                    row.sha256, row.status = result["hashes"][cid], "written"
-                else:  # the file became unreadable since analysis: the clip cannot be made
-                    s.add(
-                        Exclusion(
-                            dataset_pk=ds_pk,
-                            clip_id=cid,
-                            work_id=row.work_id,
-                            media_uri=row.media_uri,
-                            start_frame=row.start_frame,
-                            end_frame=row.end_frame,
-                            stage="cut",
-                            reasons=[{"code": "cut_failed", "detail": result["reason"]}],
-                        )
-                    )
-                    s.delete(row)
-        run.bars.advance("cut", len(ids))
+                e = _entry(c.clip_id, c.start_frame, c.end_frame, str(root / str(c.path)),
+                           c.scores.get("crop"), c.start_s, c.end_s)
+                wanted[c.clip_id] = (c.media_uri, e, spec_key(c.media_uri, c.media_sha256, e, run))
+    run.bars.stage("cut", len(clips), len(clips) - len(wanted), unit="clips")
+    running: dict[str, int] = {}
+    if spec is not None:
+        spec.cancel_queued()  # not started: what they would make and the plan kept is cut below
+        running = {cid: n for cid, n in spec.running().items() if cid in wanted}
+    pending = set(wanted)
+
+    def commit(ids: list[str], hashes: dict[str, str] | None, reason: str = "",
+               adopted: bool = False) -> None:
+        _commit(run, ds_pk, ids, hashes, reason, adopted)
+        pending.difference_update(ids)
+
+    def adopt(ids: Iterable[str]) -> list[str]:
+        """Move the staged files of `ids` into place; the ids that had none."""
+        hashes, missing = {}, []
         for cid in ids:
-            run.emit("clip", id=cid, ok=result["ok"])
+            staged = staging / f"{cid}.{wanted[cid][2]}.mp4"
+            if not staged.is_file():
+                missing.append(cid)
+                continue
+            os.replace(staged, wanted[cid][1][3])
+            from clearreel.media._probe import sha256_file
+
+            hashes[cid] = sha256_file(wanted[cid][1][3])
+        if hashes:
+            commit(sorted(hashes), hashes, adopted=True)
+        return missing
+
+    def cut(ids: Iterable[str]) -> None:
+        by_media: dict[str, list[Entry]] = defaultdict(list)
+        for cid in sorted(ids):
+            by_media[wanted[cid][0]].append(wanted[cid][1])
+        for uri in sorted(by_media):
+            for task in _tasks(run, uri, by_media[uri]):
+                batch.submit(("cut", task), cut_task, task, priority=(CUT, -1))
+
+    # Staged by this run's finished jobs, or by an interrupted run: adopted now.
+    cut(adopt([cid for cid in sorted(wanted) if cid not in running]))
+    while batch:
+        key, result = batch.next()
+        if key[0] == "stage":
+            job, ok = spec.finished(key, result) if spec is not None else ({}, False)
+            need = [cid for cid in job if cid in pending]
+            cut(adopt(need) if ok else need)
+        elif key[0] == "cut":
+            ids = [c[0] for c in key[1].clips]
+            if result["ok"]:
+                commit(ids, result["hashes"])
+            else:  # the file became unreadable since analysis: the clip cannot be made
+                commit(ids, None, result["reason"])
+        else:  # pragma: no cover - the pipeline queues nothing else at this stage
+            raise AssertionError(f"unexpected job {key!r} in the cut stage")
+    shutil.rmtree(staging, ignore_errors=True)
     with open_session(run.settings) as s:
         ds = s.get(Dataset, ds_pk)
         assert ds is not None
@@ -108,4 +208,39 @@ def cut_stage(run: Run, ds_pk: int, eng: Any) -> None:
     run.emit("stage", stage="pack")
 
 
-__all__ = ["CUT_BATCH", "cut_stage"]
+def _commit(run: Run, ds_pk: int, ids: list[str], hashes: dict[str, str] | None,
+            reason: str, adopted: bool) -> None:
+    """Clips `ids` written with their sha256 (`hashes`), or excluded as not cuttable;
+    `adopted`: they were staged speculatively."""
+    from clearreel.dataset.models import Clip, Exclusion
+    from clearreel.db import open_session
+
+    with open_session(run.settings) as s:
+        rows = {
+            c.clip_id: c
+            for c in s.scalars(select(Clip).where(Clip.dataset_pk == ds_pk, Clip.clip_id.in_(ids)))
+        }
+        for cid in ids:
+            row = rows[cid]
+            if hashes is not None:
+                row.sha256, row.status = hashes[cid], "written"
+            else:
+                s.add(
+                    Exclusion(
+                        dataset_pk=ds_pk,
+                        clip_id=cid,
+                        work_id=row.work_id,
+                        media_uri=row.media_uri,
+                        start_frame=row.start_frame,
+                        end_frame=row.end_frame,
+                        stage="cut",
+                        reasons=[{"code": "cut_failed", "detail": reason}],
+                    )
+                )
+                s.delete(row)
+    run.bars.advance("cut", len(ids))
+    for cid in ids:
+        run.emit("clip", id=cid, ok=hashes is not None, adopted=adopted)
+
+
+__all__ = ["CUT_BATCH", "STAGING", "Speculation", "cut_stage", "spec_key"]

@@ -11,9 +11,13 @@ Registered by name (`ENGINES`), chosen with `clearreel curate --engine NAME`:
 - `local` (default): a `concurrent.futures.ProcessPoolExecutor` on this machine (spawned
   workers; each one sets its thread pools to its share of the cores). With one worker the
   tasks run in this process: no spawn, no pickling.
-- `ray`: Ray Data, `ray.data.from_items(tasks).map(stage)`, on a local Ray instance started
+- `ray`: Ray tasks (`ray.remote(num_cpus=1)`, one per job), on a local Ray instance started
   with `ray.init(num_cpus=workers)` or on the cluster `RAY_ADDRESS` points at. Needs the
-  `ray` extra: `pip install 'clearreel[ray]'` (or `pip install 'ray[data]'`).
+  `ray` extra: `pip install 'clearreel[ray]'`.
+
+Both run jobs through a `Batch`: a priority queue whose jobs start as workers come free and
+whose results come back as they complete, with jobs added while others run. `map` is a batch
+of one stage; the pipeline keeps one batch over analysis, plan and cut (see `curate.cut`).
 
 A stage function must not raise for a bad input file: it returns an error value the
 pipeline records (see `tasks.analyse_task`). An exception that escapes a stage is a
@@ -22,6 +26,9 @@ bug and stops the run.
 
 from __future__ import annotations
 
+import contextlib
+import heapq
+import itertools
 import os
 import pickle
 import sys
@@ -40,9 +47,16 @@ class Engine(Protocol):
 
     name: str
     workers: int
+    # Called with (file, frames done, frames total) while a task decodes, where the engine
+    # can report it (util.progress).
+    on_frames: Callable[[str, int, int], None] | None
 
     def map(self, fn: Callable[[Any], Any], tasks: Sequence[Any]) -> Iterator[tuple[int, Any]]:
         """Apply `fn` to every task; yield `(task index, result)` as each one completes."""
+        ...
+
+    def batch(self) -> Batch:
+        """An empty batch on this engine's workers (see `Batch`)."""
         ...
 
     def __enter__(self) -> Engine: ...
@@ -130,6 +144,121 @@ def _limit_threads(threads: int) -> None:
         torch.set_num_threads(threads)
 
 
+class Batch:
+    """Jobs queued on an engine and run as workers come free, highest priority (lowest value)
+    first; `next()` returns each one's result as it completes. Jobs may be submitted while
+    others run (a result can lead to more work), and queued ones cancelled.
+
+    The pipeline keeps one batch for a whole run, so speculative cuts fill the cores that
+    would idle at the tail of the analysis (see `curate.cut`). Engines differ only in
+    `_start` and `_wait`: how a job is handed to a worker and how a finished one is found.
+    """
+
+    def __init__(self, workers: int):
+        self.workers = workers
+        self._queue: list[tuple[Any, int, Any, Callable[[Any], Any], Any]] = []
+        self._seq = itertools.count()
+        self._running: dict[Any, Any] = {}  # handle -> key
+
+    def submit(self, key: Any, fn: Callable[[Any], Any], task: Any, priority: Any = 0) -> None:
+        heapq.heappush(self._queue, (priority, next(self._seq), key, fn, task))
+
+    def cancel(self, drop: Callable[[Any], bool]) -> list[Any]:
+        """Remove the queued (not yet running) jobs whose key `drop` accepts; their keys."""
+        gone = [j[2] for j in self._queue if drop(j[2])]
+        self._queue = [j for j in self._queue if not drop(j[2])]
+        heapq.heapify(self._queue)
+        return gone
+
+    def keys(self) -> list[Any]:
+        """Keys of the jobs queued or running."""
+        return [j[2] for j in self._queue] + list(self._running.values())
+
+    def __bool__(self) -> bool:
+        return bool(self._queue or self._running)
+
+    def next(self) -> tuple[Any, Any]:
+        """Block until a job completes; its `(key, result)`. A job's exception is raised here.
+        Raises `LookupError` when nothing is queued or running."""
+        if not self:
+            raise LookupError("no job is queued or running")
+        # One job queued beyond the workers, so a worker never waits for the parent to
+        # commit the last result before it gets its next job.
+        while self._queue and len(self._running) < self.workers + 1:
+            _, _, key, fn, task = heapq.heappop(self._queue)
+            self._running[self._start(fn, task)] = key
+        handle, result = self._wait()
+        return self._running.pop(handle), result
+
+    def close(self) -> None:
+        self._queue.clear()
+        self._running.clear()
+
+    def _start(self, fn: Callable[[Any], Any], task: Any) -> Any:  # pragma: no cover
+        raise NotImplementedError
+
+    def _wait(self) -> tuple[Any, Any]:  # pragma: no cover
+        raise NotImplementedError
+
+
+def _map(batch: Batch, fn: Callable[[Any], Any], tasks: Sequence[Any]) -> Iterator[tuple[int, Any]]:
+    """`Engine.map` on a batch: every task once, in the given order of priority."""
+    try:
+        for i, task in enumerate(tasks):
+            batch.submit(i, fn, task, priority=i)
+        while batch:
+            yield batch.next()
+    finally:
+        batch.close()
+
+
+class _InlineBatch(Batch):
+    """One worker: each job runs in this process when `next()` asks (no spawn, no pickling)."""
+
+    def __init__(self, engine: LocalEngine):
+        super().__init__(0)  # nothing starts before `next()` asks, so priorities hold exactly
+        self._engine = engine
+
+    def next(self) -> tuple[Any, Any]:
+        if not self._queue:
+            raise LookupError("no job is queued or running")
+        from clearreel.util.progress import set_frame_sink
+
+        _, _, key, fn, task = heapq.heappop(self._queue)
+        set_frame_sink(self._engine.on_frames)
+        try:
+            return key, fn(task)
+        finally:
+            set_frame_sink(None)
+
+
+class _PoolBatch(Batch):
+    def __init__(self, engine: LocalEngine):
+        super().__init__(engine.workers)
+        self._engine = engine
+
+    def _start(self, fn: Callable[[Any], Any], task: Any) -> Any:
+        return self._engine._get_pool().submit(_counted, fn, task)
+
+    def _wait(self) -> tuple[Any, Any]:
+        from concurrent.futures import FIRST_COMPLETED, wait
+
+        while True:
+            done, _ = wait(self._running, timeout=0.25, return_when=FIRST_COMPLETED)
+            _drain(self._engine._frames, self._engine.on_frames)
+            if done:
+                fut = min(done, key=lambda f: self._order(f))
+                return fut, fut.result()
+
+    def _order(self, fut: Any) -> int:
+        return list(self._running).index(fut)
+
+    def close(self) -> None:
+        for fut in self._running:
+            fut.cancel()
+        super().close()
+
+
 class LocalEngine:
     """A process pool on this machine (the default)."""
 
@@ -169,64 +298,53 @@ class LocalEngine:
             )
         return self._pool
 
+    def batch(self) -> Batch:
+        return _InlineBatch(self) if self.workers == 1 else _PoolBatch(self)
+
     def map(self, fn: Callable[[Any], Any], tasks: Sequence[Any]) -> Iterator[tuple[int, Any]]:
-        if not tasks:
-            return
-        if self.workers == 1:
-            from clearreel.util.progress import set_frame_sink
-
-            set_frame_sink(self.on_frames)
-            try:
-                for i, task in enumerate(tasks):
-                    yield i, fn(task)
-            finally:
-                set_frame_sink(None)
-            return
-        from concurrent.futures import FIRST_COMPLETED, wait
-
-        pool = self._get_pool()
-        # At most 2 tasks per worker in flight: an interrupted run has not queued the whole
-        # batch, and memory stays bounded.
-        pending: dict[Any, int] = {}
-        it = iter(enumerate(tasks))
-        try:
-            for i, task in it:
-                pending[pool.submit(_counted, fn, task)] = i
-                if len(pending) >= 2 * self.workers:
-                    break
-            while pending:
-                done, _ = wait(pending, timeout=0.25, return_when=FIRST_COMPLETED)
-                _drain(self._frames, self.on_frames)
-                for fut in done:
-                    i = pending.pop(fut)
-                    yield i, fut.result()
-                    nxt = next(it, None)
-                    if nxt is not None:
-                        pending[pool.submit(_counted, fn, nxt[1])] = nxt[0]
-        finally:
-            for fut in pending:
-                fut.cancel()
+        return _map(self.batch(), fn, tasks)
 
 
-def _ray_row(row: dict[str, Any]) -> dict[str, Any]:
-    """Ray Data row function: unpickle the stage function and task, run, pickle the result.
+def _ray_call(payload: bytes) -> bytes:
+    """A Ray task: unpickle the stage function and task, run, pickle the result (bytes both
+    ways, so the result is bit-for-bit what the local engine would get)."""
+    fn, task = pickle.loads(payload)
+    return pickle.dumps(fn(task), protocol=pickle.HIGHEST_PROTOCOL)
 
-    Rows travel as bytes so Ray Data's Arrow blocks never try to infer a schema from our
-    dataclasses (and so the result is bit-for-bit what the local engine would get).
-    """
-    fn, task = pickle.loads(row["payload"])
-    result = pickle.dumps(fn(task), protocol=pickle.HIGHEST_PROTOCOL)
-    return {"index": row["index"], "result": result}
+
+class _RayBatch(Batch):
+    def __init__(self, engine: RayEngine):
+        super().__init__(engine.workers)
+        self._remote = engine._init()
+
+    def _start(self, fn: Callable[[Any], Any], task: Any) -> Any:
+        return self._remote.remote(pickle.dumps((fn, task), protocol=pickle.HIGHEST_PROTOCOL))
+
+    def _wait(self) -> tuple[Any, Any]:
+        import ray
+
+        refs = list(self._running)
+        ready, _ = ray.wait(refs, num_returns=1)
+        return ready[0], pickle.loads(ray.get(ready[0]))
+
+    def close(self) -> None:
+        import ray
+
+        for ref in self._running:
+            with contextlib.suppress(Exception):  # a job that already finished
+                ray.cancel(ref)
+        super().close()
 
 
 class RayEngine:
-    """Ray Data over the same stage function, on a local instance or a cluster."""
+    """Ray tasks running the same stage functions, on a local instance or a cluster."""
 
     name = "ray"
 
     def __init__(self, workers: int | None = None):
         self.workers = max(1, workers or default_workers())
         self._started = False
+        self._remote: Any = None
         # Ray workers report no frames: progress counts whole files here.
         self.on_frames: Callable[[str, int, int], None] | None = None
 
@@ -239,15 +357,17 @@ class RayEngine:
 
             ray.shutdown()
             self._started = False
+            self._remote = None
 
     def _init(self) -> Any:
+        if self._remote is not None:
+            return self._remote
         try:
             import ray
-            import ray.data
         except ImportError as e:
             raise MissingDependency(
-                "the ray engine needs Ray Data: pip install 'clearreel[ray]' (or pip install "
-                f"'ray[data]'), or use --engine local ({e})"
+                "the ray engine needs Ray: pip install 'clearreel[ray]', or use "
+                f"--engine local ({e})"
             ) from None
         if not ray.is_initialized():
             kwargs: dict[str, Any] = {
@@ -273,25 +393,15 @@ class RayEngine:
                 }
                 ray.init(num_cpus=self.workers, runtime_env={"env_vars": env}, **kwargs)
             self._started = True
-        ctx = ray.data.DataContext.get_current()
-        ctx.enable_progress_bars = False
-        ctx.verbose_stats_logs = False
-        return ray
+        # One CPU per task: Ray schedules files independently across the workers.
+        self._remote = ray.remote(num_cpus=1, max_retries=0)(_ray_call)
+        return self._remote
+
+    def batch(self) -> Batch:
+        return _RayBatch(self)
 
     def map(self, fn: Callable[[Any], Any], tasks: Sequence[Any]) -> Iterator[tuple[int, Any]]:
-        if not tasks:
-            return
-        ray = self._init()
-        rows = [
-            {"index": i, "payload": pickle.dumps((fn, t), protocol=pickle.HIGHEST_PROTOCOL)}
-            for i, t in enumerate(tasks)
-        ]
-        # One block per task, so Ray schedules files independently across workers.
-        ds = ray.data.from_items(rows, override_num_blocks=len(rows)).map(
-            _ray_row, num_cpus=1, concurrency=min(self.workers, len(rows))
-        )
-        for row in ds.iter_rows():
-            yield int(row["index"]), pickle.loads(row["result"])
+        return _map(self.batch(), fn, tasks)
 
 
 ENGINES: dict[str, Callable[[int | None], Engine]] = {"local": LocalEngine, "ray": RayEngine}
@@ -309,6 +419,7 @@ def get_engine(name: str, workers: int | None = None) -> Engine:
 
 __all__ = [
     "ENGINES",
+    "Batch",
     "Engine",
     "LocalEngine",
     "RayEngine",

@@ -14,7 +14,10 @@ Stages (each commits as it goes, so a killed run resumes where it stopped):
    clips become `Clip` rows (`pending`), the rest `Exclusion` rows with every reason.
 3. **cut** — the engine cuts the admitted clips at the training size and frame rate (one
    sequential decode per batch of clips of a file); each batch's clips are committed as
-   `written` with their sha256 as soon as they exist.
+   `written` with their sha256 as soon as they exist. With more than one worker, clips that
+   pass their own checks are cut speculatively while the last files are still analysed, on
+   the workers no analysis needs, and adopted only where the plan admits them with the same
+   spec (`cut.Speculation`).
 4. **pack** — WebDataset shards, the Parquet index, the manifest (bill of materials, Merkle
    root) and its ES256 signature; the dataset becomes `ready` and its creation is audited.
 
@@ -36,10 +39,11 @@ from sqlalchemy import select
 
 from clearreel.config import Settings
 from clearreel.curate.config import CurateConfig
-from clearreel.curate.cut import cut_stage
+from clearreel.curate.cut import ANALYSE, Speculation, cut_stage
 from clearreel.curate.pack import pack_stage
-from clearreel.curate.plan import USE, Candidate, Verdict, plan
+from clearreel.curate.plan import USE, Candidate, Clearance, Verdict, admissible, plan
 from clearreel.curate.tasks import AnalyseTask, analyse_task
+from clearreel.dataset.writer import dataset_dir
 from clearreel.errors import NotFound, UsageError
 from clearreel.util.progress import Progress
 
@@ -99,9 +103,21 @@ def curate(
     run = Run(settings, dataset, config, on_date, terr, on_event, bars)
     try:
         with eng:
-            _analyse(run, ds_pk, eng)
-            _plan(run, ds_pk)
-            cut_stage(run, ds_pk, eng)
+            # Frames decoded of each file in flight (reported by the workers; util.progress).
+            eng.on_frames = run.bars.sink("analyse")
+            # One batch for the three stages: speculative cuts (`cut.Speculation`) use the
+            # workers no analysis needs, and run on while the plan is made.
+            batch = eng.batch()
+            spec = (
+                Speculation(run, batch, dataset_dir(settings, dataset))
+                if eng.workers > 1 else None
+            )
+            try:
+                _analyse(run, ds_pk, batch, spec)
+                _plan(run, ds_pk)
+                cut_stage(run, ds_pk, batch, spec)
+            finally:
+                batch.close()
         summary = pack_stage(run, ds_pk, engine, started, resumed)
     finally:
         run.bars.close()
@@ -213,7 +229,7 @@ def _sync_reservations(s: Any, asset: Any, found: list[list[str]]) -> None:
     sync_reservations(s, asset.work_pk, asset.pk, [FoundReservation(*f) for f in found])
 
 
-def _analyse(run: Run, ds_pk: int, eng: Any) -> None:
+def _analyse(run: Run, ds_pk: int, batch: Any, spec: Speculation | None) -> None:
     from clearreel.curate.models import CurateMedia
     from clearreel.dataset.models import Dataset, Quarantine
     from clearreel.db import open_session
@@ -230,9 +246,16 @@ def _analyse(run: Run, ds_pk: int, eng: Any) -> None:
         tasks = [AnalyseTask(r.pk, r.media_uri, contexts[r.work_id], run.config) for r in pending]
     tasks.sort(key=_longest_first)
     run.bars.stage("analyse", len(rows), len(rows) - len(pending))
-    # Frames decoded of each file in flight (reported by the workers; see util.progress).
-    eng.on_frames = run.bars.sink("analyse")
-    for i, result in eng.map(analyse_task, tasks):
+    for i, task in enumerate(tasks):
+        batch.submit(("analyse", i), analyse_task, task, priority=(ANALYSE, i))
+    left = len(tasks)
+    while left:
+        key, result = batch.next()
+        if key[0] == "stage":  # a speculative cut finished (see `cut.Speculation`)
+            assert spec is not None
+            spec.finished(key, result)
+            continue
+        i, left = key[1], left - 1
         media_pk = tasks[i].media_pk
         with open_session(run.settings) as s:
             row = s.get(CurateMedia, media_pk)
@@ -272,6 +295,8 @@ def _analyse(run: Run, ds_pk: int, eng: Any) -> None:
                     asset.status, asset.quarantine_reason = "quarantined", result["reason"]
         run.bars.advance("analyse", key=tasks[i].uri)
         run.emit("media", uri=tasks[i].uri, ok=result["ok"])
+        if spec is not None and result["ok"]:
+            _speculate(run, spec, media_pk)
     with open_session(run.settings) as s:
         ds = s.get(Dataset, ds_pk)
         assert ds is not None
@@ -295,12 +320,76 @@ def _longest_first(task: AnalyseTask) -> tuple[int, int]:
     return -size, task.media_pk
 
 
+def _candidates(m: Any) -> list[Candidate]:
+    """An analysed file's (`CurateMedia`) candidate clips."""
+    return [
+        Candidate.from_json(
+            c,
+            work=m.work_id,
+            media=m.media_uri,
+            media_index=m.media_index,
+            media_sha256=m.sha256,
+            fps=float((m.probe or {}).get("fps") or 0),
+        )
+        for c in m.candidates or []
+    ]
+
+
+def _clearance(run: Run, s: Any, *, audit: bool) -> Clearance:
+    """The plan's clearance callable: `check_use` for the dataset's use on its dates and
+    territory. Anything made must clear today: `--on` only adds a second date on which it
+    must also clear (ARCHITECTURE.md, "Clearance rules"), so a consent revoked since a past
+    date cannot make a dataset now."""
+    from clearreel.rights.clearance import check_use
+
+    dates = sorted({dt.date.today(), run.on})
+
+    def clear(work: str, performers: tuple[str, ...], clips: list[str],
+              heard: tuple[str, ...] | None = None) -> Verdict:
+        ds_ = [
+            check_use(
+                s,
+                work,
+                USE,
+                on=day,
+                territory=run.territory,
+                performers=list(performers),
+                heard=None if heard is None else list(heard),
+                audit=audit,
+                context={"dataset": run.name, "clips": clips},
+            )
+            for day in dates
+        ]
+        allowed = all(d.allowed for d in ds_)
+        reasons = [r for d in ds_ for r in d.to_json()["reasons"] if allowed or not d.allowed]
+        return Verdict(
+            allowed,
+            tuple(dict.fromkeys(x for d in ds_ for x in d.licenses)),
+            tuple(dict.fromkeys(x for d in ds_ for x in d.consents)),
+            tuple(reasons),
+        )
+
+    return clear
+
+
+def _speculate(run: Run, spec: Speculation, media_pk: int) -> None:
+    """Queue the speculative cut of a just-analysed file's clips that pass the filters and
+    an unaudited clearance preview (the plan decides, audited, later; `cut.Speculation`)."""
+    from clearreel.curate.models import CurateMedia
+    from clearreel.db import open_session
+
+    with open_session(run.settings) as s:
+        m = s.get(CurateMedia, media_pk)
+        assert m is not None
+        ok = admissible(_candidates(m), _clearance(run, s, audit=False), run.config)
+        spec.consider(m.media_uri, m.sha256, ok)
+
+
 def _plan(run: Run, ds_pk: int) -> None:
     """Decide every candidate (`plan.plan`) in one transaction; write Clip and Exclusion rows."""
     from clearreel.curate.models import CurateMedia
     from clearreel.dataset.models import Clip, Dataset, Exclusion
     from clearreel.db import open_session
-    from clearreel.rights.clearance import check_use
 
     with open_session(run.settings) as s:
         ds = s.get(Dataset, ds_pk)
@@ -314,50 +403,10 @@ def _plan(run: Run, ds_pk: int) -> None:
                 .order_by(CurateMedia.work_id, CurateMedia.media_index)
             )
         )
-        cands = [
-            Candidate.from_json(
-                c,
-                work=m.work_id,
-                media=m.media_uri,
-                media_index=m.media_index,
-                media_sha256=m.sha256,
-                fps=float((m.probe or {}).get("fps") or 0),
-            )
-            for m in media
-            for c in m.candidates or []
-        ]
+        cands = [c for m in media for c in _candidates(m)]
         run.bars.stage("plan", len(cands), unit="candidates")
 
-        # Anything made must clear today: `--on` only adds a second date on which it must
-        # also clear (ARCHITECTURE.md, "Clearance rules"), so a consent revoked since a past
-        # date cannot make a dataset now.
-        dates = sorted({dt.date.today(), run.on})
-
-        def clear(work: str, performers: tuple[str, ...], clips: list[str],
-                  heard: tuple[str, ...] | None = None) -> Verdict:
-            ds_ = [
-                check_use(
-                    s,
-                    work,
-                    USE,
-                    on=day,
-                    territory=run.territory,
-                    performers=list(performers),
-                    heard=None if heard is None else list(heard),
-                    audit=True,
-                    context={"dataset": run.name, "clips": clips},
-                )
-                for day in dates
-            ]
-            allowed = all(d.allowed for d in ds_)
-            reasons = [r for d in ds_ for r in d.to_json()["reasons"] if allowed or not d.allowed]
-            return Verdict(
-                allowed,
-                tuple(dict.fromkeys(x for d in ds_ for x in d.licenses)),
-                tuple(dict.fromkeys(x for d in ds_ for x in d.consents)),
-                tuple(reasons),
-            )
-
+        clear = _clearance(run, s, audit=True)
         decided = plan(cands, clear, run.config)
         for x in decided.excluded:
             s.add(

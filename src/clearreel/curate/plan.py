@@ -178,6 +178,19 @@ def plan(candidates: Sequence[Candidate], clear: Clearance, config: CurateConfig
     return Plan(admitted, excluded)
 
 
+def admissible(candidates: Sequence[Candidate], clear: Clearance,
+               config: CurateConfig) -> list[Candidate]:
+    """The candidates that pass the score filters and the clearance gate, in plan order:
+    what `plan` admits of them before near-duplicates are removed. Asked of one file's
+    candidates it is a superset of what `plan` admits of them over the whole batch, with the
+    same registry: a verdict depends on the (work, performers, heard) group only, never on
+    which clips are in it, and dedup only removes (the speculative cut, `cut.Speculation`)."""
+    cands = sorted(candidates, key=lambda c: (c.work, c.media, c.start_frame, c.end_frame))
+    passed = [c for c in cands if not _filter_reasons(c, config)]
+    cleared = _clear(passed, clear, defaultdict(list), {}, config.keep_audio)
+    return [c for c in passed if c.id in cleared]
+
+
 def _filter_reasons(c: Candidate, config: CurateConfig) -> list[Reason]:
     """Score-filter reasons for a candidate: the analysis's own, else the thresholds here."""
     if c.filter_reasons:
@@ -277,6 +290,7 @@ __all__ = [
     "Excluded",
     "Plan",
     "Verdict",
+    "admissible",
     "clip_key",
     "plan",
     "timecode",

@@ -98,6 +98,32 @@ def cut_task(task: CutTask) -> dict[str, Any]:
     return {"ok": True, "hashes": hashes}
 
 
+def stage_task(task: CutTask) -> dict[str, Any]:
+    """A speculative `cut_task` (see `curate.cut`): each clip is cut to `NAME.part.mp4` and
+    renamed to `NAME.mp4` once complete, so a staged file that exists is whole."""
+    import os
+
+    part = CutTask(
+        task.uri,
+        tuple((c[0], c[1], c[2], _part(c[3]), *c[4:]) for c in task.clips),
+        task.width,
+        task.height,
+        task.fps,
+        task.audio,
+    )
+    result = cut_task(part)
+    for c in part.clips:
+        if result["ok"]:
+            os.replace(c[3], c[3].removesuffix(".part.mp4") + ".mp4")
+        else:
+            Path(c[3]).unlink(missing_ok=True)
+    return result
+
+
+def _part(out: str) -> str:
+    return out.removesuffix(".mp4") + ".part.mp4"
+
+
 def _with_audio(src: str, spec: Any, sha: str) -> str:
     """The clip with the source's audio over its span muxed in; its new sha256 (the old one
     when the source has no audio or the clip's times are unknown)."""
@@ -152,4 +178,5 @@ __all__ = [
     "cut_task",
     "local_path",
     "runs",
+    "stage_task",
 ]

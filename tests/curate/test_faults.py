@@ -95,10 +95,10 @@ def test_the_cli_exits_3_on_a_full_disk_and_records_nothing_as_corrupt(
 import multiprocessing, resource, sys
 from clearreel.curate import pipeline
 real = pipeline.cut_stage
-def limited(run, ds_pk, eng):
+def limited(*args):
     for p in multiprocessing.active_children():
         resource.prlimit(p.pid, resource.RLIMIT_FSIZE, (1024, 1024))
-    return real(run, ds_pk, eng)
+    return real(*args)
 pipeline.cut_stage = limited
 from clearreel.cli import main
 main(["curate", "--dataset", "d", "--config", {str(cfg)!r}, "--on", "2026-01-01",

@@ -5,13 +5,16 @@ and `USE`. Nothing heavy (numpy, PyAV, torch) is imported by this package's impo
 
 The modules, by stage (each one reads the previous stage's records and writes its own):
 
-- `tasks`: the stage functions engines run in workers (`analyse_task`, `cut_task`);
+- `tasks`: the stage functions engines run in workers (`analyse_task`, `cut_task`,
+  `stage_task`: a speculative cut);
 - `analyse`: the per-file analysis below, `MediaAnalysis.to_json()` the candidates it stores;
 - `plan`: `plan(candidates, clear, config) -> Plan`, a pure function of the candidates and a
   clearance callable: score filters, the clearance gate, near-duplicates;
-- `cut`: the cut stage; `pack`: the manifest and `clearreel.dataset.build`;
+- `cut`: the cut stage, and `Speculation`: clips cut before the plan on idle workers, adopted
+  where the plan admits them; `pack`: the manifest and `clearreel.dataset.build`;
 - `pipeline`: `curate`, opening or resuming a dataset and running the stages in order;
-- `engines` (local, ray), `models` (`CurateMedia`, the per-file progress rows).
+- `engines` (local, ray; a `Batch` of prioritised jobs per run), `models` (`CurateMedia`,
+  the per-file progress rows).
 
 Per-file analysis (stable API; the pipeline and engines code against these names):
 

@@ -1,7 +1,7 @@
 """The cut stage: every admitted clip cut at the training size and rate, committed as it comes.
 
-Clips are batched per media file (`CUT_BATCH`, one sequential decode per run
-of nearby clips, see `tasks.cut_task`); each batch's clips are committed as `written` with
+Clips are batched per run of nearby clips of a media file (at most `CUT_BATCH`, one
+sequential decode each, see `tasks.cut_task`); each batch's clips are committed as `written` with
 their sha256 as soon as they exist, so a resumed run cuts only what is missing.
 
 **Speculative cuts** (`Speculation`, with more than one worker): the plan dedups across the
@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from clearreel.curate.tasks import CutTask, as_crop, cut_task, stage_task
+from clearreel.curate.tasks import CutTask, as_crop, cut_task, runs, stage_task
 
 if TYPE_CHECKING:
     from clearreel.curate.engines import Batch
@@ -63,15 +63,17 @@ def spec_key(uri: str, media_sha256: str | None, entry: Entry, run: Run) -> str:
 
 
 def _tasks(run: Run, uri: str, entries: Sequence[Entry]) -> list[CutTask]:
-    """Cut tasks for one file's clips, `CUT_BATCH` at a time in start order."""
+    """Cut tasks for one file's clips: one per run of nearby clips (`tasks.runs`; clips
+    further apart are cut from separate seeks anyway, so splitting there costs no decoding
+    and lets the workers share the last file's clips), at most `CUT_BATCH` clips each."""
     cfg = run.config
-    entries = sorted(entries, key=lambda e: (e[1], e[2]))
     return [
         CutTask(
-            uri, tuple(entries[k : k + CUT_BATCH]), cfg.train_width, cfg.train_height,
+            uri, tuple(r[k : k + CUT_BATCH]), cfg.train_width, cfg.train_height,
             cfg.train_fps or None, cfg.keep_audio,
         )
-        for k in range(0, len(entries), CUT_BATCH)
+        for r in runs(tuple(entries))
+        for k in range(0, len(r), CUT_BATCH)
     ]
 
 

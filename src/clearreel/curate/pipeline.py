@@ -80,8 +80,12 @@ def curate(
     config: CurateConfig | None = None,
     progress: bool = True,
     on_event: EventHook | None = None,
+    speculate: bool | None = None,
 ) -> dict[str, Any]:
     """Build (or resume building) dataset `dataset`; return the summary.
+
+    `speculate`: cut clips before the plan on workers no analysis needs (`cut.Speculation`;
+    default: with more than one worker). It changes when clips are cut, never what.
 
     `on_event(event, data)` is called after each committed unit of work (`"media"`,
     `"clip"`, `"stage"`); raising from it interrupts the run exactly there (tests use it).
@@ -110,7 +114,7 @@ def curate(
             batch = eng.batch()
             spec = (
                 Speculation(run, batch, dataset_dir(settings, dataset))
-                if eng.workers > 1 else None
+                if (eng.workers > 1 if speculate is None else speculate) else None
             )
             try:
                 _analyse(run, ds_pk, batch, spec)

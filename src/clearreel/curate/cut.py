@@ -170,7 +170,7 @@ def cut_stage(run: Run, ds_pk: int, batch: Batch, spec: Speculation | None = Non
                 missing.append(cid)
                 continue
             os.replace(staged, wanted[cid][1][3])
-            from clearreel.media._probe import sha256_file
+            from clearreel.media import sha256_file
 
             hashes[cid] = sha256_file(wanted[cid][1][3])
         if hashes:

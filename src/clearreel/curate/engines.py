@@ -170,7 +170,7 @@ class Batch:
         heapq.heapify(self._queue)
         return gone
 
-    def keys(self) -> list[Any]:
+    def pending(self) -> list[Any]:
         """Keys of the jobs queued or running."""
         return [j[2] for j in self._queue] + list(self._running.values())
 

@@ -17,9 +17,7 @@ datasets have the same Merkle root. The load average is printed before every mea
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
 import sys
 import tempfile
 import time
@@ -27,23 +25,14 @@ from pathlib import Path
 from typing import Any
 
 
-def _load() -> str:
-    return ", ".join(f"{x:.2f}" for x in os.getloadavg())
-
-
 def main() -> None:
-    ap = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    ap.add_argument("--films", type=int, default=3)
-    ap.add_argument("--seconds", type=float, default=60.0, help="length of each film")
-    ap.add_argument("--width", type=int, default=1280)
-    ap.add_argument("--height", type=int, default=720)
-    ap.add_argument("--workers", type=int, default=len(os.sched_getaffinity(0)))
+    # Run as a script, bench/ is on sys.path.
+    from curate_throughput import _load, studio_options
+
+    ap = studio_options(__doc__)
     ap.add_argument("--detector", default="pyscenedetect",
                     choices=["transnetv2", "transnetv2-cascade", "pyscenedetect"])
     ap.add_argument("--repeat", type=int, default=3, help="take the best of N runs of each")
-    ap.add_argument("--studio", type=Path, help="reuse (or create) the sample studio here")
     ap.add_argument("--quick", action="store_true", help="3 films x 20 s at 640x360")
     ap.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = ap.parse_args()
@@ -63,7 +52,7 @@ def main() -> None:
     studio = args.studio or tmp / "studio"
     if not (studio / "truth.json").exists():
         make_sample_studio(studio, films=args.films, width=args.width, height=args.height,
-                           seconds=args.seconds, bbb=False)
+                           fps=args.fps, seconds=args.seconds, bbb=False)
     print(f"{args.films} films x {args.seconds:g} s at {args.width}x{args.height}; "
           f"{args.workers} workers; detector {args.detector}", file=sys.stderr)
 

@@ -57,6 +57,22 @@ def _load() -> str:
     return ", ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
+def studio_options(doc: str | None) -> argparse.ArgumentParser:
+    """The options of the sample studio a curation benchmark renders, and its workers
+    (shared with bench/curate_overlap.py)."""
+    ap = argparse.ArgumentParser(
+        description=doc, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("--films", type=int, default=3)
+    ap.add_argument("--seconds", type=float, default=60.0, help="length of each film")
+    ap.add_argument("--width", type=int, default=1280)
+    ap.add_argument("--height", type=int, default=720)
+    ap.add_argument("--fps", type=int, default=24)
+    ap.add_argument("--workers", type=int, default=len(os.sched_getaffinity(0)))
+    ap.add_argument("--studio", type=Path, help="reuse (or create) the sample studio here")
+    return ap
+
+
 def _pool_map(fn: Any, items: list[str], workers: int) -> tuple[float, list[Any]]:
     import multiprocessing as mp
 
@@ -108,15 +124,7 @@ def accuracy(studio: Path, truth: dict[str, Any], detectors: list[str]) -> dict[
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    ap.add_argument("--films", type=int, default=3)
-    ap.add_argument("--seconds", type=float, default=60.0, help="length of each film")
-    ap.add_argument("--width", type=int, default=1280)
-    ap.add_argument("--height", type=int, default=720)
-    ap.add_argument("--fps", type=int, default=24)
-    ap.add_argument("--workers", type=int, default=len(os.sched_getaffinity(0)))
+    ap = studio_options(__doc__)
     ap.add_argument(
         "--detector",
         default="all",
@@ -124,7 +132,6 @@ def main() -> None:
         help="clearreel's shot detector (all: one run each)",
     )
     ap.add_argument("--repeat", type=int, default=3, help="take the best of N runs of each")
-    ap.add_argument("--studio", type=Path, help="reuse (or create) the sample studio here")
     ap.add_argument("--quick", action="store_true", help="2 films x 20 s at 640x360")
     ap.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = ap.parse_args()

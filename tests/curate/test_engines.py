@@ -167,3 +167,18 @@ def test_a_batch_runs_jobs_by_priority_takes_new_ones_and_cancels_queued_ones(
         assert [k for k, _ in got] == [
             ("high", 0), ("low", 0), ("more", 0), ("low", 1), ("low", 2), ("low", 3)
         ]
+
+
+def test_an_empty_ray_batch_needs_no_ray(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A resumed run with nothing left to analyse or cut never starts (or imports) Ray."""
+    monkeypatch.setitem(sys.modules, "ray", None)  # `import ray` raises ImportError
+    with get_engine("ray", 2) as eng:
+        assert dict(eng.map(abs, [])) == {}
+        b = eng.batch()
+        assert not b and b.pending() == []
+        b.close()
+        b.submit(0, abs, -1)
+        from clearreel.errors import MissingDependency
+
+        with pytest.raises(MissingDependency, match="clearreel\\[ray\\]"):
+            b.next()

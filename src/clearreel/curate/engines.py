@@ -315,10 +315,12 @@ def _ray_call(payload: bytes) -> bytes:
 class _RayBatch(Batch):
     def __init__(self, engine: RayEngine):
         super().__init__(engine.workers)
-        self._remote = engine._init()
+        self._engine = engine
 
     def _start(self, fn: Callable[[Any], Any], task: Any) -> Any:
-        return self._remote.remote(pickle.dumps((fn, task), protocol=pickle.HIGHEST_PROTOCOL))
+        # Ray starts with the first job: a run with nothing left to do never needs it.
+        remote = self._engine._init()
+        return remote.remote(pickle.dumps((fn, task), protocol=pickle.HIGHEST_PROTOCOL))
 
     def _wait(self) -> tuple[Any, Any]:
         import ray
@@ -328,11 +330,12 @@ class _RayBatch(Batch):
         return ready[0], pickle.loads(ray.get(ready[0]))
 
     def close(self) -> None:
-        import ray
+        if self._running:
+            import ray
 
-        for ref in self._running:
-            with contextlib.suppress(Exception):  # a job that already finished
-                ray.cancel(ref)
+            for ref in self._running:
+                with contextlib.suppress(Exception):  # a job that already finished
+                    ray.cancel(ref)
         super().close()
 
 

@@ -7,7 +7,8 @@ default with more than one worker) the clips of each analysed file that pass the
 a clearance preview are cut on those idle workers, and adopted where the plan admits them.
 
 On the same sample studio, in one run, alternating the two (`--repeat` each, best time kept):
-prints the wall time of each, the stage times, the ratio (speculative / sequential, < 1 is a
+prints the wall time of each, the stage times, the share of core time busy (from /proc/stat,
+all processes: run it on quiet cores), the ratio (speculative / sequential, < 1 is a
 gain), how many clips were cut ahead, how many of those the dataset adopted, and that both
 datasets have the same Merkle root. The load average is printed before every measurement.
 
@@ -23,6 +24,13 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+
+def _cpu_times() -> tuple[int, int]:
+    """(idle, total) jiffies of all cores since boot (/proc/stat; Linux)."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    return v[3] + v[4], sum(v[:8])  # idle + iowait; user..steal
 
 
 def main() -> None:
@@ -64,6 +72,7 @@ def main() -> None:
         marks: dict[str, float] = {}
         staged: set[str] = set()
         adopted: set[str] = set()
+        cpu0 = _cpu_times()
         t0 = time.perf_counter()
 
         def on_event(event: str, data: dict[str, Any]) -> None:
@@ -78,7 +87,12 @@ def main() -> None:
                          config=CurateConfig(detector=args.detector), workers=args.workers,
                          progress=False, on_event=on_event, speculate=speculate)
         wall = time.perf_counter() - t0
+        cpu1 = _cpu_times()
+        idle, total = cpu1[0] - cpu0[0], cpu1[1] - cpu0[1]
         return {
+            # Share of the machine's core time busy during the run (all processes: measure on
+            # quiet cores); 1.0 means no core idled.
+            "busy": round(1 - idle / total, 3) if total else None,
             "wall_s": round(wall, 2),
             "analyse_s": round(marks.get("plan", 0.0), 2),
             "plan_s": round(marks.get("cut", 0.0) - marks.get("plan", 0.0), 2),
@@ -112,6 +126,7 @@ def main() -> None:
     for name, r in (("sequential", off), ("speculative", on)):
         print(f"{name:12s} {r['wall_s']:7.2f} s  analyse/plan/cut/pack "
               f"{r['analyse_s']}/{r['plan_s']}/{r['cut_s']}/{r['pack_s']} s  "
+              f"cores busy {r['busy']:.0%}  "
               f"clips {r['clips']}, cut ahead {r['staged']}, adopted {r['adopted']}")
     print(f"speculative / sequential: {result['ratio']:.3f}; same dataset: "
           f"{result['same_dataset']}; load at end {result['load_end']}")

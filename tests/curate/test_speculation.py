@@ -93,6 +93,10 @@ def test_clips_staged_by_an_interrupted_run_are_adopted_on_resume(
     staging = dataset_dir(workspace, "d") / "staging"
     on_disk = {p.name.split(".")[0] for p in staging.glob("*.mp4")}
     assert on_disk and not list(staging.glob("*.part.mp4")), "a staged file is whole or absent"
+    # A staged file is adopted only under its clip's exact spec: one named for another spec
+    # (another source, range, size...) is never taken, whatever it holds.
+    for c in _clips(workspace, "ref"):
+        (staging / f"{c['id']}.{'0' * 24}.mp4").write_bytes(b"not this clip")
     again = Events()
     out = curate(workspace, "d", on=ON, config=CONFIG, progress=False, workers=2, on_event=again)
     assert out["resumed"] is True

@@ -11,7 +11,6 @@ pipeline, which also groups near-duplicates across every file (`near_duplicate_g
 from __future__ import annotations
 
 import math
-import os
 import time
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -31,7 +30,7 @@ from clearreel.curate.context import (
     work_context,
 )
 from clearreel.curate.dedup import choose_keepers, clip_fingerprint, near_duplicate_groups
-from clearreel.curate.engines import thread_share
+from clearreel.curate.engines import decoder_threads
 from clearreel.curate.recognition import reference_descriptors, voices_heard
 from clearreel.curate.scores import compute_scores, filter_reasons
 from clearreel.curate.shots import Shot, detect_shots
@@ -246,9 +245,7 @@ def analyse_media(
     # In an engine worker, FFmpeg gets the worker's share of the cores (one each when there
     # are as many workers as cores, more when other workers are idle) instead of a thread
     # per core in every worker; elsewhere FFmpeg picks (0).
-    share = thread_share()
-    env = os.environ.get("CLEARREEL_WORKER_THREADS", "")
-    threads = share if share is not None else int(env) if env.isdigit() else 0
+    threads = decoder_threads()
     with DecodeStream(
         path,
         aw,

@@ -89,6 +89,15 @@ def thread_share() -> int | None:
     return max(1, _CORES // max(1, int(_ACTIVE.value)))
 
 
+def decoder_threads() -> int:
+    """Threads for FFmpeg's decoder in this task: the worker's share of the cores now
+    (`thread_share`), else `CLEARREEL_WORKER_THREADS`, else 0 (FFmpeg picks: a thread per
+    core, which oversubscribes the cores when every worker does it)."""
+    share = thread_share()
+    env = os.environ.get("CLEARREEL_WORKER_THREADS", "")
+    return share if share is not None else int(env) if env.isdigit() else 0
+
+
 def _counted(fn: Callable[[Any], Any], task: Any) -> Any:
     """Run one task in a worker, counted as running while it runs (see `thread_share`)."""
     if _ACTIVE is None:
@@ -426,6 +435,7 @@ __all__ = [
     "Engine",
     "LocalEngine",
     "RayEngine",
+    "decoder_threads",
     "default_workers",
     "get_engine",
     "thread_share",

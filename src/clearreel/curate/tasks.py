@@ -79,6 +79,7 @@ def runs(clips: tuple[Any, ...]) -> list[list[Any]]:
 def cut_task(task: CutTask) -> dict[str, Any]:
     """Cut a batch of clips of one file, one decode per run of nearby clips (seeking between
     runs, so only the admitted ranges are decoded); return {clip id: sha256} or a reason."""
+    from clearreel.curate.engines import decoder_threads
     from clearreel.media import ClipSpec, cut_clips
 
     hashes: dict[str, str] = {}
@@ -89,7 +90,8 @@ def cut_task(task: CutTask) -> dict[str, Any]:
                 ClipSpec(s, e, Path(out), as_crop(crop), t0, t1)
                 for _, s, e, out, crop, t0, t1 in run
             ]
-            got = cut_clips(src, specs, task.width, task.height, task.fps)
+            got = cut_clips(src, specs, task.width, task.height, task.fps,
+                            threads=decoder_threads())
             if task.audio:
                 got = [_with_audio(src, sp, h) for sp, h in zip(specs, got, strict=True)]
             hashes.update({c[0]: h for c, h in zip(run, got, strict=True)})

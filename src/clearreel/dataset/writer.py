@@ -7,6 +7,8 @@ Layout of `$CLEARREEL_HOME/datasets/NAME/` (see docs/datasets.md):
     index.parquet              one row per clip (Arrow types), for query engines
     manifest.json              the bill of materials (see manifest.py)
     manifest.sig.json          ES256 signature over the canonical manifest + cert chain
+    staging/                   while building only: speculative cuts (curate.cut), removed
+                               before packing
 
 WebDataset groups tar members into samples by the part of the name before the first dot,
 so clip ids (the keys) never contain a dot. Tar members are written with fixed metadata

@@ -43,6 +43,8 @@ if TYPE_CHECKING:
 # Clips of one file per cut task: one sequential decode per run of nearby clips in a batch,
 # and a batch is the unit committed (and resumed).
 CUT_BATCH = 8
+# Source frames one cut job spans at most (10 s at 24 fps).
+CUT_SPAN = 240
 STAGING = "staging"
 # Cut jobs wait behind every analysis (priorities are compared as tuples, lowest first).
 ANALYSE, CUT = 0, 1
@@ -65,16 +67,28 @@ def spec_key(uri: str, media_sha256: str | None, entry: Entry, run: Run) -> str:
 def _tasks(run: Run, uri: str, entries: Sequence[Entry]) -> list[CutTask]:
     """Cut tasks for one file's clips: one per run of nearby clips (`tasks.runs`; clips
     further apart are cut from separate seeks anyway, so splitting there costs no decoding
-    and lets the workers share the last file's clips), at most `CUT_BATCH` clips each."""
+    and lets the workers share the last file's clips), at most `CUT_BATCH` clips and
+    `CUT_SPAN` source frames each (a longer run is split at a clip boundary: one more seek,
+    so that a long run does not end the batch on one worker)."""
     cfg = run.config
+    chunks: list[list[Entry]] = []
+    for r in runs(tuple(entries)):
+        chunks.append([])
+        for e in r:
+            if chunks[-1] and (len(chunks[-1]) >= CUT_BATCH or e[2] - chunks[-1][0][1] >= CUT_SPAN):
+                chunks.append([])
+            chunks[-1].append(e)
     return [
-        CutTask(
-            uri, tuple(r[k : k + CUT_BATCH]), cfg.train_width, cfg.train_height,
-            cfg.train_fps or None, cfg.keep_audio,
-        )
-        for r in runs(tuple(entries))
-        for k in range(0, len(r), CUT_BATCH)
+        CutTask(uri, tuple(c), cfg.train_width, cfg.train_height, cfg.train_fps or None,
+                cfg.keep_audio)
+        for c in chunks
     ]
+
+
+def _largest_first(task: CutTask, n: int) -> tuple[int, int, int]:
+    """A cut job's priority: after every analysis, the longest source span first (LPT), so
+    the batch does not end with one long job on one worker."""
+    return (CUT, -(max(c[2] for c in task.clips) - min(c[1] for c in task.clips)), n)
 
 
 class Speculation:
@@ -105,7 +119,7 @@ class Speculation:
         for task in _tasks(self.run, uri, entries):
             n = next(self._seq)
             self.jobs[n] = {c[0]: outs[c[0]] for c in task.clips}
-            self.batch.submit(("stage", n), stage_task, task, priority=(CUT, n))
+            self.batch.submit(("stage", n), stage_task, task, priority=_largest_first(task, n))
 
     def finished(self, key: Any, result: dict[str, Any]) -> tuple[dict[str, Path], bool]:
         """A staged job's clips and whether they were made."""
@@ -183,7 +197,7 @@ def cut_stage(run: Run, ds_pk: int, batch: Batch, spec: Speculation | None = Non
             by_media[wanted[cid][0]].append(wanted[cid][1])
         for uri in sorted(by_media):
             for task in _tasks(run, uri, by_media[uri]):
-                batch.submit(("cut", task), cut_task, task, priority=(CUT, -1))
+                batch.submit(("cut", task), cut_task, task, priority=_largest_first(task, -1))
 
     # Staged by this run's finished jobs, or by an interrupted run: adopted now.
     cut(adopt([cid for cid in sorted(wanted) if cid not in running]))
@@ -245,4 +259,4 @@ def _commit(run: Run, ds_pk: int, ids: list[str], hashes: dict[str, str] | None,
         run.emit("clip", id=cid, ok=hashes is not None, adopted=adopted)
 
 
-__all__ = ["CUT_BATCH", "STAGING", "Speculation", "cut_stage", "spec_key"]
+__all__ = ["CUT_BATCH", "CUT_SPAN", "STAGING", "Speculation", "cut_stage", "spec_key"]

@@ -98,7 +98,6 @@ class Speculation:
         self.run, self.batch, self.dir = run, batch, root / STAGING
         self.jobs: dict[int, dict[str, Path]] = {}  # job -> {clip id: staged file}
         self._seq = itertools.count()
-        self.cut = 0  # clips staged by this run
 
     def path(self, clip_id: str, key: str) -> Path:
         return self.dir / f"{clip_id}.{key}.mp4"
@@ -125,7 +124,6 @@ class Speculation:
         """A staged job's clips and whether they were made."""
         job = self.jobs.pop(key[1])
         if result["ok"]:
-            self.cut += len(job)
             self.run.emit("staged", ids=sorted(job))
         return job, bool(result["ok"])
 

@@ -75,6 +75,19 @@ def test_speculative_cuts_are_adopted_only_where_admitted_and_change_no_byte(
     # Nothing the clearance preview denies is ever cut; nothing excluded is adopted.
     assert not {c for c in ev.staged if excluded.get(c) in ("clearance", "filter")}
     assert not ev.adopted & set(excluded)
+    # Every clip cut ahead was allowed by an audited preview, recorded as such; the preview
+    # denied the revoked performer's clips, and the plan's own decisions are audited too.
+    from clearreel.db import open_session
+    from clearreel.rights.audit import entries
+
+    with open_session(workspace) as s:
+        checks = [e.payload for e in entries(s, "rights.check")
+                  if (e.payload.get("context") or {}).get("dataset") == "spec"]
+    preview = [c for c in checks if c["context"].get("stage") == "speculative_cut"]
+    planned = [c for c in checks if "stage" not in c["context"]]
+    assert ev.staged <= {i for c in preview if c["allowed"] for i in c["context"]["clips"]}
+    assert any(not c["allowed"] and "p-dev" in c["performers"] for c in preview)
+    assert admitted <= {i for c in planned if c["allowed"] for i in c["context"]["clips"]}
     assert not (dataset_dir(workspace, "spec") / "staging").exists()
     assert verify(workspace, "spec", on=ON)["ok"]
 

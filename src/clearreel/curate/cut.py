@@ -7,8 +7,9 @@ their sha256 as soon as they exist, so a resumed run cuts only what is missing.
 **Speculative cuts** (`Speculation`, with more than one worker): the plan dedups across the
 whole batch, so no clip is final before every file is analysed, and the cores that finish
 their last file would idle while the last long ones are analysed. So as each file's analysis
-is committed, its clips that pass the score filters and a clearance preview (`check_use`
-unaudited, the same dates and territory; `plan.admissible`) are queued to be cut into
+is committed, its clips that pass the score filters and a clearance preview (`check_use` on
+the same dates and territory, audited as stage "speculative_cut": no copy of a work is made
+without a recorded decision; `plan.admissible`) are queued to be cut into
 `staging/` at a priority below every analysis: they run only on a worker no analysis wants.
 A staged file is named by its clip id and the hash of everything its bytes depend on
 (`spec_key`: source and its sha256, range, crop, times, size, rate, audio), so the cut stage

@@ -339,11 +339,13 @@ def _candidates(m: Any) -> list[Candidate]:
     ]
 
 
-def _clearance(run: Run, s: Any, *, audit: bool) -> Clearance:
+def _clearance(run: Run, s: Any, *, stage: str = "plan") -> Clearance:
     """The plan's clearance callable: `check_use` for the dataset's use on its dates and
-    territory. Anything made must clear today: `--on` only adds a second date on which it
-    must also clear (ARCHITECTURE.md, "Clearance rules"), so a consent revoked since a past
-    date cannot make a dataset now."""
+    territory, audited with the dataset, the clips and the `stage` that asked ("plan", or
+    "speculative_cut" for the preview that lets a clip be cut before the plan). Anything
+    made must clear today: `--on` only adds a second date on which it must also clear
+    (ARCHITECTURE.md, "Clearance rules"), so a consent revoked since a past date cannot make
+    a dataset now."""
     from clearreel.rights.clearance import check_use
 
     dates = sorted({dt.date.today(), run.on})
@@ -359,8 +361,9 @@ def _clearance(run: Run, s: Any, *, audit: bool) -> Clearance:
                 territory=run.territory,
                 performers=list(performers),
                 heard=None if heard is None else list(heard),
-                audit=audit,
-                context={"dataset": run.name, "clips": clips},
+                audit=True,
+                context={"dataset": run.name, "clips": clips,
+                         **({} if stage == "plan" else {"stage": stage})},
             )
             for day in dates
         ]
@@ -378,14 +381,15 @@ def _clearance(run: Run, s: Any, *, audit: bool) -> Clearance:
 
 def _speculate(run: Run, spec: Speculation, media_pk: int) -> None:
     """Queue the speculative cut of a just-analysed file's clips that pass the filters and
-    an unaudited clearance preview (the plan decides, audited, later; `cut.Speculation`)."""
+    a clearance preview, audited as stage "speculative_cut": a copy of the work is made only
+    on a recorded decision. The plan decides what enters the dataset later (`cut.Speculation`)."""
     from clearreel.curate.models import CurateMedia
     from clearreel.db import open_session
 
     with open_session(run.settings) as s:
         m = s.get(CurateMedia, media_pk)
         assert m is not None
-        ok = admissible(_candidates(m), _clearance(run, s, audit=False), run.config)
+        ok = admissible(_candidates(m), _clearance(run, s, stage="speculative_cut"), run.config)
         spec.consider(m.media_uri, m.sha256, ok)
 
 
@@ -410,7 +414,7 @@ def _plan(run: Run, ds_pk: int) -> None:
         cands = [c for m in media for c in _candidates(m)]
         run.bars.stage("plan", len(cands), unit="candidates")
 
-        clear = _clearance(run, s, audit=True)
+        clear = _clearance(run, s)
         decided = plan(cands, clear, run.config)
         for x in decided.excluded:
             s.add(

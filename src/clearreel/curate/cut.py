@@ -101,7 +101,7 @@ class Speculation:
         self._seq = itertools.count()
 
     def path(self, clip_id: str, key: str) -> Path:
-        return self.dir / f"{clip_id}.{key}.mp4"
+        return _staged(self.dir, clip_id, key)
 
     def consider(self, uri: str, media_sha256: str | None, cands: Iterable[Candidate]) -> None:
         """Queue the speculative cut of one analysed file's admissible clips."""
@@ -132,9 +132,14 @@ class Speculation:
         for key in self.batch.cancel(lambda k: k[0] == "stage"):
             self.jobs.pop(key[1], None)
 
-    def running(self) -> dict[str, int]:
-        """Clip id -> the running job that makes it."""
-        return {cid: n for n, job in self.jobs.items() for cid in job}
+    def running(self) -> set[str]:
+        """The clips a running (not cancelled) job makes."""
+        return {cid for job in self.jobs.values() for cid in job}
+
+
+def _staged(staging: Path, clip_id: str, key: str) -> Path:
+    """Where the clip cut under spec `key` is staged."""
+    return staging / f"{clip_id}.{key}.mp4"
 
 
 def _entry(cid: str, start: int, end: int, out: str, crop: Any,
@@ -149,7 +154,7 @@ def cut_stage(run: Run, ds_pk: int, batch: Batch, spec: Speculation | None = Non
 
     root = dataset_dir(run.settings, run.name)
     (root / "clips").mkdir(parents=True, exist_ok=True)
-    staging = spec.dir if spec is not None else root / STAGING
+    staging = root / STAGING  # also an interrupted run's, when this one does not speculate
     with open_session(run.settings) as s:
         ds = s.get(Dataset, ds_pk)
         assert ds is not None
@@ -163,10 +168,10 @@ def cut_stage(run: Run, ds_pk: int, batch: Batch, spec: Speculation | None = Non
                            c.scores.get("crop"), c.start_s, c.end_s)
                 wanted[c.clip_id] = (c.media_uri, e, spec_key(c.media_uri, c.media_sha256, e, run))
     run.bars.stage("cut", len(clips), len(clips) - len(wanted), unit="clips")
-    running: dict[str, int] = {}
+    running: set[str] = set()
     if spec is not None:
         spec.cancel_queued()  # not started: what they would make and the plan kept is cut below
-        running = {cid: n for cid, n in spec.running().items() if cid in wanted}
+        running = spec.running()
     pending = set(wanted)
 
     def commit(ids: list[str], hashes: dict[str, str] | None, reason: str = "",
@@ -176,15 +181,15 @@ def cut_stage(run: Run, ds_pk: int, batch: Batch, spec: Speculation | None = Non
 
     def adopt(ids: Iterable[str]) -> list[str]:
         """Move the staged files of `ids` into place; the ids that had none."""
+        from clearreel.media import sha256_file
+
         hashes, missing = {}, []
         for cid in ids:
-            staged = staging / f"{cid}.{wanted[cid][2]}.mp4"
+            staged = _staged(staging, cid, wanted[cid][2])
             if not staged.is_file():
                 missing.append(cid)
                 continue
             os.replace(staged, wanted[cid][1][3])
-            from clearreel.media import sha256_file
-
             hashes[cid] = sha256_file(wanted[cid][1][3])
         if hashes:
             commit(sorted(hashes), hashes, adopted=True)

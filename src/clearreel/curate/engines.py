@@ -255,12 +255,9 @@ class _PoolBatch(Batch):
         while True:
             done, _ = wait(self._running, timeout=0.25, return_when=FIRST_COMPLETED)
             _drain(self._engine._frames, self._engine.on_frames)
-            if done:
-                fut = min(done, key=lambda f: self._order(f))
+            if done:  # the one started first, of those done
+                fut = next(f for f in self._running if f in done)
                 return fut, fut.result()
-
-    def _order(self, fut: Any) -> int:
-        return list(self._running).index(fut)
 
     def close(self) -> None:
         for fut in self._running:

@@ -103,15 +103,11 @@ def cut_task(task: CutTask) -> dict[str, Any]:
 def stage_task(task: CutTask) -> dict[str, Any]:
     """A speculative `cut_task` (see `curate.cut`): each clip is cut to `NAME.part.mp4` and
     renamed to `NAME.mp4` once complete, so a staged file that exists is whole."""
+    import dataclasses
     import os
 
-    part = CutTask(
-        task.uri,
-        tuple((c[0], c[1], c[2], _part(c[3]), *c[4:]) for c in task.clips),
-        task.width,
-        task.height,
-        task.fps,
-        task.audio,
+    part = dataclasses.replace(
+        task, clips=tuple((c[0], c[1], c[2], _part(c[3]), *c[4:]) for c in task.clips)
     )
     result = cut_task(part)
     for c in part.clips:
